@@ -1,0 +1,131 @@
+"""Check outcomes as data.
+
+Every verification step returns a ``CheckResult``: the check's name, a verdict, a
+reason from a closed enum with stable string values, and evidence (hashes,
+fingerprints, distances, thresholds, model ids — never personal data in clear).
+A separate policy turns a list of results into a decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Verdict(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_PRESENT = "not_present"
+    NOT_CHECKED = "not_checked"
+    INCONCLUSIVE = "inconclusive"
+
+
+class Reason(StrEnum):
+    """Closed set of reasons. Values are stable API strings: add, never rename."""
+
+    OK = "ok"
+    # MRZ
+    MRZ_CHECK_DIGIT_MISMATCH = "mrz_check_digit_mismatch"
+    MRZ_INVALID_DATE = "mrz_invalid_date"
+    MRZ_INVALID_CHARACTERS = "mrz_invalid_characters"
+    MRZ_INVALID_LENGTH = "mrz_invalid_length"
+    MRZ_UNKNOWN_FORMAT = "mrz_unknown_format"
+    MRZ_IMPLAUSIBLE_FIELD = "mrz_implausible_field"
+    MRZ_MISMATCH = "mrz_mismatch"
+    NATIONAL_ID_INVALID = "national_id_invalid"
+    # chip (ICAO 9303 part 11/12)
+    SOD_MALFORMED = "sod_malformed"
+    SOD_UNEXPECTED_CONTENT = "sod_unexpected_content"
+    SIGNATURE_INVALID = "signature_invalid"
+    SIGNED_ATTRIBUTES_INVALID = "signed_attributes_invalid"
+    UNSUPPORTED_ALGORITHM = "unsupported_algorithm"
+    HASH_MISMATCH = "hash_mismatch"
+    DATA_GROUP_MISSING = "data_group_missing"
+    DATA_GROUP_MALFORMED = "data_group_malformed"
+    UNKNOWN_ISSUER = "unknown_issuer"
+    CHAIN_INVALID = "chain_invalid"
+    CERTIFICATE_NOT_YET_VALID = "certificate_not_yet_valid"
+    CERTIFICATE_EXPIRED = "certificate_expired"
+    CERTIFICATE_EXTENSIONS_INVALID = "certificate_extensions_invalid"
+    REVOKED = "revoked"
+    REVOCATION_UNKNOWN = "revocation_unknown"
+    CRL_STALE = "crl_stale"
+    AA_NOT_SUPPORTED = "aa_not_supported"
+    AA_SIGNATURE_INVALID = "aa_signature_invalid"
+    AA_CHALLENGE_INVALID = "aa_challenge_invalid"
+    AA_KEY_UNTRUSTED = "aa_key_untrusted"
+    # document policy
+    DOCUMENT_EXPIRED = "document_expired"
+    DOCUMENT_TYPE_NOT_ACCEPTED = "document_type_not_accepted"
+    # images, faces, liveness
+    IMAGE_UNREADABLE = "image_unreadable"
+    NO_FACE = "no_face"
+    MULTIPLE_FACES = "multiple_faces"
+    FACE_TOO_SMALL = "face_too_small"
+    TOO_DARK = "too_dark"
+    TOO_BRIGHT = "too_bright"
+    BLURRED = "blurred"
+    EYES_NOT_VISIBLE = "eyes_not_visible"
+    POSE_TOO_STRONG = "pose_too_strong"
+    FACE_MISMATCH = "face_mismatch"
+    FACE_DISTANCE_NEAR_THRESHOLD = "face_distance_near_threshold"
+    LIVENESS_SPOOF = "liveness_spoof"
+    LIVENESS_UNCERTAIN = "liveness_uncertain"
+    CHALLENGE_NOT_FOLLOWED = "challenge_not_followed"
+    CHALLENGE_EXPIRED = "challenge_expired"
+    CHALLENGE_REUSED = "challenge_reused"
+    REPLAY_DETECTED = "replay_detected"
+    # generic
+    NOT_APPLICABLE = "not_applicable"
+    INTERNAL_ERROR = "internal_error"
+
+
+class CheckResult(BaseModel):
+    """The outcome of one check, with the evidence a reviewer or auditor needs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    check: str
+    verdict: Verdict
+    reason: Reason = Reason.OK
+    evidence: Mapping[str, Any] = Field(default_factory=dict)
+    detail: str = ""
+
+    @classmethod
+    def passed(cls, check: str, **evidence: Any) -> CheckResult:
+        return cls(check=check, verdict=Verdict.PASSED, reason=Reason.OK, evidence=evidence)
+
+    @classmethod
+    def failed(cls, check: str, reason: Reason, detail: str = "", **evidence: Any) -> CheckResult:
+        return cls(check=check, verdict=Verdict.FAILED, reason=reason, detail=detail, evidence=evidence)
+
+    @classmethod
+    def inconclusive(
+        cls, check: str, reason: Reason, detail: str = "", **evidence: Any
+    ) -> CheckResult:
+        return cls(
+            check=check, verdict=Verdict.INCONCLUSIVE, reason=reason, detail=detail, evidence=evidence
+        )
+
+    @classmethod
+    def not_present(cls, check: str, reason: Reason = Reason.NOT_APPLICABLE, **evidence: Any) -> CheckResult:
+        return cls(check=check, verdict=Verdict.NOT_PRESENT, reason=reason, evidence=evidence)
+
+    @classmethod
+    def not_checked(cls, check: str, reason: Reason = Reason.NOT_APPLICABLE, detail: str = "", **evidence: Any) -> CheckResult:
+        return cls(check=check, verdict=Verdict.NOT_CHECKED, reason=reason, detail=detail, evidence=evidence)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict is Verdict.PASSED
+
+
+def first_failure(results: Iterable[CheckResult]) -> CheckResult | None:
+    """The first failed result, or None when nothing failed."""
+    for result in results:
+        if result.verdict is Verdict.FAILED:
+            return result
+    return None

@@ -1,0 +1,104 @@
+"""The exception tree: exceptions mean *we* could not process something.
+
+A bad document (tampered, expired, unknown issuer) is not an exception; it is a
+``CheckResult`` with a failed verdict. Exceptions are for input we cannot read at
+all, missing configuration, missing models or a database that is down. Every
+error has a stable ``code`` (safe to show, log and match on) and an HTTP status.
+The class docstring's first line is the default message.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class LeveattestError(Exception):
+    """The request could not be processed."""
+
+    code: ClassVar[str] = "internal_error"
+    http_status: ClassVar[int] = 500
+
+    def __init__(self, message: str | None = None, **context: Any) -> None:
+        doc = (type(self).__doc__ or "").strip().splitlines()
+        self.message = message or (doc[0] if doc else self.code)
+        # context must never hold personal data: codes, sizes, offsets, fingerprints only
+        self.context = context
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, **self.context}
+
+
+class ConfigurationError(LeveattestError):
+    """The service is not configured correctly."""
+
+    code = "configuration_error"
+
+
+class InsecureConfigurationError(ConfigurationError):
+    """A default or missing secret or an insecure backend was configured for production."""
+
+    code = "insecure_configuration"
+
+
+class InputError(LeveattestError):
+    """The input could not be read."""
+
+    code = "input_invalid"
+    http_status = 422
+
+
+class InputTooLargeError(InputError):
+    """The input is larger than allowed."""
+
+    code = "input_too_large"
+    http_status = 413
+
+
+class UnsupportedFormatError(InputError):
+    """The input is in a format we do not support."""
+
+    code = "input_unsupported_format"
+    http_status = 415
+
+
+class MRZError(InputError):
+    """No machine-readable zone could be read."""
+
+    code = "mrz_unreadable"
+
+
+class ImageError(InputError):
+    """The image could not be decoded."""
+
+    code = "image_unreadable"
+
+
+class ChipDataError(InputError):
+    """A chip data file could not be parsed."""
+
+    code = "chip_data_malformed"
+
+
+class TrustStoreError(LeveattestError):
+    """The trust store could not be loaded or is empty."""
+
+    code = "trust_store_unavailable"
+    http_status = 503
+
+
+class SampleGenerationError(LeveattestError):
+    """Sample documents could not be generated."""
+
+    code = "sample_generation_failed"
+
+
+def all_error_classes() -> list[type[LeveattestError]]:
+    """Every subclass of LeveattestError, for docs and tests of code uniqueness."""
+    seen: list[type[LeveattestError]] = []
+    stack: list[type[LeveattestError]] = [LeveattestError]
+    while stack:
+        cls = stack.pop()
+        seen.append(cls)
+        stack.extend(cls.__subclasses__())
+    return seen

@@ -1,0 +1,104 @@
+"""Structured logging with a redaction processor as the last line of defence.
+
+Code must not log personal data in the first place (log fingerprints, reason codes
+and timings). The processor below additionally removes values under personal keys
+and masks anything that looks like an MRZ line, a document number, a birth date or
+a national identity number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import structlog
+
+REDACTED = "[redacted]"
+
+PERSONAL_KEYS = frozenset(
+    {
+        "name", "surname", "given_names", "full_name", "birth_date", "date_of_birth",
+        "document_number", "personal_number", "national_id", "mrz", "lines", "line",
+        "optional_data", "image", "portrait", "selfie", "dg1", "dg2", "dg11", "dg12",
+        "private_key", "key", "password", "secret", "token", "email", "address",
+    }
+)
+
+_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"[A-Z0-9<]{30,44}"),  # MRZ lines (TD1 30, TD2 36, TD3 44)
+    re.compile(r"[A-Z0-9<]*<<[A-Z0-9<]*"),  # MRZ fragments with fillers
+    re.compile(r"\b\d{11}\b"),  # Norwegian fødselsnummer / D-nummer
+    re.compile(r"\b\d{6}-?\d{4}\b"),  # Danish CPR
+    re.compile(r"\b(19|20)\d\d-[01]\d-[0-3]\d\b"),  # ISO dates (birth dates)
+    re.compile(r"\b[A-Z]{1,3}\d{6,8}\b"),  # typical document numbers
+)
+
+
+def fingerprint(value: str | bytes) -> str:
+    """A short, non-reversible reference suitable for logs."""
+    data = value.encode() if isinstance(value, str) else value
+    return "fp:" + hashlib.sha256(data).hexdigest()[:12]
+
+
+def scrub_text(text: str) -> str:
+    for pattern in _PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+def _scrub(value: Any, depth: int = 0) -> Any:
+    if depth > 6:
+        return REDACTED
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return f"<{len(bytes(value))} bytes>"
+    if isinstance(value, Mapping):
+        return {
+            k: (REDACTED if str(k).lower() in PERSONAL_KEYS else _scrub(v, depth + 1))
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_scrub(v, depth + 1) for v in value]
+    return value
+
+
+def redact_processor(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: drop personal keys, mask personal-looking strings."""
+    for key in list(event_dict):
+        if key.lower() in PERSONAL_KEYS:
+            event_dict[key] = REDACTED
+        elif key not in {"timestamp", "level", "logger"}:
+            event_dict[key] = _scrub(event_dict[key])
+    return event_dict
+
+
+def configure_logging(level: str = "INFO", *, json_logs: bool = False, stream: Any = None) -> None:
+    """Configure structlog and the stdlib root logger (idempotent)."""
+    out = stream or sys.stderr
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            redact_processor,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=out),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(name: str) -> Any:
+    return structlog.get_logger(name)

@@ -1,0 +1,37 @@
+"""Shared fixtures.
+
+Third-party test data lives outside the project (``../shared/data``; setting
+``LEVEATTEST_DATA__SHARED_DATA``). Tests that need it use the ``shared_data``
+fixture: it skips with a reason when the data is absent, and fails instead when
+``LEVEATTEST_REQUIRE_SHARED_DATA=1`` (CI sets it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _shared_data_path() -> Path:
+    configured = os.environ.get("LEVEATTEST_DATA__SHARED_DATA")
+    return Path(configured) if configured else (ROOT.parent / "shared" / "data")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    path = _shared_data_path()
+    if not path.is_dir():
+        message = f"third-party test data absent at {path} (set LEVEATTEST_DATA__SHARED_DATA)"
+        if os.environ.get("LEVEATTEST_REQUIRE_SHARED_DATA") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return ROOT
