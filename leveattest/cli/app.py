@@ -24,7 +24,9 @@ app = typer.Typer(
 mrz_app = typer.Typer(help="Read and check machine-readable zones.", no_args_is_help=True)
 samples_app = typer.Typer(help="Synthetic sample documents and test PKI.", no_args_is_help=True)
 chip_app = typer.Typer(help="Verify eMRTD chip data (ICAO 9303).", no_args_is_help=True)
-trust_app = typer.Typer(help="Inspect trust stores (CSCA certificates, master lists, CRLs).", no_args_is_help=True)
+trust_app = typer.Typer(
+    help="Inspect trust stores (CSCA certificates, master lists, CRLs).", no_args_is_help=True
+)
 
 app.add_typer(mrz_app, name="mrz")
 app.add_typer(samples_app, name="samples")

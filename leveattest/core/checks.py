@@ -100,23 +100,39 @@ class CheckResult(BaseModel):
 
     @classmethod
     def failed(cls, check: str, reason: Reason, detail: str = "", **evidence: Any) -> CheckResult:
-        return cls(check=check, verdict=Verdict.FAILED, reason=reason, detail=detail, evidence=evidence)
+        return cls(
+            check=check, verdict=Verdict.FAILED, reason=reason, detail=detail, evidence=evidence
+        )
 
     @classmethod
     def inconclusive(
         cls, check: str, reason: Reason, detail: str = "", **evidence: Any
     ) -> CheckResult:
         return cls(
-            check=check, verdict=Verdict.INCONCLUSIVE, reason=reason, detail=detail, evidence=evidence
+            check=check,
+            verdict=Verdict.INCONCLUSIVE,
+            reason=reason,
+            detail=detail,
+            evidence=evidence,
         )
 
     @classmethod
-    def not_present(cls, check: str, reason: Reason = Reason.NOT_APPLICABLE, **evidence: Any) -> CheckResult:
+    def not_present(
+        cls, check: str, reason: Reason = Reason.NOT_APPLICABLE, **evidence: Any
+    ) -> CheckResult:
         return cls(check=check, verdict=Verdict.NOT_PRESENT, reason=reason, evidence=evidence)
 
     @classmethod
-    def not_checked(cls, check: str, reason: Reason = Reason.NOT_APPLICABLE, detail: str = "", **evidence: Any) -> CheckResult:
-        return cls(check=check, verdict=Verdict.NOT_CHECKED, reason=reason, detail=detail, evidence=evidence)
+    def not_checked(
+        cls, check: str, reason: Reason = Reason.NOT_APPLICABLE, detail: str = "", **evidence: Any
+    ) -> CheckResult:
+        return cls(
+            check=check,
+            verdict=Verdict.NOT_CHECKED,
+            reason=reason,
+            detail=detail,
+            evidence=evidence,
+        )
 
     @property
     def ok(self) -> bool:

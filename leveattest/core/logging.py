@@ -21,10 +21,33 @@ REDACTED = "[redacted]"
 
 PERSONAL_KEYS = frozenset(
     {
-        "name", "surname", "given_names", "full_name", "birth_date", "date_of_birth",
-        "document_number", "personal_number", "national_id", "mrz", "lines", "line",
-        "optional_data", "image", "portrait", "selfie", "dg1", "dg2", "dg11", "dg12",
-        "private_key", "key", "password", "secret", "token", "email", "address",
+        "name",
+        "surname",
+        "given_names",
+        "full_name",
+        "birth_date",
+        "date_of_birth",
+        "document_number",
+        "personal_number",
+        "national_id",
+        "mrz",
+        "lines",
+        "line",
+        "optional_data",
+        "image",
+        "portrait",
+        "selfie",
+        "dg1",
+        "dg2",
+        "dg11",
+        "dg12",
+        "private_key",
+        "key",
+        "password",
+        "secret",
+        "token",
+        "email",
+        "address",
     }
 )
 
@@ -83,7 +106,9 @@ def configure_logging(level: str = "INFO", *, json_logs: bool = False, stream: A
     """Configure structlog and the stdlib root logger (idempotent)."""
     out = stream or sys.stderr
     renderer: Any = (
-        structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer()
+        if json_logs
+        else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
         processors=[

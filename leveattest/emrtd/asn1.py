@@ -19,7 +19,8 @@ ID_ICAO_MRTD_SECURITY_AA_PROTOCOL = "2.23.136.1.1.5"  # id-icao-mrtd-security-aa
 ID_PK_DH = "0.4.0.127.0.7.2.2.1.1"
 ID_PK_ECDH = "0.4.0.127.0.7.2.2.1.2"
 
-cms.ContentType._map.update(  # noqa: SLF001 - registering ICAO content types with asn1crypto
+# registering ICAO content types with asn1crypto
+cms.ContentType._map.update(
     {
         ID_ICAO_LDS_SECURITY_OBJECT: "ldsSecurityObject",
         ID_ICAO_CSCA_MASTER_LIST: "cscaMasterList",
@@ -47,7 +48,8 @@ class LDSVersionInfo(core.Sequence):
 
 
 class LDSSecurityObject(core.Sequence):
-    """LDSSecurityObject ::= SEQUENCE { version, hashAlgorithm, dataGroupHashValues, ldsVersionInfo OPTIONAL }.
+    """LDSSecurityObject ::= SEQUENCE { version, hashAlgorithm, dataGroupHashValues,
+    ldsVersionInfo OPTIONAL }.
 
     version 0 (LDS 1.7) has no ldsVersionInfo; version 1 (LDS 1.8) must have it.
     """
@@ -75,7 +77,7 @@ class SecurityInfos(core.SetOf):
 
 
 class ActiveAuthenticationInfo(core.Sequence):
-    """9303-11 §9.2.8: ActiveAuthenticationInfo { protocol, version (1), signatureAlgorithm OID }."""
+    """9303-11 §9.2.8: ActiveAuthenticationInfo { protocol, version (1), signatureAlgorithm }."""
 
     _fields = [  # noqa: RUF012
         ("protocol", core.ObjectIdentifier),
@@ -89,7 +91,7 @@ class CscaCertificates(core.SetOf):
 
 
 class CscaMasterList(core.Sequence):
-    """9303-12 §9: CscaMasterList ::= SEQUENCE { version CscaMasterListVersion, certList SET OF Certificate }."""
+    """9303-12 §9: CscaMasterList ::= SEQUENCE { version, certList SET OF Certificate }."""
 
     _fields = [  # noqa: RUF012
         ("version", core.Integer),
