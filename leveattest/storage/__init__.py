@@ -1,0 +1,1 @@
+"""Storage adapters: encrypted blob store for uploaded images and chip files."""

@@ -1,0 +1,94 @@
+"""AES-GCM envelope encryption for special-category data at rest.
+
+Each verification session gets its own random 256-bit data key (DEK). Blobs are
+encrypted with the DEK; the DEK is stored only wrapped (AES-GCM) by a key-encryption
+key (KEK) derived from the master key in settings with HKDF-SHA256. Destroying a
+session's wrapped DEK makes every blob of that session unreadable (crypto-shredding)
+even if a copy of a blob survives in a backup.
+
+Associated data binds every ciphertext to its session and blob name, so a blob cannot
+be swapped between sessions or names without failing authentication.
+
+Format of a sealed blob: b"LA1" | 12-byte nonce | ciphertext+tag.
+Format of a wrapped key: b"LK1" | key id (8 bytes) | 12-byte nonce | wrapped DEK+tag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from leveattest.core.errors import LeveattestError
+
+_BLOB_MAGIC = b"LA1"
+_KEY_MAGIC = b"LK1"
+_NONCE = 12
+
+
+class DecryptionError(LeveattestError):
+    """Stored data could not be decrypted: wrong key, or the data was altered."""
+
+    code = "storage_decryption_failed"
+
+
+@dataclass(frozen=True)
+class MasterKey:
+    """The key-encryption key, derived from the configured master secret."""
+
+    key: bytes
+    key_id: bytes
+
+    @classmethod
+    def from_secret(cls, secret: str) -> MasterKey:
+        if not secret:
+            raise DecryptionError("no master key configured")
+        kek = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=b"leveattest-kek-v1", info=b"kek"
+        ).derive(secret.encode())
+        return cls(key=kek, key_id=hashlib.sha256(kek).digest()[:8])
+
+    def wrap(self, data_key: bytes, *, context: str) -> bytes:
+        nonce = os.urandom(_NONCE)
+        sealed = AESGCM(self.key).encrypt(nonce, data_key, _aad("dek", context))
+        return _KEY_MAGIC + self.key_id + nonce + sealed
+
+    def unwrap(self, wrapped: bytes, *, context: str) -> bytes:
+        if len(wrapped) < 3 + 8 + _NONCE + 16 or not wrapped.startswith(_KEY_MAGIC):
+            raise DecryptionError("wrapped key has the wrong format")
+        key_id = wrapped[3:11]
+        if key_id != self.key_id:
+            raise DecryptionError("data key was wrapped by another master key", key_id=key_id.hex())
+        nonce, sealed = wrapped[11 : 11 + _NONCE], wrapped[11 + _NONCE :]
+        try:
+            return AESGCM(self.key).decrypt(nonce, sealed, _aad("dek", context))
+        except InvalidTag as exc:
+            raise DecryptionError("wrapped key failed authentication") from exc
+
+
+def new_data_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def seal(data_key: bytes, plaintext: bytes, *, context: str, name: str) -> bytes:
+    nonce = os.urandom(_NONCE)
+    return _BLOB_MAGIC + nonce + AESGCM(data_key).encrypt(nonce, plaintext, _aad(context, name))
+
+
+def open_sealed(data_key: bytes, sealed: bytes, *, context: str, name: str) -> bytes:
+    if len(sealed) < 3 + _NONCE + 16 or not sealed.startswith(_BLOB_MAGIC):
+        raise DecryptionError("sealed blob has the wrong format")
+    nonce, body = sealed[3 : 3 + _NONCE], sealed[3 + _NONCE :]
+    try:
+        return AESGCM(data_key).decrypt(nonce, body, _aad(context, name))
+    except InvalidTag as exc:
+        raise DecryptionError("sealed blob failed authentication") from exc
+
+
+def _aad(context: str, name: str) -> bytes:
+    return b"leveattest|" + context.encode() + b"|" + name.encode()
