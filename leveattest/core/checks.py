@@ -36,6 +36,8 @@ class Reason(StrEnum):
     MRZ_IMPLAUSIBLE_FIELD = "mrz_implausible_field"
     MRZ_MISMATCH = "mrz_mismatch"
     NATIONAL_ID_INVALID = "national_id_invalid"
+    MRZ_PARTIAL_DATE = "mrz_partial_date"
+    MRZ_NAME_TRUNCATED = "mrz_name_truncated"
     # chip (ICAO 9303 part 11/12)
     SOD_MALFORMED = "sod_malformed"
     SOD_UNEXPECTED_CONTENT = "sod_unexpected_content"
@@ -45,6 +47,7 @@ class Reason(StrEnum):
     HASH_MISMATCH = "hash_mismatch"
     DATA_GROUP_MISSING = "data_group_missing"
     DATA_GROUP_MALFORMED = "data_group_malformed"
+    DATA_GROUP_NOT_SIGNED = "data_group_not_signed"
     UNKNOWN_ISSUER = "unknown_issuer"
     CHAIN_INVALID = "chain_invalid"
     CERTIFICATE_NOT_YET_VALID = "certificate_not_yet_valid"
@@ -57,6 +60,7 @@ class Reason(StrEnum):
     AA_SIGNATURE_INVALID = "aa_signature_invalid"
     AA_CHALLENGE_INVALID = "aa_challenge_invalid"
     AA_KEY_UNTRUSTED = "aa_key_untrusted"
+    AA_NOT_PERFORMED = "aa_not_performed"
     # document policy
     DOCUMENT_EXPIRED = "document_expired"
     DOCUMENT_TYPE_NOT_ACCEPTED = "document_type_not_accepted"

@@ -1,0 +1,327 @@
+"""Parse MRZ text into an ``MRZResult`` (ICAO 9303 parts 3-7). Never raises.
+
+Input handling (decided here, tested):
+
+* Lines are separated by any whitespace; blank lines and surrounding spaces are
+  ignored. A single run of 90, 72 or 88 characters is split into TD1, 36- or 44-char lines.
+* Lower-case letters are *not* MRZ characters (ICAO 9303-3 §4.3: A-Z, 0-9, ``<``).
+  They are upper-cased so the fields can still be read and shown, but the result gets
+  a fatal ``mrz_invalid_characters`` problem: a lower-case MRZ was typed or mangled,
+  never printed. Any other foreign character is also reported, and makes the check
+  digit over its field fail.
+* The format comes from the line count and length plus the first letter of the
+  document code: 3 x 30 TD1; 2 x 36 TD2, or MRV-B when it starts with ``V``; 2 x 44
+  TD3, or MRV-A when it starts with ``V``. Anything else is format ``unknown``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from leveattest.core.checks import Reason
+from leveattest.core.clock import Clock, SystemClock
+from leveattest.mrz import quirks
+from leveattest.mrz.checkdigit import MRZ_ALPHABET, safe_check_digit
+from leveattest.mrz.countries import is_known_code
+from leveattest.mrz.dates import resolve_birth_date, resolve_expiry_date
+from leveattest.mrz.model import DigitCheck, MRZFormat, MRZResult, Problem
+from leveattest.mrz.names import split_name
+
+_DOCUMENT_CODES = {
+    # ICAO 9303-4 §4.2.2: P for passports; 9303-5/-6: A, C or I; 9303-7: V for visas
+    MRZFormat.TD1: "ACI",
+    MRZFormat.TD2: "ACI",
+    MRZFormat.TD3: "P",
+    MRZFormat.MRV_A: "V",
+    MRZFormat.MRV_B: "V",
+}
+_SEX = {"M": "M", "F": "F", "X": "X", "<": "X"}  # ICAO 9303-4: F, M, or X/< for unspecified
+_JOINED_LENGTHS = {90: 30, 72: 36, 88: 44}
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    """Field texts cut from the lines, per format (positions from ICAO 9303 parts 4-7)."""
+
+    name: str
+    number: str
+    number_cd: str
+    nationality: str
+    birth: str
+    birth_cd: str
+    sex: str
+    expiry: str
+    expiry_cd: str
+    optional: str
+    optional_2: str = ""
+    personal_cd: str | None = None
+    composite: str | None = None
+    composite_input: str = ""
+    overflow_allowed: bool = False
+
+
+def split_lines(text_or_lines: str | Sequence[str]) -> list[str]:
+    """MRZ lines from text or a sequence of lines: whitespace-separated, blanks dropped."""
+    text = text_or_lines if isinstance(text_or_lines, str) else "\n".join(map(str, text_or_lines))
+    lines = text.split()
+    if len(lines) == 1 and len(lines[0]) in _JOINED_LENGTHS:
+        width = _JOINED_LENGTHS[len(lines[0])]
+        lines = [lines[0][i : i + width] for i in range(0, len(lines[0]), width)]
+    return lines
+
+
+def detect_format(lines: Sequence[str]) -> MRZFormat:
+    """The MRZ format from line count, lengths and document code; UNKNOWN if none fits."""
+    lengths = [len(line) for line in lines]
+    visa = bool(lines) and lines[0][:1].upper() == "V"
+    if lengths == [30, 30, 30]:
+        return MRZFormat.TD1
+    if lengths == [36, 36]:
+        return MRZFormat.MRV_B if visa else MRZFormat.TD2
+    if lengths == [44, 44]:
+        return MRZFormat.MRV_A if visa else MRZFormat.TD3
+    return MRZFormat.UNKNOWN
+
+
+def _cut(fmt: MRZFormat, lines: list[str]) -> _Raw:
+    if fmt is MRZFormat.TD1:  # ICAO 9303-5 §4.2.2
+        l1, l2, l3 = lines
+        return _Raw(
+            name=l3,
+            number=l1[5:14],
+            number_cd=l1[14],
+            optional=l1[15:30],
+            birth=l2[0:6],
+            birth_cd=l2[6],
+            sex=l2[7],
+            expiry=l2[8:14],
+            expiry_cd=l2[14],
+            nationality=l2[15:18],
+            optional_2=l2[18:29],
+            composite=l2[29],
+            composite_input=l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29],
+            overflow_allowed=True,
+        )
+    # two-line formats share line 2 up to position 28 (9303-4, -6, -7 §4.2.2)
+    l1, l2 = lines
+    width = len(l2)
+    td3, td2 = fmt is MRZFormat.TD3, fmt is MRZFormat.TD2
+    return _Raw(
+        name=l1[5:],
+        number=l2[0:9],
+        number_cd=l2[9],
+        nationality=l2[10:13],
+        birth=l2[13:19],
+        birth_cd=l2[19],
+        sex=l2[20],
+        expiry=l2[21:27],
+        expiry_cd=l2[27],
+        optional=l2[28:42] if td3 else l2[28 : width - 1] if td2 else l2[28:width],
+        personal_cd=l2[42] if td3 else None,
+        # visas have no composite check digit (9303-7)
+        composite=l2[width - 1] if td3 or td2 else None,
+        composite_input=l2[0:10] + l2[13:20] + l2[21 : width - 1],
+        overflow_allowed=td2,
+    )
+
+
+def _digit_check(name: str, field_text: str, found: str) -> DigitCheck:
+    expected = safe_check_digit(field_text)
+    return DigitCheck(name=name, passed=expected == found, expected=expected or "", found=found)
+
+
+def _character_problems(lines: list[str]) -> list[Problem]:
+    problems = []
+    if any(c.islower() for line in lines for c in line):
+        problems.append(Problem(Reason.MRZ_INVALID_CHARACTERS, "lines", "lower-case letters"))
+    foreign = {c for line in lines for c in line.upper() if c not in MRZ_ALPHABET}
+    if foreign:
+        problems.append(
+            Problem(Reason.MRZ_INVALID_CHARACTERS, "lines", "characters outside A-Z 0-9 <")
+        )
+    return problems
+
+
+def _code_problem(code: str, field_name: str) -> Problem | None:
+    if is_known_code(code):
+        return None
+    return Problem(Reason.MRZ_IMPLAUSIBLE_FIELD, field_name, "not an ISO 3166-1 or ICAO code")
+
+
+def parse_mrz(
+    text_or_lines: str | Sequence[str],
+    *,
+    today: date | None = None,
+    clock: Clock | None = None,
+    allow_2032_rules: bool | None = None,
+) -> MRZResult:
+    """Parse an MRZ; never raises. Bad input gives ``valid=False`` and ``problems``.
+
+    ``today`` (else ``clock``, else the system clock) resolves two-digit years.
+    ``allow_2032_rules`` accepts Norwegian numbers under the control rule in force from
+    2032; by default it is on from 1 January 2032.
+    """
+    try:
+        return _parse(text_or_lines, today, clock, allow_2032_rules)
+    except Exception as exc:  # noqa: BLE001 - contract: never raises; a bug shows as a problem
+        problem = Problem(Reason.INTERNAL_ERROR, "lines", f"internal error: {type(exc).__name__}")
+        return MRZResult(format=MRZFormat.UNKNOWN, problems=(problem,))
+
+
+def _parse(
+    text_or_lines: str | Sequence[str],
+    today: date | None,
+    clock: Clock | None,
+    allow_2032_rules: bool | None,
+) -> MRZResult:
+    day = today or (clock or SystemClock()).today()
+    lines = split_lines(text_or_lines)
+    fmt = detect_format(lines)
+    if fmt is MRZFormat.UNKNOWN:
+        # near misses (2 or 3 lines of about MRZ width) are a length problem, the rest no MRZ
+        near = len(lines) in {2, 3} and all(26 <= len(line) <= 48 for line in lines)
+        reason = Reason.MRZ_INVALID_LENGTH if near else Reason.MRZ_UNKNOWN_FORMAT
+        detail = f"{len(lines)} lines of lengths {[len(line) for line in lines][:5]}"
+        return MRZResult(
+            format=fmt, lines=tuple(lines), problems=(Problem(reason, "lines", detail),)
+        )
+    problems = _character_problems(lines)
+    lines = [line.upper() for line in lines]
+    raw = _cut(fmt, lines)
+    applied: list[str] = []
+
+    document_type = lines[0][0:2].rstrip("<")
+    if not document_type[:1].isalpha():
+        problems.append(
+            Problem(Reason.MRZ_IMPLAUSIBLE_FIELD, "document_type", "must start with a letter")
+        )
+    elif document_type[0] not in _DOCUMENT_CODES[fmt]:
+        problems.append(
+            Problem(
+                Reason.MRZ_IMPLAUSIBLE_FIELD,
+                "document_type",
+                "unusual code for the format",
+                fatal=False,
+            )
+        )
+    issuing_state, german = quirks.state_code(lines[0][2:5])
+    nationality, german_nat = quirks.state_code(raw.nationality)
+    if german or german_nat:
+        applied.append(quirks.GERMAN_D)
+    for code, name in ((issuing_state, "issuing_state"), (nationality, "nationality")):
+        if (problem := _code_problem(code, name)) is not None:
+            problems.append(problem)
+
+    # document number, with the long-number layout of TD1/TD2
+    checks: list[DigitCheck] = []
+    number, number_cd, optional = raw.number, raw.number_cd, raw.optional
+    overflow = None
+    if raw.overflow_allowed:
+        overflow = quirks.split_long_document_number(number, number_cd, optional)
+    if overflow is not None:
+        applied.append(quirks.LONG_DOCUMENT_NUMBER)
+        number, number_cd, optional = overflow.number, overflow.check_digit, overflow.optional_rest
+    checks.append(_digit_check("document_number", number, number_cd))
+    document_number = number.rstrip("<")
+
+    # dates (ICAO 9303-3 §4.10), check digits over the printed digits
+    checks.append(_digit_check("birth_date", raw.birth, raw.birth_cd))
+    birth = resolve_birth_date(raw.birth, day)
+    if birth.error:
+        problems.append(Problem(Reason.MRZ_INVALID_DATE, "birth_date", birth.error))
+    elif birth.partial is not None:
+        problems.append(
+            Problem(Reason.MRZ_PARTIAL_DATE, "birth_date", birth.partial.isoformat(), fatal=False)
+        )
+    checks.append(_digit_check("expiry_date", raw.expiry, raw.expiry_cd))
+    expiry = resolve_expiry_date(raw.expiry, day)
+    if expiry.error:
+        problems.append(Problem(Reason.MRZ_INVALID_DATE, "expiry_date", expiry.error))
+    birth_date = birth.value
+
+    sex = _SEX.get(raw.sex, "")
+    if not sex:
+        problems.append(Problem(Reason.MRZ_IMPLAUSIBLE_FIELD, "sex", "not M, F, X or <"))
+
+    personal_number = ""
+    if raw.personal_cd is not None:  # TD3 personal number (ICAO 9303-4 positions 29-43)
+        personal_number = raw.optional.rstrip("<")
+        if quirks.filler_check_digit_allowed(raw.optional, raw.personal_cd):
+            applied.append(quirks.FILLER_CHECK_DIGIT)
+            checks.append(DigitCheck("personal_number", True, "<", "<"))
+        else:
+            checks.append(_digit_check("personal_number", raw.optional, raw.personal_cd))
+    if raw.composite is not None:
+        checks.append(_digit_check("composite", raw.composite_input, raw.composite))
+    problems.extend(
+        Problem(
+            Reason.MRZ_CHECK_DIGIT_MISMATCH,
+            c.name,
+            f"expected {c.expected or '?'}, found {c.found}",
+        )
+        for c in checks
+        if not c.passed
+    )
+
+    names = split_name(raw.name)
+    if names.truncated:
+        problems.append(
+            Problem(Reason.MRZ_NAME_TRUNCATED, "names", "name fills the field", fatal=False)
+        )
+    if not names.surname and not names.given_names:
+        problems.append(Problem(Reason.MRZ_IMPLAUSIBLE_FIELD, "names", "no name"))
+
+    national = None
+    outcome = quirks.NationalIdOutcome(None)
+    if issuing_state == "DNK":
+        outcome = quirks.danish_cpr((raw.optional, raw.optional_2), raw.birth, birth_date)
+        if outcome.result is not None:
+            applied.append(quirks.DANISH_CPR)
+    if issuing_state == "NOR":
+        outcome = quirks.norwegian_personal_number(
+            (raw.optional, raw.optional_2),
+            raw.birth,
+            birth_date,
+            allow_2032_rules=(
+                day >= date(2032, 1, 1) if allow_2032_rules is None else allow_2032_rules
+            ),
+        )
+        if outcome.result is not None:
+            applied.append(quirks.NORWEGIAN_PERSONAL_NUMBER)
+    if outcome.result is not None:
+        national = outcome.result
+        problems.extend(outcome.problems)
+        birth_date = outcome.birth_date or birth_date
+        if not personal_number:
+            personal_number = outcome.result.value
+
+    if birth_date is not None and expiry.value is not None and expiry.value < birth_date:
+        problems.append(
+            Problem(Reason.MRZ_IMPLAUSIBLE_FIELD, "expiry_date", "expires before birth")
+        )
+
+    return MRZResult(
+        format=fmt,
+        lines=tuple(lines),
+        document_type=document_type,
+        issuing_state=issuing_state,
+        surname=names.surname,
+        given_names=names.given_names,
+        name_raw=names.raw,
+        name_truncated=names.truncated,
+        document_number=document_number,
+        nationality=nationality,
+        birth_date=birth_date,
+        birth_date_partial=birth.partial,
+        sex=sex,
+        expiry_date=expiry.value,
+        optional_data=optional.rstrip("<"),
+        optional_data_2=raw.optional_2.rstrip("<"),
+        personal_number=personal_number,
+        checks=tuple(checks),
+        problems=tuple(problems),
+        national_id=national,
+        quirks=tuple(applied),
+    )
