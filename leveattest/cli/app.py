@@ -27,11 +27,19 @@ chip_app = typer.Typer(help="Verify eMRTD chip data (ICAO 9303).", no_args_is_he
 trust_app = typer.Typer(
     help="Inspect trust stores (CSCA certificates, master lists, CRLs).", no_args_is_help=True
 )
+face_app = typer.Typer(help="Compare faces and check capture quality.", no_args_is_help=True)
+company_app = typer.Typer(
+    help="Pension-company tooling for the central register (talks HTTP).", no_args_is_help=True
+)
+register_app = typer.Typer(help="Run and administer the central register.", no_args_is_help=True)
 
 app.add_typer(mrz_app, name="mrz")
 app.add_typer(samples_app, name="samples")
 app.add_typer(chip_app, name="chip")
 app.add_typer(trust_app, name="trust")
+app.add_typer(company_app, name="company")
+app.add_typer(register_app, name="register")
+app.add_typer(face_app, name="face")
 
 
 def emit_json(payload: Any) -> None:

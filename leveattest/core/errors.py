@@ -80,10 +80,59 @@ class ChipDataError(InputError):
     code = "chip_data_malformed"
 
 
+class ChipStructureError(ChipDataError):
+    """A chip data file is not well-formed ASN.1 / BER-TLV."""
+
+    code = "chip_asn1_malformed"
+
+
+class ChipNestingError(ChipStructureError):
+    """A chip data file nests ASN.1 structures deeper than allowed."""
+
+    code = "chip_asn1_too_deep"
+
+
+class ChipTrailingDataError(ChipStructureError):
+    """A chip data file has bytes after its outermost structure."""
+
+    code = "chip_trailing_data"
+
+
+class ChipUnexpectedTagError(ChipStructureError):
+    """A chip data file does not start with the tag its type requires."""
+
+    code = "chip_unexpected_tag"
+
+
+class ChipUnexpectedContentError(ChipDataError):
+    """A chip data file holds a structure or version we do not accept."""
+
+    code = "chip_unexpected_content"
+
+
+class ChipUnsupportedAlgorithmError(ChipDataError):
+    """A chip data file uses an algorithm or curve we do not support."""
+
+    code = "chip_unsupported_algorithm"
+
+
+class ChipDataTooLargeError(InputTooLargeError):
+    """A chip data file is larger than allowed."""
+
+    code = "chip_data_too_large"
+
+
 class TrustStoreError(LeveattestError):
     """The trust store could not be loaded or is empty."""
 
     code = "trust_store_unavailable"
+    http_status = 503
+
+
+class ModelError(LeveattestError):
+    """A model file is missing or does not match its recorded checksum."""
+
+    code = "model_unavailable"
     http_status = 503
 
 

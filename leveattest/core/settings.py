@@ -56,6 +56,56 @@ class ChipSettings(BaseModel):
     crl_max_age_days: int = 120
 
 
+class FaceQualitySettings(BaseModel):
+    """Quality-gate thresholds for one kind of face image (selfie, chip or page portrait)."""
+
+    min_inter_eye_px: float = 40.0
+    # mean luminance (0..255) of the face region
+    min_luminance: float = 60.0
+    max_luminance: float = 210.0
+    # variance of the Laplacian on the face crop resized to 128 px (size-normalised)
+    min_sharpness: float = 150.0
+    # mean eye aspect ratio (mediapipe face mesh); below this the eyes count as closed/hidden
+    min_eye_openness: float = 0.12
+    # (p95 - p5) / (p95 + p5) of the darker-contrast eye patch; ~0 behind dark glasses
+    min_eye_contrast: float = 0.25
+    max_yaw_deg: float = 30.0
+    max_roll_deg: float = 20.0
+
+
+def _chip_quality() -> FaceQualitySettings:
+    # DG2 portraits are ICAO-compliant but small (often 240-480 px wide) and JPEG 2000 compressed
+    return FaceQualitySettings(min_inter_eye_px=30.0, min_sharpness=80.0)
+
+
+def _page_quality() -> FaceQualitySettings:
+    # the printed data-page portrait, photographed: small, screened and soft
+    return FaceQualitySettings(
+        min_inter_eye_px=20.0, min_luminance=50.0, max_luminance=225.0, min_sharpness=30.0
+    )
+
+
+class FaceSettings(BaseModel):
+    """Face detection, quality and matching (see models/MODEL_CARDS.md for the calibration)."""
+
+    # refused from the header, before decoding; JPEGs above it are DCT-downscaled if possible
+    max_image_pixels: int = 40_000_000
+    max_image_bytes: int = 30_000_000
+    # decoded images are normalised so that their long side is at most this
+    max_side: int = 1600
+    # detection runs on a copy whose long side is at most this (HOG cost grows with area)
+    detect_max_side: int = 640
+    # dlib 128-d euclidean distance: <= threshold is a match; +/- band is near the threshold
+    match_threshold: float = 0.55
+    near_threshold_band: float = 0.05
+    num_jitters: int = 1
+    # where the dlib .dat files are; None = the installed face-recognition-models package
+    models_dir: Path | None = None
+    selfie_quality: FaceQualitySettings = Field(default_factory=FaceQualitySettings)
+    chip_quality: FaceQualitySettings = Field(default_factory=_chip_quality)
+    page_quality: FaceQualitySettings = Field(default_factory=_page_quality)
+
+
 class LoggingSettings(BaseModel):
     level: str = "INFO"
     json_logs: bool = False
@@ -72,6 +122,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     mrz: MRZSettings = Field(default_factory=MRZSettings)
     chip: ChipSettings = Field(default_factory=ChipSettings)
+    face: FaceSettings = Field(default_factory=FaceSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @model_validator(mode="after")
