@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from samples_fixture import generated_samples  # noqa: F401 - session fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 
