@@ -82,6 +82,11 @@ class Reason(StrEnum):
     CHALLENGE_EXPIRED = "challenge_expired"
     CHALLENGE_REUSED = "challenge_reused"
     REPLAY_DETECTED = "replay_detected"
+    FRAMES_COUNT_INVALID = "frames_count_invalid"
+    FRAMES_OUT_OF_ORDER = "frames_out_of_order"
+    FRAMES_TIMING_IMPLAUSIBLE = "frames_timing_implausible"
+    FRAMES_INCOMPLETE = "frames_incomplete"
+    FACE_NOT_TRACKED = "face_not_tracked"
     # generic
     NOT_APPLICABLE = "not_applicable"
     INTERNAL_ERROR = "internal_error"

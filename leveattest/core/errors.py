@@ -142,6 +142,34 @@ class SampleGenerationError(LeveattestError):
     code = "sample_generation_failed"
 
 
+class ChallengeError(InputError):
+    """The liveness challenge cannot be used."""
+
+    code = "challenge_invalid"
+    http_status = 409
+
+
+class ChallengeUnknownError(ChallengeError):
+    """No such liveness challenge was issued for this session."""
+
+    code = "challenge_unknown"
+    http_status = 404
+
+
+class ChallengeExpiredError(ChallengeError):
+    """The liveness challenge has expired; request a new one."""
+
+    code = "challenge_expired"
+    http_status = 410
+
+
+class ChallengeReusedError(ChallengeError):
+    """The liveness challenge was already used; request a new one."""
+
+    code = "challenge_reused"
+    http_status = 409
+
+
 def all_error_classes() -> list[type[LeveattestError]]:
     """Every subclass of LeveattestError, for docs and tests of code uniqueness."""
     seen: list[type[LeveattestError]] = []

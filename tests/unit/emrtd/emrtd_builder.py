@@ -1,0 +1,399 @@
+"""A tiny synthetic eMRTD PKI for tests and the benchmark (test keys only, generated on the fly).
+
+``Pki`` makes a CSCA and a DSC (RSA or EC); ``build_sod`` writes an EF.SOD over given data
+groups with one optional mutation (a named change, so each mutation test changes one
+thing); ``make_*`` write minimal but well-formed data groups.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from asn1crypto import algos, cms, core, keys
+from asn1crypto import x509 as a_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.x509.oid import NameOID
+
+from leveattest.emrtd.asn1 import (
+    ID_ICAO_MRTD_SECURITY_AA_PROTOCOL,
+    ActiveAuthenticationInfo,
+    LDSSecurityObject,
+    SecurityInfo,
+    SecurityInfos,
+)
+from leveattest.emrtd.tlv import encode_tlv
+
+T0 = datetime(2020, 1, 1, tzinfo=UTC)
+AT = datetime(2026, 6, 1, 12, tzinfo=UTC)
+MRZ_TD3 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+_HASHES = {
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
+_KEYS: dict[str, object] = {}
+
+
+def _key(name: str, kind: str) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
+    cache_key = f"{name}:{kind}"
+    if cache_key not in _KEYS:
+        if kind == "rsa":
+            _KEYS[cache_key] = rsa.generate_private_key(65537, 2048)
+        elif kind == "rsa1024":
+            _KEYS[cache_key] = rsa.generate_private_key(65537, 1024)
+        elif kind == "brainpool":
+            _KEYS[cache_key] = ec.generate_private_key(ec.BrainpoolP256R1())
+        else:
+            _KEYS[cache_key] = ec.generate_private_key(ec.SECP256R1())
+    return _KEYS[cache_key]  # type: ignore[return-value]
+
+
+def _name(cn: str, country: str = "UT") -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, country),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
+
+
+@dataclass
+class Pki:
+    kind: str = "rsa"
+    csca_not_before: datetime = T0
+    csca_not_after: datetime = T0 + timedelta(days=365 * 15)
+    dsc_not_before: datetime = T0 + timedelta(days=30)
+    dsc_not_after: datetime = T0 + timedelta(days=365 * 11)
+    dsc_key_usage_ok: bool = True
+    csca_cn: str = "Test CSCA"
+    country: str = "UT"
+    csca_key: object = field(init=False)
+    dsc_key: object = field(init=False)
+    csca: x509.Certificate = field(init=False)
+    dsc: x509.Certificate = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.csca_key = _key(f"csca-{self.csca_cn}", self.kind)
+        self.dsc_key = _key("dsc", self.kind)
+        self.csca = self._csca()
+        self.dsc = self.issue_dsc(self.dsc_key)  # type: ignore[arg-type]
+
+    def _csca(self) -> x509.Certificate:
+        key = self.csca_key
+        name = _name(self.csca_cn, self.country)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())  # type: ignore[attr-defined]
+            .serial_number(1000)
+            .not_valid_before(self.csca_not_before)
+            .not_valid_after(self.csca_not_after)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(_usage(cert_sign=True), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)  # type: ignore[attr-defined]
+        )
+        return builder.sign(key, hashes.SHA256())  # type: ignore[arg-type]
+
+    def issue_dsc(self, public: object, *, serial: int = 4242) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(_name("Test DSC", self.country))
+            .issuer_name(self.csca.subject)
+            .public_key(public.public_key())  # type: ignore[attr-defined]
+            .serial_number(serial)
+            .not_valid_before(self.dsc_not_before)
+            .not_valid_after(self.dsc_not_after)
+            .add_extension(_usage(cert_sign=not self.dsc_key_usage_ok), critical=True)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.csca_key.public_key()),  # type: ignore[attr-defined]
+                critical=False,
+            )
+        )
+        return builder.sign(self.csca_key, hashes.SHA256())  # type: ignore[arg-type]
+
+    def csca_pem(self) -> bytes:
+        return self.csca.public_bytes(serialization.Encoding.PEM)
+
+    def crl(
+        self,
+        *,
+        revoked: tuple[int, ...] = (),
+        last: datetime = AT - timedelta(days=10),
+        next_: datetime = AT + timedelta(days=20),
+    ) -> bytes:
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.csca.subject)
+            .last_update(last)
+            .next_update(next_)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.csca_key.public_key()),  # type: ignore[attr-defined]
+                critical=False,
+            )
+        )
+        for serial in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder()
+                .serial_number(serial)
+                .revocation_date(T0 + timedelta(days=100))
+                .build()
+            )
+        crl = builder.sign(self.csca_key, hashes.SHA256())  # type: ignore[arg-type]
+        return crl.public_bytes(serialization.Encoding.DER)
+
+    def write_store(self, folder: Path, *, crl: bytes | None = None) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "csca.pem").write_bytes(self.csca_pem())
+        if crl is not None:
+            (folder / "csca.crl").write_bytes(crl)
+        return folder
+
+
+def _usage(*, cert_sign: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=not cert_sign,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+# ---- data groups -----------------------------------------------------------------------
+def make_dg1(mrz: str = MRZ_TD3) -> bytes:
+    return encode_tlv(0x61, encode_tlv(0x5F1F, mrz.encode()))
+
+
+def make_face_record(image: bytes | None = None, width: int = 240, height: int = 320) -> bytes:
+    image = image if image is not None else b"\xff\xd8\xff\xe0" + os.urandom(200) + b"\xff\xd9"
+    info = (20 + 12 + len(image)).to_bytes(4, "big") + b"\x00\x00" + bytes([2, 3, 4]) + bytes(11)
+    image_info = bytes([1, 0]) + width.to_bytes(2, "big") + height.to_bytes(2, "big") + bytes(6)
+    body = b"\x00\x01" + info + image_info + image
+    return b"FAC\x00010\x00" + (14 + len(body) - 2).to_bytes(4, "big") + body
+
+
+def make_dg2(image: bytes | None = None) -> bytes:
+    record = make_face_record(image)
+    header = encode_tlv(0xA1, encode_tlv(0x81, b"\x02") + encode_tlv(0x82, b"\x00"))
+    template = encode_tlv(0x7F60, header + encode_tlv(0x5F2E, record))
+    return encode_tlv(0x75, encode_tlv(0x7F61, encode_tlv(0x02, b"\x01") + template))
+
+
+def make_dg14(aa_algorithm: str | None = "0.4.0.127.0.7.1.1.4.1.3") -> bytes:
+    infos = [
+        SecurityInfo({"protocol": "0.4.0.127.0.7.2.2.3.2.1", "required_data": core.Integer(1)})
+    ]
+    if aa_algorithm is not None:
+        aa = ActiveAuthenticationInfo(
+            {
+                "protocol": ID_ICAO_MRTD_SECURITY_AA_PROTOCOL,
+                "version": 1,
+                "signature_algorithm": aa_algorithm,
+            }
+        )
+        infos.append(SecurityInfo.load(aa.dump()))
+    return encode_tlv(0x6E, SecurityInfos(infos).dump())
+
+
+def make_dg15(private_key: object) -> bytes:
+    spki = private_key.public_key().public_bytes(  # type: ignore[attr-defined]
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return encode_tlv(0x6F, spki)
+
+
+def aa_key(kind: str = "rsa1024") -> object:
+    return _key("aa", kind)
+
+
+def sign_iso9796_2(key: rsa.RSAPrivateKey, challenge: bytes, hash_name: str = "sha1") -> bytes:
+    """ISO/IEC 9796-2 scheme 1, partial recovery, as a chip does it (test helper)."""
+    numbers = key.private_numbers()
+    size = key.key_size // 8
+    h_len = hashlib.new(hash_name).digest_size
+    ids = {"sha256": 0x34, "sha512": 0x35, "sha384": 0x36, "sha224": 0x38}
+    trailer = b"\xbc" if hash_name == "sha1" else bytes([ids[hash_name], 0xCC])
+    m1 = os.urandom(size - 1 - h_len - len(trailer))
+    digest = hashlib.new(hash_name, m1 + challenge).digest()
+    representative = int.from_bytes(b"\x6a" + m1 + digest + trailer, "big")
+    n = numbers.public_numbers.n
+    return pow(representative, numbers.d, n).to_bytes(size, "big")
+
+
+def sign_ecdsa(key: ec.EllipticCurvePrivateKey, data: bytes, *, plain: bool) -> bytes:
+    der = key.sign(data, ec.ECDSA(hashes.SHA256()))
+    if not plain:
+        return der
+    r, s = utils.decode_dss_signature(der)
+    size = (key.curve.key_size + 7) // 8
+    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+
+def full_document(aa_kind: str = "rsa1024") -> dict[int, bytes]:
+    key = aa_key(aa_kind)
+    aa_alg = "0.4.0.127.0.7.1.1.4.1.3" if aa_kind not in ("rsa", "rsa1024") else None
+    return {1: make_dg1(), 2: make_dg2(), 14: make_dg14(aa_alg), 15: make_dg15(key)}
+
+
+# ---- EF.SOD ----------------------------------------------------------------------------
+def build_sod(
+    pki: Pki,
+    data_groups: dict[int, bytes],
+    *,
+    hash_name: str = "sha256",
+    scheme: str = "pkcs1",
+    lds_version: int = 0,
+    signing_time: datetime | None = None,
+    mutation: str | None = None,
+) -> bytes:
+    """An EF.SOD over ``data_groups``; ``mutation`` names the one thing to get wrong."""
+    hashes_list = [
+        {"data_group_number": n, "data_group_hash_value": hashlib.new(hash_name, b).digest()}
+        for n, b in sorted(data_groups.items())
+    ]
+    if mutation == "dg1_hash":
+        hashes_list[0]["data_group_hash_value"] = bytes(
+            len(hashes_list[0]["data_group_hash_value"])
+        )
+    lso_fields: dict[str, object] = {
+        "version": 2 if mutation == "lds_version" else lds_version,
+        "hash_algorithm": {"algorithm": "1.2.3.4" if mutation == "lso_hash_oid" else hash_name},
+        "data_group_hash_values": hashes_list,
+    }
+    if lds_version == 1:
+        lso_fields["lds_version_info"] = {"lds_version": "0108", "unicode_version": "040000"}
+    econtent = LDSSecurityObject(lso_fields).dump()
+    econtent_type = "1.2.840.113549.1.7.1" if mutation == "econtent_type" else "2.23.136.1.1.1"
+    md = hashlib.new(hash_name, econtent).digest()
+    if mutation == "message_digest":
+        md = bytes(len(md))
+    content_type = "1.2.840.113549.1.7.1" if mutation == "content_type_attr" else "2.23.136.1.1.1"
+    attrs = [
+        {"type": "content_type", "values": [content_type]},
+        {"type": "message_digest", "values": [md]},
+    ]
+    if signing_time is not None:
+        attrs.append(
+            {"type": "signing_time", "values": [cms.Time(name="utc_time", value=signing_time)]}
+        )
+    signed_attrs = cms.CMSAttributes(attrs)
+    to_sign = signed_attrs.dump()
+    key = pki.dsc_key
+    h = _HASHES[hash_name]()
+    if scheme == "pkcs1":
+        signature = key.sign(to_sign, padding.PKCS1v15(), h)  # type: ignore[attr-defined]
+        sig_alg: dict[str, object] = {"algorithm": f"{hash_name}_rsa"}
+    elif scheme == "pss":
+        signature = key.sign(to_sign, padding.PSS(padding.MGF1(h), h.digest_size), h)  # type: ignore[attr-defined]
+        sig_alg = {
+            "algorithm": "rsassa_pss",
+            "parameters": algos.RSASSAPSSParams(
+                {
+                    "hash_algorithm": {"algorithm": hash_name},
+                    "mask_gen_algorithm": {
+                        "algorithm": "mgf1",
+                        "parameters": {"algorithm": hash_name},
+                    },
+                    "salt_length": h.digest_size,
+                }
+            ),
+        }
+    else:
+        plain = scheme == "ecdsa_plain"
+        der = key.sign(to_sign, ec.ECDSA(h))  # type: ignore[attr-defined]
+        signature = der
+        if plain:
+            r, s = utils.decode_dss_signature(der)
+            size = (key.curve.key_size + 7) // 8  # type: ignore[attr-defined]
+            signature = r.to_bytes(size, "big") + s.to_bytes(size, "big")
+            oid = {"sha1": 1, "sha224": 2, "sha256": 3, "sha384": 4, "sha512": 5}[hash_name]
+            sig_alg = {"algorithm": f"0.4.0.127.0.7.1.1.4.1.{oid}"}
+        else:
+            sig_alg = {"algorithm": f"{hash_name}_ecdsa"}
+    if mutation == "signature_flip":
+        signature = signature[:-1] + bytes([signature[-1] ^ 0x01])
+    if mutation == "signature_algorithm":
+        sig_alg = {"algorithm": "1.2.3.4.5"}
+    dsc = a_x509.Certificate.load(pki.dsc.public_bytes(serialization.Encoding.DER))
+    signer = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                {
+                    "issuer_and_serial_number": {
+                        "issuer": dsc.issuer,
+                        "serial_number": dsc.serial_number,
+                    }
+                }
+            ),
+            "digest_algorithm": {"algorithm": hash_name},
+            "signed_attrs": signed_attrs,
+            "signature_algorithm": sig_alg,
+            "signature": signature,
+        }
+    )
+    certificates = [] if mutation == "no_dsc" else [dsc]
+    signed = cms.SignedData(
+        {
+            "version": "v1" if mutation == "signed_data_version" else "v3",
+            "digest_algorithms": [{"algorithm": hash_name}],
+            "encap_content_info": {
+                "content_type": econtent_type,
+                "content": cms.ParsableOctetString(econtent),
+            },
+            "certificates": certificates,
+            "signer_infos": [signer],
+        }
+    )
+    info = cms.ContentInfo({"content_type": "signed_data", "content": signed})
+    sod = encode_tlv(0x77, info.dump())
+    if mutation == "trailing_byte":
+        sod += b"\x00"
+    return sod
+
+
+def spki_with_explicit_curve(public: ec.EllipticCurvePublicKey, *, tamper: bool = False) -> bytes:
+    """SubjectPublicKeyInfo with explicit domain parameters (as ICAO 9303-12 requires)."""
+    from leveattest.emrtd.curves import KNOWN_CURVES  # noqa: PLC0415
+
+    known = next(k for k in KNOWN_CURVES if k.curve.name == public.curve.name)
+    size = (known.p.bit_length() + 7) // 8
+    specified = keys.SpecifiedECDomain(
+        {
+            "version": "ecdpVer1",
+            "field_id": {"field_type": "prime_field", "parameters": known.p},
+            "curve": {
+                "a": known.a.to_bytes(size, "big"),
+                "b": (known.b + (1 if tamper else 0)).to_bytes(size, "big"),
+            },
+            "base": known.g,
+            "order": known.n,
+            "cofactor": 1,
+        }
+    )
+    point = public.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    info = keys.PublicKeyInfo(
+        {
+            "algorithm": {
+                "algorithm": "ec",
+                "parameters": keys.ECDomainParameters({"specified": specified}),
+            },
+            "public_key": point,
+        }
+    )
+    return info.dump()
