@@ -1,0 +1,130 @@
+"""``leveattest register ...``: run and administer the central register."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from leveattest.cli.app import emit_json, register_app
+from leveattest.core.clock import SystemClock
+from register.api import create_register_app
+from register.companies import add_company_key, company_by_client_id, register_company
+from register.company_client import generate_company_key, save_private_key
+from register.db.engine import make_engine, make_session_factory
+from register.db.migrate import upgrade
+from register.keys import RegisterKeys
+from register.retention import run_retention
+from register.settings import RegisterSettings, load_register_settings
+
+
+@register_app.command("migrate")
+def migrate() -> None:
+    """Bring the register schema (LEVEATTEST_REGISTER__DATABASE_URL) to the latest revision."""
+    _migrate(load_register_settings())
+    emit_json({"migrated": True})
+
+
+def _migrate(settings: RegisterSettings) -> None:
+    _ensure_sqlite_dir(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+@register_app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8700,
+    migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = True,
+) -> None:
+    """Serve the register API with uvicorn (one process; put more behind a balancer)."""
+    settings = load_register_settings()
+    if migrate_first:
+        _migrate(settings)
+    uvicorn.run(create_register_app(settings, SystemClock()), host=host, port=port)
+
+
+@register_app.command("seed-demo")
+def seed_demo(
+    out: Annotated[Path, typer.Option("--out", help="Where the demo company's key goes.")] = Path(
+        "var/demo-company"
+    ),
+    client_id: Annotated[str, typer.Option("--client-id")] = "demo-pension",
+) -> None:
+    """Create a demo pension company with a fresh key pair (private key written to --out)."""
+    settings = load_register_settings()
+    _migrate(settings)
+    RegisterKeys.load_or_create(settings.signing_keys_path)
+    clock = SystemClock()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            company = company_by_client_id(session, client_id) or register_company(
+                session, clock, client_id=client_id, name="Demo Pensjon AS"
+            )
+            key = generate_company_key(f"{client_id}-{secrets.token_hex(4)}")
+            add_company_key(session, clock, company, key.as_dict(private=False))
+    finally:
+        engine.dispose()
+    path = out / f"{key.kid}.private.jwk.json"
+    save_private_key(key, path)
+    emit_json(
+        {
+            "client_id": client_id,
+            "kid": key.kid,
+            "key_file": str(path),
+            "url": settings.base_url,
+            "try": f"leveattest company changes --url {settings.base_url} "
+            f"--client-id {client_id} --key {path}",
+        }
+    )
+
+
+@register_app.command("add-company-key")
+def add_company_key_cmd(
+    client_id: Annotated[str, typer.Option("--client-id")],
+    public_key: Annotated[Path, typer.Option("--public-key", help="Public JWK (keygen).")],
+    name: Annotated[str | None, typer.Option("--name", help="Creates the company if new.")] = None,
+) -> None:
+    """Register a company's public key (creating the company when --name is given)."""
+    settings = load_register_settings()
+    clock = SystemClock()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            company = company_by_client_id(session, client_id)
+            if company is None:
+                if name is None:
+                    raise typer.BadParameter("unknown client id: give --name to create it")
+                company = register_company(session, clock, client_id=client_id, name=name)
+            record = add_company_key(session, clock, company, json.loads(public_key.read_text()))
+            kid = record.kid
+    finally:
+        engine.dispose()
+    emit_json({"client_id": client_id, "kid": kid, "status": "active"})
+
+
+@register_app.command("retention")
+def retention() -> None:
+    """Run the retention job once (delete and pseudonymise what is past retention)."""
+    settings = load_register_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            report = run_retention(session, SystemClock(), settings)
+    finally:
+        engine.dispose()
+    emit_json(dataclasses.asdict(report))
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""The register's own schema: models, engine and migrations."""

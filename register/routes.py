@@ -1,0 +1,223 @@
+"""Register API routes. National ids travel in request bodies, never in URLs or logs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from register.auth import AccessContext, issue_token, verify_access_token
+from register.companies import company_by_client_id
+from register.errors import (
+    BatchTooLargeError,
+    InvalidTokenError,
+    NotFoundError,
+    RegisterInputError,
+)
+from register.identity import person_id_from_json
+from register.persons import find_person
+from register.queries import batch_statuses, changes_statement, status_statement
+from register.relationships import register_relationship
+from register.requests import create_request
+from register.settings import SCOPE_READ, SCOPE_RELATIONSHIPS, SCOPE_REQUESTS
+from register.state import RegisterState
+from register.statuses import current_relationships
+
+router = APIRouter()
+well_known = APIRouter()
+MAX_BODY_BYTES = 1_000_000
+BATCH_BYTES_PER_PERSON = 96
+NDJSON = "application/x-ndjson"
+
+
+def _state(request: Request) -> RegisterState:
+    state: RegisterState = request.app.state.register
+    return state
+
+
+State = Annotated[RegisterState, Depends(_state)]
+
+
+def _requires(scope: str) -> Callable[[Request], AccessContext]:
+    def dependency(request: Request) -> AccessContext:
+        state = _state(request)
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise InvalidTokenError
+        ctx = verify_access_token(state.clock, state.settings, state.keys, token.strip(), scope)
+        request.state.client_id = ctx.client_id
+        with state.unit_of_work() as session:
+            company = company_by_client_id(session, ctx.client_id)
+            if company is None or not company.active or company.id != ctx.company_id:
+                raise InvalidTokenError(reason="client_inactive")
+        return ctx
+
+    return dependency
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BatchTooLargeError(max=limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BatchTooLargeError(max=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _json_body(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    raw = await _read_body(request, limit)
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RegisterInputError(reason="json") from exc
+    if not isinstance(data, dict):
+        raise RegisterInputError(reason="json_object")
+    return data
+
+
+@well_known.get("/.well-known/jwks.json")
+def jwks(state: State) -> JSONResponse:
+    return JSONResponse(state.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.post("/oauth/token")
+async def token(request: Request, state: State) -> JSONResponse:
+    raw = await _read_body(request, 16_000)
+    if request.headers.get("content-type", "").split(";")[0] != "application/x-www-form-urlencoded":
+        raise RegisterInputError(reason="form_expected")
+    form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+
+    def work() -> dict[str, Any]:
+        with state.unit_of_work() as session:
+            return issue_token(session, state.clock, state.settings, state.keys, form).to_json()
+
+    grant = await run_in_threadpool(work)
+    return JSONResponse(grant, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+@router.post("/relationships", status_code=201)
+async def relationships(
+    request: Request,
+    state: State,
+    ctx: Annotated[AccessContext, Depends(_requires(SCOPE_RELATIONSHIPS))],
+) -> JSONResponse:
+    body = await _json_body(request)
+    statement = body.get("statement")
+    if not isinstance(statement, str):
+        raise RegisterInputError(reason="statement")
+
+    def work() -> dict[str, Any]:
+        with state.unit_of_work() as session:
+            company = _company(session, ctx)
+            return register_relationship(
+                session, state.clock, state.settings, company, statement
+            ).to_json()
+
+    return JSONResponse(await run_in_threadpool(work), status_code=201)
+
+
+def _company(session: Session, ctx: AccessContext) -> Any:
+    company = company_by_client_id(session, ctx.client_id)
+    if company is None:
+        raise InvalidTokenError
+    return company
+
+
+@router.post("/status")
+async def status(
+    request: Request,
+    state: State,
+    ctx: Annotated[AccessContext, Depends(_requires(SCOPE_READ))],
+) -> JSONResponse:
+    body = await _json_body(request, 10_000)
+    pid = person_id_from_json(
+        body.get("person"), accept_synthetic=state.settings.accept_synthetic_ids
+    )
+
+    def work() -> str:
+        with state.unit_of_work() as session:
+            return status_statement(session, state, ctx, pid)
+
+    return JSONResponse({"statement": await run_in_threadpool(work)})
+
+
+@router.post("/status/batch")
+async def batch(
+    request: Request,
+    state: State,
+    ctx: Annotated[AccessContext, Depends(_requires(SCOPE_READ))],
+) -> StreamingResponse:
+    limit = state.settings.max_batch * BATCH_BYTES_PER_PERSON + 1_000
+    body = await _json_body(request, limit)
+    persons = body.get("persons")
+    if not isinstance(persons, list):
+        raise RegisterInputError(reason="persons")
+    if len(persons) > state.settings.max_batch:
+        raise BatchTooLargeError(max=state.settings.max_batch)
+
+    def work() -> list[bytes]:
+        with state.unit_of_work() as session:
+            answer = batch_statuses(session, state, ctx, persons)
+            return answer.lines
+
+    lines = await run_in_threadpool(work)
+
+    def stream() -> Iterator[bytes]:
+        for start in range(0, len(lines), 1_000):
+            yield b"".join(lines[start : start + 1_000])
+
+    return StreamingResponse(stream(), media_type=NDJSON)
+
+
+@router.get("/changes")
+async def changes(
+    state: State,
+    ctx: Annotated[AccessContext, Depends(_requires(SCOPE_READ))],
+    since: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int | None, Query()] = None,
+) -> JSONResponse:
+    def work() -> str:
+        with state.unit_of_work() as session:
+            return changes_statement(session, state, ctx, since, limit)
+
+    return JSONResponse({"statement": await run_in_threadpool(work)})
+
+
+@router.post("/requests", status_code=201)
+async def new_request(
+    request: Request,
+    state: State,
+    ctx: Annotated[AccessContext, Depends(_requires(SCOPE_REQUESTS))],
+) -> JSONResponse:
+    body = await _json_body(request, 10_000)
+    pid = person_id_from_json(
+        body.get("person"), accept_synthetic=state.settings.accept_synthetic_ids
+    )
+
+    def work() -> dict[str, Any]:
+        with state.unit_of_work() as session:
+            person = find_person(session, pid)
+            rels = (
+                current_relationships(session, ctx.company_id, [person.id], state.clock.today())
+                if person is not None
+                else {}
+            )
+            if person is None or not rels:
+                raise NotFoundError
+            receipt = create_request(
+                session, state.clock, state.settings, person, company_id=ctx.company_id
+            )
+            return {"request_id": receipt.request_id, "deadline": receipt.deadline.isoformat()}
+
+    return JSONResponse(await run_in_threadpool(work), status_code=201)

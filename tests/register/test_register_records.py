@@ -1,0 +1,179 @@
+"""Writes from verification (register.client), requests and invitations, the disclosure log."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from io import BytesIO
+
+import pytest
+from conftest import nid, person, run
+from PIL import Image
+from pyzbar.pyzbar import decode
+from sqlalchemy import select, text
+
+from register.client import CertificateRecord
+from register.db.models import Certificate, CertificateRequest, DisclosureEntry
+from register.disclosure import pseudonymise_disclosures, verify_chain
+from register.errors import CertificateRecordError, NationalIdInvalidError
+from register.identity import norwegian_id
+from register.letters import invitation_letter_png, invitation_qr_png, reference_from_qr_text
+from register.persons import get_or_create_person
+from register.requests import create_request, due_reminders, record_reminder
+
+
+def _record(index=0, session_reference="session-0000-a", **overrides):
+    fields = {
+        "national_id": nid(index),
+        "full_name": "Ola Nordmann",
+        "birth_date": date(1950, 5, 17),
+        "certified_at": datetime(2026, 3, 10, 9, 0, tzinfo=UTC),
+        "document_type": "P",
+        "document_issuing_state": "NOR",
+        "method": "chip_face_liveness",
+        "session_reference": session_reference,
+    }
+    fields.update(overrides)
+    return CertificateRecord(**fields)
+
+
+def test_certificate_writes_are_idempotent_per_session(register_client, state):
+    first = register_client.record_certificate(_record())
+    again = register_client.record_certificate(_record())
+    assert first.created
+    assert not again.created
+    assert first.certificate_id == again.certificate_id
+    with state.unit_of_work() as session:
+        assert len(session.scalars(select(Certificate)).all()) == 1
+
+
+def test_certificate_with_inconsistent_or_missing_identity_is_refused(register_client):
+    with pytest.raises(CertificateRecordError):
+        register_client.record_certificate(_record(birth_date=date(1951, 1, 1)))
+    with pytest.raises(NationalIdInvalidError):
+        register_client.record_certificate(_record(national_id="17055012345"))
+    with pytest.raises(CertificateRecordError):
+        register_client.record_certificate(_record(national_id=None))
+    future = datetime(2026, 4, 1, tzinfo=UTC)
+    with pytest.raises(CertificateRecordError):
+        register_client.record_certificate(_record(certified_at=future))
+
+
+def test_foreign_identity_is_recorded(register_client):
+    receipt = register_client.record_certificate(
+        _record(national_id=None, foreign_id="sw1234567", foreign_id_state="SWE")
+    )
+    assert receipt.created
+
+
+def test_one_certificate_fulfils_every_companys_open_request(make_company, register_client, state):
+    payers = [make_company("payer-a"), make_company("payer-b")]
+    for handle in payers:
+        run(handle.client.register_relationship(person(0), "AGR-1", "2026-02"))
+        run(handle.client.request_certificate(person(0)))
+    with state.unit_of_work() as session:
+        pension_person = get_or_create_person(session, state.clock, norwegian_id(nid(0)))
+        create_request(session, state.clock, state.settings, pension_person, schedule="yearly")
+    for handle in payers:
+        status = run(handle.client.status(person(0)))["status"]
+        assert status["outstanding_request"] is not None
+    receipt = register_client.record_certificate(_record())
+    assert receipt.fulfilled_requests == 3
+    for handle in payers:
+        status = run(handle.client.status(person(0)))["status"]
+        assert status["outstanding_request"] is None
+        assert status["state"] == "certified"
+    with state.unit_of_work() as session:
+        requests = session.scalars(select(CertificateRequest)).all()
+        assert {r.certificate_id for r in requests} == {receipt.certificate_id}
+        assert len({r.invitation_id for r in requests}) == 1  # one invitation serves all
+
+
+def test_invitation_qr_decodes_and_starts_a_session(make_company, register_client, state):
+    with state.unit_of_work() as session:
+        pension_person = get_or_create_person(session, state.clock, norwegian_id(nid(0)))
+        receipt = create_request(
+            session, state.clock, state.settings, pension_person, schedule="yearly"
+        )
+    png = invitation_qr_png(state.settings, receipt.invitation_reference)
+    decoded = decode(Image.open(BytesIO(png)))
+    assert len(decoded) == 1
+    reference = reference_from_qr_text(state.settings, decoded[0].data.decode())
+    assert reference == receipt.invitation_reference
+    info = register_client.lookup_invitation(reference)
+    assert info is not None
+    assert info.person == person(0)
+    assert not info.used
+    assert register_client.mark_invitation_used(reference, "session-0000-a")
+    assert not register_client.mark_invitation_used(reference, "session-0000-b")
+    assert register_client.lookup_invitation(reference).used
+    assert register_client.lookup_invitation("NOSUCHREFERENCE") is None
+
+    letter = invitation_letter_png(
+        state.settings, reference, full_name=None, deadline=receipt.deadline
+    )
+    page = Image.open(BytesIO(letter))
+    assert page.size == (1240, 1754)
+    assert reference_from_qr_text(state.settings, decode(page)[0].data.decode()) == reference
+
+
+def test_reminders_fall_due_after_the_interval(state, clock):
+    with state.unit_of_work() as session:
+        pension_person = get_or_create_person(session, clock, norwegian_id(nid(0)))
+        create_request(session, clock, state.settings, pension_person, schedule="yearly")
+    with state.unit_of_work() as session:
+        assert due_reminders(session, clock, state.settings) == []
+    clock.advance(timedelta(days=22))
+    with state.unit_of_work() as session:
+        due = due_reminders(session, clock, state.settings)
+        assert len(due) == 1
+        record_reminder(session, clock, due[0])
+    with state.unit_of_work() as session:
+        assert due_reminders(session, clock, state.settings) == []
+
+
+def test_disclosure_chain_verifies_and_detects_tampering(make_company, state, engine):
+    company = make_company()
+    run(company.client.register_relationship(person(0), "AGR-1", "2026-02"))
+    for _ in range(3):
+        run(company.client.status(person(0)))
+    with state.unit_of_work() as session:
+        assert verify_chain(session).ok
+        assert verify_chain(session).entries == 3
+
+    def tamper_and_check(sql, reason):
+        with engine.begin() as conn:
+            conn.execute(text(sql))
+        with state.unit_of_work() as session:
+            result = verify_chain(session)
+        assert not result.ok
+        assert result.reason == reason, result
+
+    with engine.connect() as conn:
+        original = conn.execute(
+            text("SELECT action, entry_hash FROM disclosure_log WHERE seq = 2")
+        ).one()
+    tamper_and_check(
+        "UPDATE disclosure_log SET action = 'batch' WHERE seq = 2", "entry_hash_mismatch"
+    )
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE disclosure_log SET action = '{original.action}' WHERE seq = 2"))
+    tamper_and_check(
+        "UPDATE disclosure_log SET subject_ref = 'no:01010012345' WHERE seq = 1", "subject_mismatch"
+    )
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE disclosure_log SET subject_ref = 'no:{nid(0)}' WHERE seq = 1"))
+    tamper_and_check("DELETE FROM disclosure_log WHERE seq = 2", "seq_gap")
+    tamper_and_check("DELETE FROM disclosure_log WHERE seq = 3", "head_mismatch")  # tail cut
+
+
+def test_pseudonymised_entries_still_verify(make_company, state, clock):
+    company = make_company()
+    run(company.client.register_relationship(person(0), "AGR-1", "2026-02"))
+    run(company.client.status(person(0)))
+    with state.unit_of_work() as session:
+        assert pseudonymise_disclosures(session, clock.now() + timedelta(seconds=1)) == 1
+    with state.unit_of_work() as session:
+        entry = session.scalars(select(DisclosureEntry)).one()
+        assert entry.subject_ref is None
+        assert entry.subject_salt is None
+        assert verify_chain(session).ok
