@@ -1,0 +1,55 @@
+"""The README's main job runs, and nothing personal reaches its output or logs.
+
+House style: personal data never in logs. This runs the whole demo (generation, MRZ
+reading, chip verification, face matching) with logging captured, then searches
+everything that was printed or logged for every synthetic person's name, MRZ lines,
+document number, birth date and national identity number.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from leveattest.cli import _register_commands, app
+
+
+def _personal_strings(root: Path) -> set[str]:
+    found: set[str] = set()
+    for person_file in root.glob("persons/*/person.json"):
+        person = json.loads(person_file.read_text())
+        born = date.fromisoformat(person["birth_date"])
+        found |= {
+            person["surname"],
+            person["given_names"],
+            person["document"]["number"],
+            person["birth_date"],
+            born.strftime("%d.%m.%Y"),
+            born.strftime("%y%m%d"),
+            *person["mrz"],
+        }
+        if person.get("national_id"):
+            found.add(person["national_id"]["value"])
+        found |= {part for part in person["mrz"][0].split("<") if len(part) >= 5}
+    return {s for s in found if len(s) >= 5}
+
+
+@pytest.mark.slow
+def test_demo_runs_all_as_expected_and_logs_nothing_personal(tmp_path, caplog):
+    _register_commands()
+    out = tmp_path / "demo"
+    with caplog.at_level(logging.DEBUG):
+        result = CliRunner().invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "ALL AS EXPECTED" in result.output
+    assert "demo_finished" in result.output + result.stderr  # structured logs were captured
+    captured = result.output + result.stderr + caplog.text
+    personal = _personal_strings(out)
+    assert len(personal) > 50
+    leaked = sorted(s for s in personal if s in captured)
+    assert leaked == []
