@@ -13,7 +13,7 @@ import logging
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import Any, TextIO, cast
 
 import structlog
 
@@ -102,9 +102,23 @@ def redact_processor(
     return event_dict
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at the time of writing.
+
+    Binding the stream object at configuration time breaks when stderr is swapped and
+    closed later (test runners, CLI runners capturing output).
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: str = "INFO", *, json_logs: bool = False, stream: Any = None) -> None:
-    """Configure structlog and the stdlib root logger (idempotent)."""
-    out = stream or sys.stderr
+    """Configure structlog (idempotent). Logs go to ``stream``, or to the current stderr."""
+    out = stream or cast(TextIO, _CurrentStderr())
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if json_logs
