@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -155,10 +156,39 @@ def issue_token(
     return TokenGrant(access_token, settings.access_token_ttl_seconds, scope)
 
 
-def verify_access_token(
-    clock: Clock, settings: RegisterSettings, keys: RegisterKeys, token: str, scope: str
-) -> AccessContext:
-    """Check signature, type, issuer, audience, expiry and the required scope."""
+@dataclass(frozen=True, slots=True)
+class _VerifiedToken:
+    context: AccessContext
+    exp: int
+
+
+class TokenCache:
+    """Access tokens whose signature and fixed claims this process has already checked.
+
+    Only tokens signed by the register's *own* keys are cached, keyed by the whole token
+    (so any change to it is a miss); expiry and scope are still checked on every request,
+    and whether the company is still active is checked in the request's transaction.
+    Bounded: when full it is cleared (tokens live minutes; refilling is cheap).
+    """
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._entries: dict[str, _VerifiedToken] = {}
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, token: str) -> _VerifiedToken | None:
+        return self._entries.get(token)
+
+    def put(self, token: str, verified: _VerifiedToken) -> None:
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[token] = verified
+
+
+def _decode_access_token(
+    settings: RegisterSettings, keys: RegisterKeys, token: str
+) -> _VerifiedToken:
     try:
         decoded = jwt.decode(token, keys.key_set, algorithms=[SIGNING_ALG])
     except (JoseError, ValueError, UnicodeError) as exc:
@@ -169,11 +199,36 @@ def verify_access_token(
     if claims.get("iss") != settings.issuer or claims.get("aud") != settings.issuer:
         raise errors.InvalidTokenError
     exp, cid, client_id = claims.get("exp"), claims.get("cid"), claims.get("client_id")
-    if not isinstance(exp, int) or exp <= clock.now().timestamp():
+    if not isinstance(exp, int) or isinstance(exp, bool):
         raise errors.InvalidTokenError(reason="expired")
     if not isinstance(cid, int) or not isinstance(client_id, str):
         raise errors.InvalidTokenError
     scopes = frozenset(str(claims.get("scope", "")).split())
-    if scope not in scopes:
-        raise errors.InsufficientScopeError(client_id=client_id, needed=scope)
-    return AccessContext(client_id=client_id, company_id=cid, scopes=scopes)
+    return _VerifiedToken(AccessContext(client_id=client_id, company_id=cid, scopes=scopes), exp)
+
+
+def verify_access_token(
+    clock: Clock,
+    settings: RegisterSettings,
+    keys: RegisterKeys,
+    token: str,
+    scope: str,
+    *,
+    cache: TokenCache | None = None,
+) -> AccessContext:
+    """Check signature, type, issuer, audience, expiry and the required scope.
+
+    With ``cache``, the signature and fixed claims of a token seen before are not
+    verified again (the cache is per process and per set of register keys).
+    """
+    verified = cache.get(token) if cache is not None else None
+    if verified is None:
+        verified = _decode_access_token(settings, keys, token)
+        if cache is not None:
+            cache.put(token, verified)
+    if verified.exp <= clock.now().timestamp():
+        raise errors.InvalidTokenError(reason="expired")
+    ctx = verified.context
+    if scope not in ctx.scopes:
+        raise errors.InsufficientScopeError(client_id=ctx.client_id, needed=scope)
+    return ctx

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -172,13 +172,18 @@ def lookup_invitation(session: Session, clock: Clock, reference: str) -> Invitat
 def mark_invitation_used(
     session: Session, clock: Clock, reference: str, session_reference: str
 ) -> bool:
-    invitation = session.scalars(
-        select(Invitation).where(Invitation.reference == reference)
-    ).one_or_none()
-    if invitation is None or invitation.used_at is not None:
-        return False
-    invitation.used_at, invitation.session_reference = clock.now(), session_reference
-    return True
+    """Claim an invitation for a session; False when unknown or already used.
+
+    One conditional UPDATE, so two phones scanning the same letter at the same moment
+    cannot both claim it (no read-then-write race on any database).
+    """
+    claimed = session.execute(
+        update(Invitation)
+        .where(Invitation.reference == reference, Invitation.used_at.is_(None))
+        .values(used_at=clock.now(), session_reference=session_reference)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(claimed, "rowcount", 0) == 1)
 
 
 class InProcessRegisterClient:

@@ -18,6 +18,7 @@ import httpx
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
+from joserfc.jws import JWSRegistry
 
 from leveattest.core.clock import Clock, SystemClock
 from leveattest.core.errors import LeveattestError
@@ -57,11 +58,22 @@ def load_private_key(path: Path) -> ECKey:
     return ECKey.import_key(json.loads(path.read_text()))
 
 
+class _StatementRegistry(JWSRegistry):
+    """A changes page of 10,000 items is megabytes; joserfc's default limit is 128 kB."""
+
+    max_payload_length = 64_000_000
+
+
+_STATEMENTS = _StatementRegistry(algorithms=[SIGNING_ALG])
+
+
 def verify_statement(statement: str, jwks: dict[str, Any]) -> dict[str, Any]:
     """Verify a compact JWS from the register against its JWKS; return the claims."""
     try:
         key_set = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
-        payload = jws.deserialize_compact(statement, key_set, algorithms=[SIGNING_ALG]).payload
+        payload = jws.deserialize_compact(
+            statement, key_set, algorithms=[SIGNING_ALG], registry=_STATEMENTS
+        ).payload
         claims = json.loads(payload)
     except (JoseError, ValueError, TypeError) as exc:
         raise StatementVerificationError from exc

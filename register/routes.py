@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from register.auth import AccessContext, issue_token, verify_access_token
 from register.companies import company_by_client_id
+from register.db.models import Company
 from register.errors import (
     BatchTooLargeError,
     InvalidTokenError,
@@ -44,22 +46,36 @@ def _state(request: Request) -> RegisterState:
 State = Annotated[RegisterState, Depends(_state)]
 
 
-def _requires(scope: str) -> Callable[[Request], AccessContext]:
-    def dependency(request: Request) -> AccessContext:
+def _requires(scope: str) -> Callable[[Request], Coroutine[Any, Any, AccessContext]]:
+    """Bearer token check (signature cached per token, expiry and scope every time).
+
+    Whether the company is still active is checked by ``_active`` in the request's own
+    transaction, so a deactivated company is refused at once without a second one.
+    """
+
+    async def dependency(request: Request) -> AccessContext:
         state = _state(request)
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise InvalidTokenError
-        ctx = verify_access_token(state.clock, state.settings, state.keys, token.strip(), scope)
+        ctx = verify_access_token(
+            state.clock, state.settings, state.keys, token.strip(), scope, cache=state.token_cache
+        )
         request.state.client_id = ctx.client_id
-        with state.unit_of_work() as session:
-            company = company_by_client_id(session, ctx.client_id)
-            if company is None or not company.active or company.id != ctx.company_id:
-                raise InvalidTokenError(reason="client_inactive")
         return ctx
 
     return dependency
+
+
+def _active(session: Session, ctx: AccessContext) -> None:
+    active = session.scalar(
+        select(Company.active).where(
+            Company.id == ctx.company_id, Company.client_id == ctx.client_id
+        )
+    )
+    if not active:
+        raise InvalidTokenError(reason="client_inactive")
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -129,8 +145,8 @@ async def relationships(
 
 def _company(session: Session, ctx: AccessContext) -> Any:
     company = company_by_client_id(session, ctx.client_id)
-    if company is None:
-        raise InvalidTokenError
+    if company is None or not company.active or company.id != ctx.company_id:
+        raise InvalidTokenError(reason="client_inactive")
     return company
 
 
@@ -147,7 +163,7 @@ async def status(
 
     def work() -> str:
         with state.unit_of_work() as session:
-            return status_statement(session, state, ctx, pid)
+            return status_statement(session, state, ctx, pid)  # checks the company too
 
     return JSONResponse({"statement": await run_in_threadpool(work)})
 
@@ -168,6 +184,7 @@ async def batch(
 
     def work() -> list[bytes]:
         with state.unit_of_work() as session:
+            _active(session, ctx)
             answer = batch_statuses(session, state, ctx, persons)
             return answer.lines
 
@@ -189,6 +206,7 @@ async def changes(
 ) -> JSONResponse:
     def work() -> str:
         with state.unit_of_work() as session:
+            _active(session, ctx)
             return changes_statement(session, state, ctx, since, limit)
 
     return JSONResponse({"statement": await run_in_threadpool(work)})
@@ -207,6 +225,7 @@ async def new_request(
 
     def work() -> dict[str, Any]:
         with state.unit_of_work() as session:
+            _active(session, ctx)
             person = find_person(session, pid)
             rels = (
                 current_relationships(session, ctx.company_id, [person.id], state.clock.today())

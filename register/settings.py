@@ -43,6 +43,8 @@ class RegisterSettings(BaseSettings):
     reminder_interval_days: int = Field(default=21, ge=1)
     invitation_url_base: str = "https://leveattest.example/i/"
     accept_synthetic_ids: bool = True
+    # transactions running at once per process (0 = unbounded); SQLite always runs one
+    max_concurrent_transactions: int = Field(default=4, ge=0, le=200)
 
     @property
     def token_endpoint(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 
@@ -177,3 +179,21 @@ def test_pseudonymised_entries_still_verify(make_company, state, clock):
         assert entry.subject_ref is None
         assert entry.subject_salt is None
         assert verify_chain(session).ok
+
+
+def test_two_phones_claiming_one_invitation_at_once_get_exactly_one_session(register_client, state):
+    with state.unit_of_work() as session:
+        pension_person = get_or_create_person(session, state.clock, norwegian_id(nid(1)))
+        receipt = create_request(
+            session, state.clock, state.settings, pension_person, schedule="yearly"
+        )
+    reference = receipt.invitation_reference
+    barrier = threading.Barrier(6)
+
+    def claim(n: int) -> bool:
+        barrier.wait()
+        return register_client.mark_invitation_used(reference, f"session-race-{n}")
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(claim, range(6)))
+    assert results.count(True) == 1

@@ -1,0 +1,391 @@
+"""Benchmark: the register API over HTTP (issue 6, performance). Not a timed test.
+
+For each database (SQLite and/or PostgreSQL) it
+
+1. loads a register with ``scripts/load_register.py`` (skipped with ``--reuse`` when the
+   data from an earlier run is there);
+2. starts the real server — uvicorn, one worker process, on 127.0.0.1 and a free port;
+3. runs ``bench/register_loadgen.py`` in a separate process: single status lookups at
+   ``--rate`` for ``--duration`` seconds (token fetched once, validated per request);
+4. asks for the status of 100,000 persons in one batch request;
+5. pages through the changes feed (``limit=10000``) until 1,000,000 events are read.
+
+Prints a markdown table and writes it to ``bench/results/register.md``. Load only ever
+goes to 127.0.0.1. Usage::
+
+    uv run python bench/register_http.py --sqlite --postgres [--persons 1000000] [--reuse]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import uvicorn  # noqa: E402
+from sqlalchemy import make_url, select, text  # noqa: E402
+
+from register.api import create_register_app  # noqa: E402
+from register.company_client import CompanyClient, load_private_key, verify_batch  # noqa: E402
+from register.db.engine import make_engine  # noqa: E402
+from register.db.models import Person, Relationship  # noqa: E402
+from register.settings import RegisterSettings  # noqa: E402
+
+CLIENT_ID = "bench-pension"
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/leveattest_register_bench"
+RESULTS = ROOT / "bench" / "results" / "register.md"
+BATCH_SIZE = 100_000
+CHANGES_EVENTS = 1_000_000
+CHANGES_PAGE = 10_000
+CHANGES_MAX_SECONDS = 60.0  # paging stops here even if fewer events were read
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _loadavg() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- the server process ---------------------------------------------------------------
+
+
+def serve(db: str, port: int, keys: Path) -> None:
+    settings = RegisterSettings(
+        database_url=db,
+        base_url=f"http://127.0.0.1:{port}/register/v1",
+        signing_keys_path=keys,
+        accept_synthetic_ids=True,
+        changes_page_max=CHANGES_PAGE,
+    )
+    # access log off (log level warning): the register logs refusals itself
+    uvicorn.run(create_register_app(settings), host="127.0.0.1", port=port, log_level="warning")
+
+
+class Server:
+    def __init__(self, db: str, workdir: Path, profile: Path | None) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/register/v1"
+        command = [sys.executable]
+        if profile is not None:
+            command += ["-m", "cProfile", "-o", str(profile)]
+        command += [__file__, "serve", db, str(self.port), str(workdir / "register-keys.json")]
+        self.process = subprocess.Popen(command, cwd=ROOT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/healthz").status_code == 204:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit("the register server did not start")
+
+    def stop(self) -> None:
+        self.process.send_signal(2)  # SIGINT: uvicorn shuts down cleanly (cProfile writes)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+# --- data -----------------------------------------------------------------------------
+
+
+def _prepare_db(kind: str, url: str, workdir: Path, persons: int, reuse: bool) -> Path:
+    key_dir = workdir / "key"
+    keys = sorted(key_dir.glob("*.private.jwk.json")) if key_dir.exists() else []
+    if reuse and keys:
+        return keys[0]
+    if kind == "postgresql":
+        parsed = make_url(url)
+        admin = make_engine(parsed.set(database="postgres").render_as_string(False))
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+        admin.dispose()
+    else:
+        path = Path(make_url(url).database or "")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    for old in keys:
+        old.unlink()
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "load_register.py"),
+            "--db",
+            url,
+            "--persons",
+            str(persons),
+            "--client-id",
+            CLIENT_ID,
+            "--key-out",
+            str(key_dir),
+        ],
+        check=True,
+        cwd=ROOT,
+    )
+    print(f"[{kind}] loaded in {time.perf_counter() - started:.1f} s", flush=True)
+    return sorted(key_dir.glob("*.private.jwk.json"))[0]
+
+
+def _related_ids(url: str, count: int) -> list[str]:
+    """National ids of persons the bench company pays (spread over the whole table)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            total = conn.scalar(text("SELECT count(*) FROM pension_relationships")) or 0
+            step = max(1, total // count)
+            rows = conn.execute(
+                select(Person.id_value)
+                .join(Relationship, Relationship.person_id == Person.id)
+                .where(Relationship.id % step == 0)
+                .limit(count)
+            )
+            return [row[0] for row in rows]
+    finally:
+        engine.dispose()
+
+
+# --- measurements ---------------------------------------------------------------------
+
+
+def _single(server: Server, key: Path, ids_file: Path, args: argparse.Namespace) -> dict[str, Any]:
+    output = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "register_loadgen.py"),
+            "--url",
+            server.url,
+            "--client-id",
+            CLIENT_ID,
+            "--key",
+            str(key),
+            "--ids",
+            str(ids_file),
+            "--rate",
+            str(args.rate),
+            "--duration",
+            str(args.duration),
+            "--connections",
+            str(args.connections),
+        ],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=args.duration + 40,
+    )
+    result: dict[str, Any] = json.loads(output.stdout)
+    result["loadavg"] = _loadavg()
+    return result
+
+
+def _claims(statement: str) -> dict[str, Any]:
+    """The payload of a compact JWS without verifying it (verification is done separately)."""
+    payload = statement.split(".")[1]
+    data: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return data
+
+
+async def _batch_and_changes(server: Server, key: Path, ids: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    async with CompanyClient(server.url, CLIENT_ID, key, timeout=120.0) as company:
+        token = await company.token("register.read")
+        headers = {"Authorization": f"Bearer {token}"}
+        jwks = await company.jwks()
+        async with httpx.AsyncClient(base_url=server.url, timeout=120.0, headers=headers) as http:
+            body = {"persons": [{"national_id": value} for value in ids[:BATCH_SIZE]]}
+            started = time.perf_counter()
+            response = await http.post("/status/batch", json=body)
+            content = response.content
+            seconds = time.perf_counter() - started
+            lines = [line + b"\n" for line in content.split(b"\n") if line]
+            records, _ = verify_batch(lines, jwks)
+            found = sum(1 for r in records if r.get("result") == "found")
+            out["batch"] = {
+                "persons": len(body["persons"]),
+                "found": found,
+                "seconds": round(seconds, 2),
+                "status": response.status_code,
+                "bytes": len(content),
+                "loadavg": _loadavg(),
+            }
+            events, pages, cursor, worst = 0, 0, None, 0.0
+            started = time.perf_counter()
+            while events < CHANGES_EVENTS and time.perf_counter() - started < CHANGES_MAX_SECONDS:
+                params: dict[str, Any] = {"limit": CHANGES_PAGE}
+                if cursor:
+                    params["since"] = cursor
+                page_started = time.perf_counter()
+                response = await http.get("/changes", params=params)
+                worst = max(worst, time.perf_counter() - page_started)
+                response.raise_for_status()
+                statement = response.json()["statement"]
+                if pages == 0:
+                    await company.verify(statement)
+                claims = _claims(statement)
+                events += len(claims["items"])
+                pages += 1
+                cursor = claims["next_cursor"]
+                if not claims["has_more"]:
+                    break
+            seconds = time.perf_counter() - started
+            out["changes"] = {
+                "events": events,
+                "pages": pages,
+                "seconds": round(seconds, 2),
+                "events_per_s": round(events / seconds),
+                "slowest_page_s": round(worst, 2),
+                "loadavg": _loadavg(),
+            }
+    return out
+
+
+def bench_backend(kind: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    workdir = args.workdir / kind
+    workdir.mkdir(parents=True, exist_ok=True)
+    key_path = _prepare_db(kind, url, workdir, args.persons, args.reuse)
+    key = load_private_key(key_path)
+    ids = _related_ids(url, BATCH_SIZE)
+    ids_file = workdir / "ids.txt"
+    ids_file.write_text("\n".join(ids[:20_000]) + "\n")
+    profile = workdir / "server.prof" if args.profile else None
+    server = Server(url, workdir, profile)
+    result: dict[str, Any] = {"db": kind}
+    try:
+        if "single" in args.only:
+            result["single"] = _single(server, key_path, ids_file, args)
+            print(f"[{kind}] single: {json.dumps(result['single'])}", flush=True)
+        if "bulk" in args.only:
+            result.update(asyncio.run(_batch_and_changes(server, key, ids)))
+            print(f"[{kind}] batch: {json.dumps(result['batch'])}", flush=True)
+            print(f"[{kind}] changes: {json.dumps(result['changes'])}", flush=True)
+    finally:
+        server.stop()
+    return result
+
+
+def _ok(value: bool) -> str:
+    return "yes" if value else "**no**"
+
+
+def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    lines = [
+        "# Register API benchmark",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_cpu_model()} ({os.cpu_count()} cores, "
+        "shared with other engineers' test runs), Python "
+        f"{platform.python_version()}; server: uvicorn, 1 worker process, access log off; "
+        f"load generator: a separate process (asyncio + httpx, {args.connections} connections, "
+        "open loop, latency counted from when each request was due). "
+        f"Register of {args.persons:,} synthetic persons (`scripts/load_register.py`). "
+        "Load average is 1 / 5 / 15 min, read right after each measurement.",
+        "",
+        "| DB | measurement | result | target | met | load avg |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        db = r["db"]
+        if "single" in r:
+            s = r["single"]
+            met = s["achieved_rps"] >= 500 and s["p99_ms"] <= 20 and s["errors"] == 0
+            lines.append(
+                f"| {db} | single status, {s['seconds']:.0f} s at {s['target_rps']:.0f} req/s "
+                f"target | {s['achieved_rps']} req/s, p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, "
+                f"p99 {s['p99_ms']} ms, max {s['max_ms']} ms, {s['errors']} errors "
+                f"({s['requests']:,} requests) | ≥ 500 req/s, p99 ≤ 20 ms | {_ok(met)} "
+                f"| {s['loadavg']} |"
+            )
+        if "batch" in r:
+            b = r["batch"]
+            lines.append(
+                f"| {db} | batch status, {b['persons']:,} persons in one request "
+                f"| {b['seconds']} s ({b['found']:,} found, {b['bytes'] / 1e6:.1f} MB) "
+                f"| ≤ 5 s | {_ok(b['seconds'] <= 5)} | {b['loadavg']} |"
+            )
+        if "changes" in r:
+            c = r["changes"]
+            lines.append(
+                f"| {db} | changes feed, {c['events']:,} events in {c['pages']} pages "
+                f"of {CHANGES_PAGE:,} | {c['events_per_s']:,} events/s ({c['seconds']} s, "
+                f"slowest page {c['slowest_page_s']} s) | ≥ 50,000 events/s "
+                f"| {_ok(c['events_per_s'] >= 50_000)} | {c['loadavg']} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    if len(sys.argv) == 5 and sys.argv[1] == "serve":
+        serve(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sqlite", nargs="?", const="default", help="SQLite URL (default: workdir)"
+    )
+    parser.add_argument("--postgres", nargs="?", const=PG_DEFAULT, help="PostgreSQL URL")
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--reuse", action="store_true", help="keep an earlier run's data")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench-register")
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--only", default="single,bulk", help="single and/or bulk")
+    parser.add_argument("--profile", action="store_true", help="cProfile the server")
+    parser.add_argument("--no-write", action="store_true", help="do not write the results file")
+    args = parser.parse_args()
+    backends = []
+    if args.sqlite:
+        url = args.sqlite
+        if url == "default":
+            url = f"sqlite:///{(args.workdir / 'sqlite' / 'register.db').resolve()}"
+        backends.append(("sqlite", url))
+    if args.postgres:
+        if make_url(args.postgres).host not in {"127.0.0.1", "localhost"}:
+            raise SystemExit("the benchmark only runs against a local PostgreSQL")
+        backends.append(("postgresql", args.postgres))
+    if not backends:
+        parser.error("give --sqlite and/or --postgres")
+    results = [bench_backend(kind, url, args) for kind, url in backends]
+    markdown = table(results, args)
+    print(markdown)
+    if not args.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
