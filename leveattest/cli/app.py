@@ -32,6 +32,10 @@ company_app = typer.Typer(
     help="Pension-company tooling for the central register (talks HTTP).", no_args_is_help=True
 )
 register_app = typer.Typer(help="Run and administer the central register.", no_args_is_help=True)
+liveness_app = typer.Typer(
+    help="Liveness: challenges, capture checks, passive scores, simulated captures.",
+    no_args_is_help=True,
+)
 
 app.add_typer(mrz_app, name="mrz")
 app.add_typer(samples_app, name="samples")
@@ -40,6 +44,7 @@ app.add_typer(trust_app, name="trust")
 app.add_typer(company_app, name="company")
 app.add_typer(register_app, name="register")
 app.add_typer(face_app, name="face")
+app.add_typer(liveness_app, name="liveness")
 
 
 def emit_json(payload: Any) -> None:

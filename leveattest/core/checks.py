@@ -87,6 +87,14 @@ class Reason(StrEnum):
     FRAMES_TIMING_IMPLAUSIBLE = "frames_timing_implausible"
     FRAMES_INCOMPLETE = "frames_incomplete"
     FACE_NOT_TRACKED = "face_not_tracked"
+    # pipeline (leveattest.pipeline)
+    INPUT_MISSING = "input_missing"
+    MRZ_UNREADABLE = "mrz_unreadable"
+    ISSUING_STATE_NOT_ACCEPTED = "issuing_state_not_accepted"
+    CHECK_MISSING = "check_missing"
+    VERDICT_UNKNOWN = "verdict_unknown"
+    RETRY_BUDGET_EXHAUSTED = "retry_budget_exhausted"
+    CHALLENGE_INVALID = "challenge_invalid"
     # generic
     NOT_APPLICABLE = "not_applicable"
     INTERNAL_ERROR = "internal_error"

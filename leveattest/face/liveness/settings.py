@@ -1,0 +1,62 @@
+"""Liveness settings: challenge shape, frame limits and decision thresholds.
+
+A pydantic model so that it can be nested into :class:`leveattest.core.settings.Settings`
+(as ``liveness``) by the application; the pure engine only takes it as a parameter.
+Thresholds and why they are where they are: ``models/MODEL_CARDS.md`` (Liveness).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+
+class LivenessSettings(BaseModel):
+    """Everything the liveness challenge and verification need to know."""
+
+    # challenge
+    min_colours: int = 6
+    max_colours: int = 8
+    min_colour_ms: int = 250
+    max_colour_ms: int = 450
+    # gap between the end of the colour sequence and the active prompt, and its window
+    prompt_gap_ms: int = 200
+    prompt_window_ms: int = 1600
+    ttl_minutes: int = 5
+    # frames
+    min_frames: int = 20
+    max_frames: int = 60
+    min_fps: float = 8.0
+    max_fps: float = 30.0
+    # the first frame must start this close to 0 and the last end this close to the end
+    coverage_slack_ms: int = 250
+    # frames are analysed with their long side at most this (cost and memory bound)
+    frame_max_side: int = 640
+    max_frame_pixels: int = 40_000_000
+    max_frame_bytes: int = 10_000_000
+    # reflection: Pearson correlation of face-minus-background log-chroma with the sequence
+    reflection_pass: float = 0.6
+    reflection_fail: float = 0.3
+    reflection_max_lag: int = 2
+    # minimum gain (regression slope of the observed on the expected chroma change) for a
+    # pass; below ``reflection_fail_gain`` there is no reflection at all and the check
+    # fails; in between (a screen's glare, or a genuine face in a very bright room) it is
+    # inconclusive, so a person decides
+    reflection_min_gain: float = 0.2
+    reflection_fail_gain: float = 0.05
+    # active prompt: nose offset (fraction of the eye distance) and eye-openness dip
+    turn_min_offset: float = 0.08
+    blink_max_ratio: float = 0.75
+    # identity: frames embedded and compared with each other and with the selfie
+    identity_frames: int = 3
+    detect_frames: int = 5
+    # passive model (models/liveness_passive.json) and the frames it scores
+    passive_model: Path | None = None
+    passive_frames: int = 5
+    # replay: perceptual-hash Hamming distance (of 64 bits) that counts as "the same"
+    replay_max_distance: int = 6
+    # share of frame hashes that must match a stored session to call it a replay
+    replay_min_share: float = 0.5
+    # face match threshold (dlib distance), normally FaceSettings.match_threshold
+    match_threshold: float = Field(default=0.55, gt=0.0)
