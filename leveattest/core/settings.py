@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -106,6 +107,25 @@ class FaceSettings(BaseModel):
     page_quality: FaceQualitySettings = Field(default_factory=_page_quality)
 
 
+class PipelineSettings(BaseModel):
+    """The verification pipeline and its decision policy (docs/verification.md, Decision policy)."""
+
+    # many pensioners no longer travel: a passport that has expired but whose chip verifies
+    # still proves identity, within a window after its expiry date
+    accept_expired_passport_with_valid_chip: bool = True
+    max_days_since_expiry: int = Field(default=5 * 365, ge=0)
+    # first letter of the ICAO document code: "P" passports, "I" identity cards (TD1)
+    accepted_document_types: list[str] = Field(default_factory=lambda: ["P", "I"])
+    # issuing states (ICAO alpha-3, "D" for Germany); empty = any state with a trusted CSCA
+    accepted_issuing_states: list[str] = Field(default_factory=list)
+    # attempts a pensioner gets for recoverable capture problems before a person reviews
+    retry_budget: int = Field(default=3, ge=1)
+    # the chip data groups that must be presented (DG1 = MRZ, DG2 = portrait)
+    required_data_groups: list[int] = Field(default_factory=lambda: [1, 2])
+    # when the page photo shows a different MRZ than the chip: "review" or "reject"
+    page_mismatch_decision: Literal["review", "reject"] = "review"
+
+
 class LoggingSettings(BaseModel):
     level: str = "INFO"
     json_logs: bool = False
@@ -123,6 +143,7 @@ class Settings(BaseSettings):
     mrz: MRZSettings = Field(default_factory=MRZSettings)
     chip: ChipSettings = Field(default_factory=ChipSettings)
     face: FaceSettings = Field(default_factory=FaceSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @model_validator(mode="after")

@@ -1,0 +1,1 @@
+"""One step per check family; each returns ``CheckResult``s (and what later steps need)."""
