@@ -1,0 +1,109 @@
+"""``create_app(settings)``: the mobile verification API under ``/v1``.
+
+OpenAPI is published at ``/v1/openapi.json`` (interactive docs at ``/v1/docs``). The
+database schema must already be migrated (``leveattest serve`` migrates first). Analysis
+never runs here: ``submit`` enqueues a job for a worker process.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Response
+from sqlalchemy import Engine
+
+from leveattest.api import routes, uploads
+from leveattest.api.problems import install_problem_handlers
+from leveattest.core.clock import Clock, SystemClock
+from leveattest.core.settings import Settings
+from leveattest.jobs.procrastinate_engine import ProcrastinateEngine, ProcrastinateJobQueue
+from leveattest.jobs.queue import TableJobQueue
+from leveattest.sessions.context import (
+    ChallengeIssuer,
+    JobQueue,
+    SessionContext,
+    issue_liveness_challenge,
+)
+from leveattest.sessions.db import make_engine, make_session_factory
+from leveattest.sessions.settings import SessionSettings
+from leveattest.storage.blobs import BlobStore, LocalEncryptedBlobStore
+from leveattest.storage.envelope import MasterKey
+from register.client import RegisterClient
+
+
+def build_context(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    register_client: RegisterClient | None = None,
+    session_settings: SessionSettings | None = None,
+    engine: Engine | None = None,
+    blobs: BlobStore | None = None,
+    challenge_issuer: ChallengeIssuer | None = None,
+) -> SessionContext:
+    """The shared service context of the API and the worker."""
+    clock = clock or SystemClock()
+    store = blobs or LocalEncryptedBlobStore(
+        settings.data.var_dir / "blobs",
+        MasterKey.from_secret(settings.security.master_key.get_secret_value()),
+        clock,
+    )
+    session_settings = session_settings or SessionSettings()
+    engine = engine or make_engine(settings.database.url)
+    return SessionContext(
+        settings=settings,
+        session_settings=session_settings,
+        clock=clock,
+        sessions=make_session_factory(engine),
+        blobs=store,
+        register=register_client,
+        queue=job_queue_for(engine, session_settings, clock),
+        issue_challenge=challenge_issuer or issue_liveness_challenge,
+    )
+
+
+def job_queue_for(engine: Engine, settings: SessionSettings, clock: Clock) -> JobQueue:
+    """procrastinate on PostgreSQL, the local table queue on SQLite (``job_engine``)."""
+    choice = settings.job_engine
+    if choice == "auto":
+        choice = "procrastinate" if engine.dialect.name == "postgresql" else "table"
+    if choice == "table":
+        return TableJobQueue(clock)
+    url = engine.url.render_as_string(hide_password=False)
+    return ProcrastinateJobQueue(ProcrastinateEngine(url, max_tries=settings.job_max_tries), clock)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    register_client: RegisterClient | None = None,
+    session_settings: SessionSettings | None = None,
+    engine: Engine | None = None,
+    blobs: BlobStore | None = None,
+    challenge_issuer: ChallengeIssuer | None = None,
+) -> FastAPI:
+    context = build_context(
+        settings,
+        clock=clock,
+        register_client=register_client,
+        session_settings=session_settings,
+        engine=engine,
+        blobs=blobs,
+        challenge_issuer=challenge_issuer,
+    )
+    app = FastAPI(
+        title="leveattest mobile verification API",
+        version="1",
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+    )
+    app.state.sessions = context
+    install_problem_handlers(app)
+    app.include_router(routes.router)
+    app.include_router(uploads.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def _health() -> Response:
+        return Response(status_code=204)
+
+    return app

@@ -1,0 +1,138 @@
+"""Binary uploads: ``PUT /v1/sessions/{id}/parts/{part}`` and ``.../frames/{index}``.
+
+The body is the raw part. Its declared type and length are checked first; the body is
+then streamed and cut off at the part's size limit (413), so a 100 MB upload is never
+held in memory. Magic bytes and completeness are checked before anything is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from leveattest.api.deps import Context, Token
+from leveattest.api.routes import PROBLEMS
+from leveattest.contracts.sessions import CHIP_PARTS, IMAGE_PARTS, UploadReceipt
+from leveattest.sessions import repository
+from leveattest.sessions.context import SessionContext
+from leveattest.sessions.errors import (
+    UploadLimitError,
+    UploadPartUnknownError,
+    UploadTooLargeError,
+)
+from leveattest.sessions.parts import PartSpec, check_declared, frame_slot, part_spec
+from leveattest.sessions.service import require_collecting
+from leveattest.sessions.uploads import IncomingPart, record_upload
+
+router = APIRouter(prefix="/v1/sessions", tags=["uploads"], responses=PROBLEMS)
+_BINARY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            "image/png": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+async def read_capped(request: Request, spec: PartSpec) -> tuple[str, bytes]:
+    declared = request.headers.get("content-length")
+    media = check_declared(
+        spec,
+        request.headers.get("content-type"),
+        int(declared) if declared and declared.isdigit() else None,
+    )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > spec.max_bytes:
+            raise UploadTooLargeError(max=spec.max_bytes)
+        chunks.append(chunk)
+    return media, b"".join(chunks)
+
+
+def _store(
+    ctx: SessionContext, session_id: str, token: str, part: IncomingPart
+) -> tuple[UploadReceipt, bool]:
+    with ctx.unit_of_work() as db:
+        row = repository.authorised_session(db, session_id, token, for_update=True)
+        return record_upload(db, ctx, row, part)
+
+
+@router.put(
+    "/{session_id}/parts/{part}",
+    response_model=UploadReceipt,
+    status_code=201,
+    openapi_extra=_BINARY,
+    responses={200: {"model": UploadReceipt, "description": "same bytes again, or replaced"}},
+)
+async def upload_part(
+    session_id: str,
+    *,
+    part: Annotated[str, Path(description=f"one of {', '.join(CHIP_PARTS + IMAGE_PARTS)}")],
+    ctx: Context,
+    token: Token,
+    request: Request,
+    response: Response,
+    nonce: Annotated[
+        str | None, Query(max_length=64, description="AA_SIGNATURE: the nonce signed (hex)")
+    ] = None,
+) -> UploadReceipt:
+    """Upload a chip file, the AA signature, the data-page photo or the selfie."""
+    if part not in CHIP_PARTS + IMAGE_PARTS:
+        raise UploadPartUnknownError(part=part[:20])
+    spec = part_spec(part, ctx.session_settings)
+    # the session and its consent are checked before the body is read
+    await run_in_threadpool(_authorise, ctx, session_id, token)
+    media, data = await read_capped(request, spec)
+    incoming = IncomingPart(spec, part, media, data, nonce_hex=nonce)
+    receipt, created = await run_in_threadpool(_store, ctx, session_id, token, incoming)
+    response.status_code = 201 if created and receipt.replaced == 0 else 200
+    return receipt
+
+
+@router.put(
+    "/{session_id}/frames/{index}",
+    response_model=UploadReceipt,
+    status_code=201,
+    openapi_extra=_BINARY,
+    responses={200: {"model": UploadReceipt, "description": "same bytes again, or replaced"}},
+)
+async def upload_frame(
+    session_id: str,
+    *,
+    index: Annotated[int, Path(ge=0)],
+    ctx: Context,
+    token: Token,
+    request: Request,
+    response: Response,
+    captured_at_ms: Annotated[int, Query(ge=0, le=600_000)],
+    challenge_id: Annotated[str, Query(min_length=1, max_length=64)],
+) -> UploadReceipt:
+    """Upload liveness frame ``index``, captured ``captured_at_ms`` after the sequence start."""
+    if index >= ctx.session_settings.max_frames:
+        raise UploadLimitError(max=ctx.session_settings.max_frames)
+    spec = part_spec("FRAME", ctx.session_settings)
+    await run_in_threadpool(_authorise, ctx, session_id, token)
+    media, data = await read_capped(request, spec)
+    incoming = IncomingPart(
+        spec,
+        frame_slot(index),
+        media,
+        data,
+        captured_at_ms=captured_at_ms,
+        challenge_id=challenge_id,
+    )
+    receipt, created = await run_in_threadpool(_store, ctx, session_id, token, incoming)
+    response.status_code = 201 if created and receipt.replaced == 0 else 200
+    return receipt
+
+
+def _authorise(ctx: SessionContext, session_id: str, token: str) -> None:
+    with ctx.unit_of_work() as db:
+        require_collecting(ctx, repository.authorised_session(db, session_id, token))

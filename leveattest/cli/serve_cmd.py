@@ -1,0 +1,158 @@
+"""``leveattest serve`` (API + register + worker processes) and ``leveattest worker``.
+
+``serve`` migrates both schemas, starts ``--workers`` analysis worker processes (separate
+OS processes: dlib is not thread-safe and analysis never runs in a request), and serves
+the mobile API (``/v1``, docs at ``/v1/docs``) with the register API under ``/register``
+on one port. ``worker`` runs one worker in the foreground: on PostgreSQL start as many as
+you like, on as many machines as you like (jobs are leased with ``SKIP LOCKED``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from leveattest.api.app import build_context, create_app
+from leveattest.cli.app import app
+from leveattest.core.clock import Clock, SystemClock
+from leveattest.core.logging import configure_logging, get_logger
+from leveattest.core.settings import Settings
+from leveattest.jobs.pipeline_factory import build_pipeline
+from leveattest.jobs.procrastinate_engine import ProcrastinateJobQueue
+from leveattest.jobs.worker import work
+from leveattest.sessions.db import make_engine, upgrade
+from leveattest.sessions.settings import SessionSettings
+from register.api import create_register_app
+from register.client import InProcessRegisterClient
+from register.db.engine import make_engine as make_register_engine
+from register.db.engine import make_session_factory as make_register_sessions
+from register.db.migrate import upgrade as upgrade_register
+from register.settings import RegisterSettings, load_register_settings
+
+log = get_logger("leveattest.serve")
+_REGISTER_PREFIXES = ("/register/", "/.well-known/")
+
+
+class _Dispatch:
+    """One ASGI app: the register under ``/register`` (and its JWKS), the rest to the API."""
+
+    def __init__(self, api: ASGIApp, register: ASGIApp) -> None:
+        self.api, self.register = api, register
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "lifespan" and path.startswith(_REGISTER_PREFIXES):
+            await self.register(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
+
+
+def _register_client(settings: RegisterSettings, clock: Clock) -> InProcessRegisterClient:
+    engine = make_register_engine(settings.database_url)
+    return InProcessRegisterClient(make_register_sessions(engine), clock, settings)
+
+
+def _migrate(settings: Settings, register_settings: RegisterSettings) -> None:
+    for engine, migrate in (
+        (make_engine(settings.database.url), upgrade),
+        (make_register_engine(register_settings.database_url), upgrade_register),
+    ):
+        try:
+            migrate(engine)
+        finally:
+            engine.dispose()
+
+
+def worker_main(
+    settings: Settings, session_settings: SessionSettings, register_settings: RegisterSettings
+) -> None:
+    """Entry point of one worker process (also ``leveattest worker``)."""
+    configure_logging(settings.logging.level, json_logs=settings.logging.json_logs)
+    stopping: list[bool] = []
+
+    def _stop(_signum: int, _frame: Any) -> None:
+        stopping.append(True)
+
+    signal.signal(signal.SIGTERM, _stop)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, _stop)
+    clock = SystemClock()
+    ctx = build_context(
+        settings,
+        clock=clock,
+        register_client=_register_client(register_settings, clock),
+        session_settings=session_settings,
+    )
+    pipeline = build_pipeline(settings, clock)
+    if isinstance(ctx.queue, ProcrastinateJobQueue):
+        log.info("worker.started", engine="procrastinate")
+        ctx.queue.engine.bind(ctx, pipeline)
+        ctx.queue.engine.run_worker(install_signal_handlers=True)
+    else:
+        log.info("worker.started", engine="table")
+        work(ctx, pipeline, lambda: bool(stopping))
+    log.info("worker.stopped")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8600,
+    workers: Annotated[int, typer.Option("--workers", min=0, max=16)] = 1,
+    migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = True,
+) -> None:
+    """Serve the mobile API (/v1) and the register (/register) and run analysis workers."""
+    settings, session_settings = Settings(), SessionSettings()
+    register_settings = load_register_settings()
+    configure_logging(settings.logging.level, json_logs=settings.logging.json_logs)
+    if migrate_first:
+        _migrate(settings, register_settings)
+    clock = SystemClock()
+    api = create_app(
+        settings,
+        clock=clock,
+        register_client=_register_client(register_settings, clock),
+        session_settings=session_settings,
+    )
+    register = create_register_app(register_settings, clock)
+    spawn = multiprocessing.get_context("spawn")
+    processes = [
+        spawn.Process(
+            target=worker_main,
+            args=(settings, session_settings, register_settings),
+            name=f"leveattest-worker-{index}",
+            daemon=True,
+        )
+        for index in range(workers)
+    ]
+    # children started by serve ignore Ctrl-C (they inherit SIG_IGN) and stop on SIGTERM
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        for process in processes:
+            process.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        uvicorn.run(_Dispatch(api, register), host=host, port=port)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)
+
+
+@app.command("worker")
+def worker(
+    migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = False,
+) -> None:
+    """Run one analysis worker in the foreground (start more for more throughput)."""
+    settings, session_settings = Settings(), SessionSettings()
+    register_settings = load_register_settings()
+    if migrate_first:
+        _migrate(settings, register_settings)
+    worker_main(settings, session_settings, register_settings)

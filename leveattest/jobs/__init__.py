@@ -1,0 +1,1 @@
+"""Background analysis: the job queue (PostgreSQL or SQLite) and the worker."""

@@ -1,0 +1,1 @@
+"""Verification sessions: consent, uploads, submit, decision lifecycle and privacy."""

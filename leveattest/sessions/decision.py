@@ -1,0 +1,179 @@
+"""Applying a decision: check results, state, register hand-off, then deletion.
+
+The worker calls :func:`apply_outcome` in ONE transaction with the job's completion.
+On approval the certificate is written through ``RegisterClient.record_certificate``
+(idempotent per session reference, so a retried job cannot write twice), then the
+state changes; biometrics are shredded right after the commit (:func:`finalise`), and
+the retention sweep catches any session whose shredding did not run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from leveattest.core.errors import LeveattestError
+from leveattest.core.logging import fingerprint, get_logger
+from leveattest.pipeline.outcome import Decision, PipelineOutcome
+from leveattest.sessions import repository
+from leveattest.sessions.context import SessionContext
+from leveattest.sessions.deletion import shred
+from leveattest.sessions.errors import ReviewStateError
+from leveattest.sessions.evidence import sanitise_evidence
+from leveattest.sessions.models import (
+    FINAL_STATES,
+    SessionState,
+    StoredCheck,
+    VerificationSession,
+)
+from leveattest.sessions.tokens import person_fingerprint
+from register.client import CertificateReceipt, CertificateRecord
+
+log = get_logger("leveattest.sessions.decision")
+METHOD = "leveattest-app"
+NORWEGIAN_KINDS = frozenset({"fnr", "dnr", "fodselsnummer", "d_number", "fødselsnummer"})
+
+
+class HandOffError(LeveattestError):
+    """The certificate could not be written to the register."""
+
+    code = "register_hand_off_failed"
+    http_status = 502
+
+
+def identity_of(facts: Mapping[str, Any]) -> dict[str, str] | None:
+    """The register identity of the document holder, or None when the facts lack one."""
+    national, state = facts.get("national_id"), str(facts.get("issuing_state") or "")
+    if national and (state == "NOR" or str(facts.get("national_id_kind") or "") in NORWEGIAN_KINDS):
+        return {"national_id": str(national)}
+    number = facts.get("document_number") or (national if state != "NOR" else None)
+    if number and state:
+        return {"foreign_id": str(number), "issuing_state": state}
+    return None
+
+
+def certificate_record(
+    ctx: SessionContext, row: VerificationSession, facts: Mapping[str, Any]
+) -> CertificateRecord:
+    identity = identity_of(facts)
+    birth = facts.get("birth_date")
+    if identity is None or not birth:
+        raise HandOffError(reason="identity_missing")
+    names = " ".join(
+        part
+        for part in (str(facts.get("given_names") or ""), str(facts.get("surname") or ""))
+        if part
+    )
+    return CertificateRecord(
+        national_id=identity.get("national_id"),
+        foreign_id=identity.get("foreign_id"),
+        foreign_id_state=identity.get("issuing_state"),
+        full_name=names or "-",
+        birth_date=birth if isinstance(birth, date) else date.fromisoformat(str(birth)),
+        certified_at=ctx.clock.now(),
+        document_type=str(facts.get("document_type") or "P"),
+        document_issuing_state=str(facts.get("issuing_state") or ""),
+        method=METHOD,
+        session_reference=row.id,
+    )
+
+
+def hand_off(ctx: SessionContext, row: VerificationSession) -> CertificateReceipt:
+    """Write the certificate to the register (idempotent per session)."""
+    if ctx.register is None or row.person_facts is None:
+        raise HandOffError(reason="unavailable")
+    record = certificate_record(ctx, row, row.person_facts)
+    try:
+        receipt = ctx.register.record_certificate(record)
+    except LeveattestError as exc:
+        raise HandOffError(reason=exc.code) from exc
+    row.register_certificate_id = receipt.certificate_id
+    row.register_recorded_at = receipt.recorded_at
+    log.info("register.certificate_recorded", session=fingerprint(row.id), created=receipt.created)
+    return receipt
+
+
+def apply_outcome(
+    db: Session, ctx: SessionContext, row: VerificationSession, outcome: PipelineOutcome
+) -> None:
+    """Store checks and move the session to its next state (caller commits)."""
+    now = ctx.clock.now()
+    for check in outcome.checks:
+        db.add(
+            StoredCheck(
+                session_id=row.id,
+                attempt=row.attempt,
+                check=check.check,
+                verdict=check.verdict.value,
+                reason=check.reason.value,
+                evidence=sanitise_evidence(dict(check.evidence)),
+                created_at=now,
+            )
+        )
+    reasons = [reason.value for reason in outcome.reasons]
+    decision = outcome.decision
+    if outcome.document is not None:
+        facts = outcome.document.model_dump(mode="json")
+        row.person_facts = facts
+        row.document_type = outcome.document.document_type[:4]
+        row.document_issuing_state = outcome.document.issuing_state[:3]
+        identity = identity_of(facts)
+        if (
+            decision is Decision.APPROVE
+            and row.expected_person_fp is not None
+            and (
+                identity is None
+                or person_fingerprint(ctx.fingerprint_secret, identity) != row.expected_person_fp
+            )
+        ):
+            decision, reasons = Decision.REVIEW, [*reasons, "person_differs_from_invitation"]
+    if decision is Decision.RETRY and row.attempt >= ctx.retry_budget:
+        decision, reasons = Decision.REVIEW, [*reasons, "retry_budget_exhausted"]
+    if decision is Decision.APPROVE:
+        try:
+            hand_off(ctx, row)
+        except HandOffError as exc:
+            decision, reasons = Decision.REVIEW, [*reasons, f"register_{exc.context['reason']}"]
+    row.decision, row.reasons, row.advice = decision.value, reasons, list(outcome.advice)
+    row.updated_at = now
+    row.state = {
+        Decision.APPROVE: SessionState.APPROVED,
+        Decision.REJECT: SessionState.REJECTED,
+        Decision.REVIEW: SessionState.NEEDS_REVIEW,
+        Decision.RETRY: SessionState.RETRY_REQUESTED,
+    }[decision]
+    if row.state in FINAL_STATES:
+        row.decided_at, row.decided_by = now, "pipeline"
+    log.info(
+        "session.decided", session=fingerprint(row.id), decision=decision.value, reasons=reasons
+    )
+
+
+def finalise(ctx: SessionContext, session_id: str) -> bool:
+    """After a final decision is committed: shred everything of the session (own unit)."""
+    with ctx.unit_of_work() as db:
+        row = repository.get_session(db, session_id, for_update=True)
+        if row.state not in FINAL_STATES or row.biometrics_deleted_at is not None:
+            return False
+        shred(db, ctx, row, "decision")
+        return True
+
+
+def approve_after_review(
+    ctx: SessionContext, session_id: str, reviewer: str, *, note: str | None = None
+) -> CertificateReceipt:
+    """A reviewer approves a session waiting for review: register hand-off, then deletion."""
+    del note  # the ops console (issue 7) keeps its own audit trail
+    with ctx.unit_of_work() as db:
+        row = repository.get_session(db, session_id, for_update=True)
+        if row.state != SessionState.NEEDS_REVIEW:
+            raise ReviewStateError(status=row.state)
+        receipt = hand_off(ctx, row)
+        now = ctx.clock.now()
+        row.state, row.decision, row.decided_at = SessionState.APPROVED, "approve", now
+        row.decided_by, row.updated_at = reviewer[:64], now
+    finalise(ctx, session_id)
+    return receipt

@@ -1,0 +1,145 @@
+"""leveattest's own tables (SQLAlchemy 2 typed models).
+
+Personal data lives only in ``verification_sessions.person_facts`` (what the chip said,
+needed for the register hand-off after a review) and in the encrypted blob store; both
+are cleared at the final decision, on withdrawal and by the retention job. Evidence of
+checks never holds images (see ``leveattest.sessions.evidence``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from leveattest.sessions.db import Base, UTCDateTime
+
+
+class SessionState(StrEnum):
+    AWAITING_CONSENT = "awaiting_consent"
+    COLLECTING = "collecting"
+    RECEIVED = "received"
+    ANALYSING = "analysing"
+    RETRY_REQUESTED = "retry_requested"
+    NEEDS_REVIEW = "needs_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+FINAL_STATES = frozenset(
+    {SessionState.APPROVED, SessionState.REJECTED, SessionState.WITHDRAWN, SessionState.EXPIRED}
+)
+OPEN_STATES = frozenset({SessionState.AWAITING_CONSENT, SessionState.COLLECTING})
+
+
+class VerificationSession(Base):
+    __tablename__ = "verification_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    origin: Mapped[str] = mapped_column(String(20))  # invitation | known_person
+    # keyed fingerprint of the invited person: compared with the chip, never reversible
+    expected_person_fp: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    consent_notice_version: Mapped[str | None] = mapped_column(String(20))
+    consent_language: Mapped[str | None] = mapped_column(String(8))
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(64))  # "pipeline" or a reviewer id
+    decision: Mapped[str | None] = mapped_column(String(10))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    advice: Mapped[list[str]] = mapped_column(JSON, default=list)
+    document_type: Mapped[str | None] = mapped_column(String(4))
+    document_issuing_state: Mapped[str | None] = mapped_column(String(3))
+    person_facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # personal, cleared early
+    register_certificate_id: Mapped[int | None] = mapped_column(Integer)
+    register_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    biometrics_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AttemptNonce(Base):
+    """A server-issued value for one attempt: the AA nonce or the liveness challenge.
+
+    The newest unused one of a kind is the current one; renewing marks the old ones used."""
+
+    __tablename__ = "attempt_nonces"
+    __table_args__ = (Index("ix_attempt_nonces_session_attempt", "session_id", "attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("verification_sessions.id", ondelete="CASCADE")
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))  # aa | liveness
+    value: Mapped[bytes | None] = mapped_column(LargeBinary)  # the AA nonce
+    challenge: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the liveness challenge
+    challenge_id: Mapped[str | None] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SessionUpload(Base):
+    """One uploaded part (content is in the blob store; here only hash and size)."""
+
+    __tablename__ = "session_uploads"
+    __table_args__ = (UniqueConstraint("session_id", "attempt", "slot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("verification_sessions.id", ondelete="CASCADE")
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    slot: Mapped[str] = mapped_column(String(20))  # DG1, PAGE, SELFIE, FRAME-007 ...
+    category: Mapped[str] = mapped_column(String(20))  # chip | page | selfie | liveness
+    content_type: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    captured_at_ms: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    replaced: Mapped[int] = mapped_column(Integer, default=0)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StoredCheck(Base):
+    """A check result of one attempt, with its evidence (never images)."""
+
+    __tablename__ = "check_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("verification_sessions.id", ondelete="CASCADE"), index=True
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    check: Mapped[str] = mapped_column(String(60))
+    verdict: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(60))
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DeletionRecord(Base):
+    """A deletion receipt: what was deleted (categories, sizes, digest), never content."""
+
+    __tablename__ = "deletion_receipts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("verification_sessions.id", ondelete="CASCADE"), index=True
+    )
+    cause: Mapped[str] = mapped_column(String(20))  # decision | withdrawn | retention | retry
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    keys_destroyed: Mapped[int] = mapped_column(Integer, default=0)
+    digest: Mapped[str] = mapped_column(String(64))

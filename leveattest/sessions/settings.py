@@ -1,0 +1,43 @@
+"""Session settings (prefix ``LEVEATTEST_SESSIONS__``), built by the entry point.
+
+The retry budget is the pipeline's (``Settings.pipeline.retry_budget``); everything the
+mobile API and the privacy lifecycle need on top of the shared ``Settings`` lives here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REQUIRED_PARTS_DEFAULT = ("DG1", "DG2", "EF_SOD", "PAGE", "SELFIE")
+
+
+class SessionSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEVEATTEST_SESSIONS__", extra="ignore")
+
+    # a session that is not submitted within this time expires (its uploads are deleted)
+    session_ttl_hours: int = Field(default=72, ge=1)
+    # the Active Authentication nonce: 8 random bytes, single use, bound to one attempt
+    aa_nonce_ttl_minutes: int = Field(default=15, ge=1, le=240)
+    # biometrics and chip files are deleted at the final decision, and at the latest after this
+    retention_days: int = Field(default=30, ge=1, le=365)
+    # staff/test path: start a session for a known person without an invitation
+    allow_known_person_start: bool = False
+    notice_versions: list[str] = Field(default_factory=lambda: ["2026-1"])
+    languages: list[str] = Field(default_factory=lambda: ["nb", "nn", "en", "se"])
+    # size limits per part (bytes); the body is streamed and cut at the limit
+    max_chip_file_bytes: int = Field(default=2_000_000, ge=1)
+    max_aa_signature_bytes: int = Field(default=1_024, ge=1)
+    max_image_bytes: int = Field(default=12_000_000, ge=1)
+    max_frame_bytes: int = Field(default=2_000_000, ge=1)
+    max_frames: int = Field(default=60, ge=1)
+    required_parts: list[str] = Field(default_factory=lambda: list(REQUIRED_PARTS_DEFAULT))
+    min_frames: int = Field(default=1, ge=0)
+    # "auto": procrastinate on PostgreSQL, the local table queue on SQLite
+    job_engine: Literal["auto", "table", "procrastinate"] = "auto"
+    # job queue: a worker holds a job for this long; a job is given up after max_tries
+    job_lease_seconds: int = Field(default=300, ge=5)
+    job_max_tries: int = Field(default=5, ge=1)
+    worker_poll_seconds: float = Field(default=1.0, gt=0)

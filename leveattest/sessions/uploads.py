@@ -1,0 +1,134 @@
+"""Recording an uploaded part: idempotent, replaceable before submit, nonce-bound.
+
+The same bytes for a part give the same receipt (``created`` False, nothing written);
+different bytes replace the part (counted in ``replaced``). The AA signature must name
+the nonce it signs: unknown → ``aa_nonce_unknown``, expired → ``aa_nonce_expired``,
+already used (another signature, or a nonce of an earlier attempt) → ``aa_nonce_reused``.
+Frames must name the liveness challenge of the current attempt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from leveattest.contracts.sessions import UploadReceipt
+from leveattest.core.errors import (
+    ChallengeExpiredError,
+    ChallengeReusedError,
+    ChallengeUnknownError,
+)
+from leveattest.core.logging import fingerprint, get_logger
+from leveattest.sessions import repository
+from leveattest.sessions.context import SessionContext, blob_owner
+from leveattest.sessions.errors import NonceExpiredError, NonceReusedError, NonceUnknownError
+from leveattest.sessions.models import SessionUpload, VerificationSession
+from leveattest.sessions.parts import PartSpec, check_content
+from leveattest.sessions.service import require_collecting
+
+log = get_logger("leveattest.sessions.uploads")
+
+
+@dataclass(frozen=True)
+class IncomingPart:
+    spec: PartSpec
+    slot: str  # the part name, or FRAME-<index>
+    media: str
+    data: bytes
+    captured_at_ms: int | None = None
+    nonce_hex: str | None = None  # AA_SIGNATURE: the nonce it signs
+    challenge_id: str | None = None  # frames: the liveness challenge they follow
+
+
+def record_upload(
+    db: Session, ctx: SessionContext, row: VerificationSession, part: IncomingPart
+) -> tuple[UploadReceipt, bool]:
+    """Store one part; returns the receipt and whether something new was written."""
+    spec, slot, media, data = part.spec, part.slot, part.media, part.data
+    captured_at_ms = part.captured_at_ms
+    require_collecting(ctx, row)
+    check_content(spec, media, data)
+    digest = hashlib.sha256(data).hexdigest()
+    existing = repository.upload(db, row.id, row.attempt, slot)
+    if (
+        existing is not None
+        and existing.deleted_at is None
+        and existing.sha256 == digest
+        and existing.captured_at_ms == captured_at_ms
+    ):
+        return _receipt(existing), False
+    if slot == "AA_SIGNATURE":
+        _consume_aa_nonce(db, ctx, row, part.nonce_hex)
+    if spec.category == "liveness":
+        _check_challenge(db, ctx, row, part.challenge_id)
+    now = ctx.clock.now()
+    ctx.blobs.put(blob_owner(row.id, row.attempt), slot, data)
+    if existing is None:
+        existing = SessionUpload(
+            session_id=row.id,
+            attempt=row.attempt,
+            slot=slot,
+            category=spec.category,
+            replaced=0,
+        )
+        db.add(existing)
+    else:
+        existing.replaced += 1
+        log.info("upload.replaced", session=fingerprint(row.id), part=slot)
+    existing.content_type, existing.sha256, existing.size = media, digest, len(data)
+    existing.captured_at_ms, existing.received_at, existing.deleted_at = captured_at_ms, now, None
+    row.updated_at = now
+    db.flush()
+    return _receipt(existing), True
+
+
+def _consume_aa_nonce(
+    db: Session, ctx: SessionContext, row: VerificationSession, nonce_hex: str | None
+) -> None:
+    try:
+        given = bytes.fromhex(nonce_hex or "")
+    except ValueError as exc:
+        raise NonceUnknownError() from exc
+    for issued in repository.nonces(db, row.id, "aa"):
+        if issued.value is None or not hmac.compare_digest(issued.value, given):
+            continue
+        if issued.attempt != row.attempt or issued.used_at is not None:
+            raise NonceReusedError()
+        if ctx.clock.now() >= issued.expires_at:
+            raise NonceExpiredError()
+        issued.used_at = ctx.clock.now()
+        return
+    raise NonceUnknownError()
+
+
+def _check_challenge(
+    db: Session, ctx: SessionContext, row: VerificationSession, challenge_id: str | None
+) -> None:
+    for issued in repository.nonces(db, row.id, "liveness"):
+        if issued.challenge_id is None or not hmac.compare_digest(
+            issued.challenge_id.encode(), (challenge_id or "").encode()
+        ):
+            continue
+        if issued.attempt != row.attempt or issued.used_at is not None:
+            raise ChallengeReusedError(reason="reused")
+        if ctx.clock.now() >= issued.expires_at:
+            raise ChallengeExpiredError(reason="expired")
+        return
+    raise ChallengeUnknownError(reason="unknown")
+
+
+def _receipt(upload: SessionUpload) -> UploadReceipt:
+    return UploadReceipt(
+        session_id=upload.session_id,
+        attempt=upload.attempt,
+        part=upload.slot,
+        sha256=upload.sha256,
+        size=upload.size,
+        content_type=upload.content_type,
+        received_at=upload.received_at,
+        replaced=upload.replaced,
+        captured_at_ms=upload.captured_at_ms,
+    )
