@@ -198,7 +198,15 @@ def _parse_signed_data(raw: bytes, inner: bytes, allowed: set[Deviation], used: 
     for choice in signed["certificates"] or []:
         if choice.name == "certificate":
             certificates.append(record_from_asn1(choice.chosen, {"kind": "sod"}))
-    signer["signature"].native  # noqa: B018 - force parsing now, inside our error mapping
+    # force lazy parsing now, inside our error mapping: a malformed signature or signer
+    # identifier (e.g. a mangled issuer name) is a malformed SOD, found by fuzzing
+    signer["signature"].native  # noqa: B018
+    sid = signer["sid"]
+    if sid.name == "issuer_and_serial_number":
+        name_key(sid.chosen["issuer"])
+        sid.chosen["serial_number"].native  # noqa: B018
+    else:
+        sid.chosen.native  # noqa: B018
     return Sod(
         raw=raw,
         signed_data=signed,

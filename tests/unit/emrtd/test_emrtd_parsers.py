@@ -20,6 +20,7 @@ from emrtd_builder import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from leveattest.core.checks import Reason
 from leveattest.core.errors import (
     ChipUnexpectedContentError,
     ChipUnsupportedAlgorithmError,
@@ -188,3 +189,14 @@ def test_verify_chip_on_mutated_sod_returns_a_verdict_or_our_error(fuzz_store, d
     except LeveattestError:
         return
     assert result.result.value in ("accepted", "inconclusive", "rejected")
+
+
+def test_sod_whose_signer_issuer_name_has_a_wrong_string_tag_is_malformed(fuzz_store):
+    # found by the fuzz test above: asn1crypto parses names lazily, so a mangled
+    # DirectoryString tag in the SignerInfo's issuer used to escape as a ValueError
+    marker = b"\x0c\tFuzz CSCA"
+    at = _SOD.rindex(marker)  # the last one is the SignerInfo's issuerAndSerialNumber
+    mangled = _SOD[:at] + b"\x0d" + _SOD[at + 1 :]
+    result = verify_chip(mangled, _DGS, fuzz_store, at=AT)
+    assert result.result.value == "rejected"
+    assert result.check("sod_parse").reason == Reason.SOD_MALFORMED
