@@ -9,13 +9,11 @@ PostgreSQL half is skipped, unless ``LEVEATTEST_REQUIRE_POSTGRES=1`` (CI), which
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -24,7 +22,6 @@ from sqlalchemy import Engine, insert, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from leveattest.core.clock import FixedClock
-from leveattest.mrz.national import make_norwegian_id
 from register.api import create_register_app
 from register.client import InProcessRegisterClient
 from register.companies import add_company_key, register_company
@@ -39,31 +36,7 @@ from register.settings import ALL_SCOPES, RegisterSettings
 from register.state import RegisterState
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/leveattest_register_test"
-BASE_URL = "http://register.test/register/v1"
-NOW = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
-T = TypeVar("T")
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
-
-
-def nid(index: int, birth: date = date(1950, 5, 17)) -> str:
-    """The ``index``-th valid fødselsnummer for ``birth`` (skipping unusable numbers)."""
-    found = 0
-    for individual in range(1, 500):
-        try:
-            value = make_norwegian_id(birth, individual)
-        except ValueError:
-            continue
-        if found == index:
-            return value
-        found += 1
-    raise AssertionError("ran out of individual numbers")
-
-
-def person(index: int) -> dict[str, str]:
-    return {"national_id": nid(index)}
+from register_testkit import BASE_URL, NOW, nid, person, run  # noqa: F401, E402
 
 
 def _postgres_url() -> tuple[str, bool]:

@@ -7,8 +7,8 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from conftest import BASE_URL, run
 from joserfc import jws
+from register_testkit import BASE_URL, run
 from sqlalchemy import select
 
 from register.companies import (

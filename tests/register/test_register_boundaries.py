@@ -1,12 +1,13 @@
-"""The register is its own bounded context: it imports only leveattest.core and
-leveattest.mrz.national from leveattest (import-linter checks this too)."""
+"""The register is its own bounded context: from leveattest it imports only the shared
+kernel (leveattest.core), generic database plumbing (leveattest.persistence) and the
+national-id rules (leveattest.mrz.national); import-linter checks this too."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-ALLOWED = ("leveattest.core", "leveattest.mrz.national")
+ALLOWED = ("leveattest.core", "leveattest.persistence", "leveattest.mrz.national")
 
 
 def test_register_imports_only_the_shared_kernel_and_national_ids(project_root: Path):

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import structlog
-from conftest import BASE_URL, nid, person, run
+from register_testkit import BASE_URL, nid, person, run
 from sqlalchemy import func, select
 
 from leveattest.core.logging import configure_logging

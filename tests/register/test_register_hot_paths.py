@@ -7,7 +7,7 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import nid, person, run
+from register_testkit import nid, person, run
 from sqlalchemy import func, select, update
 
 from register.client import CertificateRecord

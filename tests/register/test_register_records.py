@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 
 import pytest
-from conftest import nid, person, run
 from PIL import Image
 from pyzbar.pyzbar import decode
+from register_testkit import nid, person, run
 from sqlalchemy import select, text
 
 from register.client import CertificateRecord

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from conftest import nid, person, run
+from register_testkit import nid, person, run
 from sqlalchemy import func, select
 
 from register.client import CertificateRecord

@@ -1,0 +1,16 @@
+"""Database plumbing shared by every bounded context (sessions, jobs, the register).
+
+Generic only: column types, engine set-up for SQLite and PostgreSQL, and running a
+context's own Alembic migrations. Each context keeps its own schema, models,
+migrations and version table.
+"""
+
+from leveattest.persistence.migrations import Migrations
+from leveattest.persistence.sql import (
+    NAMING_CONVENTION,
+    UTCDateTime,
+    make_engine,
+    make_session_factory,
+)
+
+__all__ = ["NAMING_CONVENTION", "Migrations", "UTCDateTime", "make_engine", "make_session_factory"]

@@ -1,0 +1,37 @@
+"""Helpers for the register tests (imported by name; conftest modules are not importable
+reliably when several test folders each have one)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from leveattest.mrz.national.norway import make_norwegian_id
+
+BASE_URL = "http://register.test/register/v1"
+NOW = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def nid(index: int, birth: date = date(1950, 5, 17)) -> str:
+    """The ``index``-th valid fødselsnummer for ``birth`` (skipping unusable numbers)."""
+    found = 0
+    for individual in range(1, 500):
+        try:
+            value = make_norwegian_id(birth, individual)
+        except ValueError:
+            continue
+        if found == index:
+            return value
+        found += 1
+    raise AssertionError("ran out of individual numbers")
+
+
+def person(index: int) -> dict[str, str]:
+    return {"national_id": nid(index)}
