@@ -7,6 +7,7 @@ makes the decision. A bad document never raises: only a failure to process does
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -52,6 +53,9 @@ class Pipeline:
         self._face_engine = face_engine
         # None: liveness cannot be verified here, and every session goes to review
         self.liveness = liveness
+        # keyed fingerprints of document numbers, derived from the master key
+        secret = settings.security.master_key.get_secret_value().encode()
+        self._fingerprint_key = hashlib.sha256(b"leveattest/document-number-fp|" + secret).digest()
 
     @property
     def face_engine(self) -> FaceEngine:
@@ -106,7 +110,7 @@ class Pipeline:
         decision, reasons = decide(checks, attempt=inputs.attempt, settings=self.settings.pipeline)
         document: DocumentFacts | None = None
         if authentic_dg1 is not None and mrz is not None:
-            document = document_facts(mrz)
+            document = document_facts(mrz, fingerprint_key=self._fingerprint_key)
         timings["total"] = round((time.perf_counter() - total) * 1000.0, 2)
         # session id, codes and timings only: never document data, images or names
         log.info(

@@ -11,6 +11,7 @@ travel); the evidence records that the exception was used. With a chip that is n
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import date
 from typing import Any
 
@@ -100,13 +101,19 @@ def _expiry(
     )
 
 
-def document_facts(mrz: MRZResult) -> DocumentFacts:
+def document_number_fingerprint(document_number: str, key: bytes) -> str:
+    """A keyed fingerprint (HMAC-SHA-256): document numbers come from a small space, so
+    a plain hash could be reversed by trying them all; without the key it cannot."""
+    return hmac.new(key, document_number.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def document_facts(mrz: MRZResult, *, fingerprint_key: bytes) -> DocumentFacts:
     """What the register and a reviewer need, from the authoritative DG1."""
     national = mrz.national_id
     return DocumentFacts(
         document_type=mrz.document_type,
         issuing_state=mrz.issuing_state,
-        document_number_fp=hashlib.sha256(mrz.document_number.encode()).hexdigest()[:16],
+        document_number_fp=document_number_fingerprint(mrz.document_number, fingerprint_key),
         expiry_date=mrz.expiry_date,
         surname=mrz.surname,
         given_names=mrz.given_names,

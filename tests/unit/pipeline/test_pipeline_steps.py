@@ -3,6 +3,7 @@ liveness summaries, advice, and the runner's error contract."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 
 import pytest
@@ -126,10 +127,14 @@ def test_without_authenticated_dg1_the_document_checks_are_not_checked():
     assert {r.verdict for r in results} == {Verdict.NOT_CHECKED}
 
 
-def test_document_facts_keep_only_a_fingerprint_of_the_number():
-    facts = document_facts(mrz())
+def test_document_facts_keep_only_a_keyed_fingerprint_of_the_number():
+    facts = document_facts(mrz(), fingerprint_key=b"k" * 32)
     assert "AB1234567" not in facts.model_dump_json()
     assert len(facts.document_number_fp) == 16
+    # not a plain hash that could be reversed by trying every document number
+    assert facts.document_number_fp != hashlib.sha256(b"AB1234567").hexdigest()[:16]
+    other_key = document_facts(mrz(), fingerprint_key=b"j" * 32)
+    assert other_key.document_number_fp != facts.document_number_fp
     assert (facts.issuing_state, facts.birth_date) == ("NOR", date(1950, 5, 5))
 
 
