@@ -2,11 +2,16 @@
 # Set up everything leveattest needs on a fresh Debian/Ubuntu machine with Python 3.11+.
 # Idempotent: a second run only checks. Installs system packages with apt when run as
 # root (otherwise names them and stops), uv when missing, and the Python environment
-# from uv.lock (nothing is compiled).
+# from uv.lock (nothing is compiled). `--tests` adds the test-only system packages.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 APT_PACKAGES=(tesseract-ocr libzbar0 fonts-ocr-b)
+# `setup.sh --tests` also installs what only the test suite needs: Debian's Chromium,
+# which the ops-console browser tests drive through Playwright (no browser download).
+if [[ "${1:-}" == "--tests" ]]; then
+  APT_PACKAGES+=(chromium)
+fi
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 

@@ -4,7 +4,7 @@
 # LEVEATTEST_REQUIRE_SHARED_DATA=1 turns "data absent" skips into failures (CI sets it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 [[ -x .tools/bin/uv ]] && export PATH="$PWD/.tools/bin:$PATH"
 run() { printf '\n== %s\n' "$*" >&2; uv run --frozen "$@"; }
 run ruff check .
