@@ -26,6 +26,7 @@ from leveattest.jobs.pipeline_factory import build_pipeline
 from leveattest.jobs.procrastinate_engine import ProcrastinateJobQueue
 from leveattest.jobs.worker import work
 from leveattest.sessions.db import make_engine, upgrade
+from leveattest.sessions.replay import DatabaseReplaySource
 from leveattest.sessions.settings import SessionSettings
 from register.api import create_register_app
 from register.client import InProcessRegisterClient
@@ -88,7 +89,9 @@ def worker_main(
         register_client=_register_client(register_settings, clock),
         session_settings=session_settings,
     )
-    pipeline = build_pipeline(settings, clock)
+    pipeline = build_pipeline(
+        settings, clock, replay_source=DatabaseReplaySource(ctx.sessions, clock)
+    )
     if isinstance(ctx.queue, ProcrastinateJobQueue):
         log.info("worker.started", engine="procrastinate")
         ctx.queue.engine.bind(ctx, pipeline)

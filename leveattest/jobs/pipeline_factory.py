@@ -14,7 +14,7 @@ from leveattest.pipeline.inputs import SessionInputs
 from leveattest.pipeline.outcome import PipelineOutcome
 from leveattest.pipeline.ports import LivenessVerifier
 from leveattest.pipeline.runner import Pipeline
-from leveattest.pipeline.steps.liveness_engine import build_liveness_verifier
+from leveattest.pipeline.steps.liveness_engine import ReplayIndexSource, build_liveness_verifier
 
 log = get_logger("leveattest.jobs")
 
@@ -32,13 +32,18 @@ class UnavailablePipeline:
 
 
 def build_pipeline(
-    settings: Settings, clock: Clock, *, liveness: LivenessVerifier | None = None
+    settings: Settings,
+    clock: Clock,
+    *,
+    liveness: LivenessVerifier | None = None,
+    replay_source: ReplayIndexSource | None = None,
 ) -> Analyser:
     """``Pipeline`` with the trust store from ``settings.chip.trust_paths``.
 
     The face engine and the liveness engine share one set of models, loaded lazily on
-    the first job, once per process. Replays are remembered per worker process only
-    (an in-memory index): a shared, per-person index in the database is still to come.
+    the first job, once per process. Replays are looked up per person in
+    ``replay_source`` (the workers pass the database's, shared by all of them); without
+    one, this process remembers captures in memory (tests, the CLI).
     """
     try:
         trust = FileTrustStore(settings.chip.trust_paths)
@@ -47,7 +52,9 @@ def build_pipeline(
         return UnavailablePipeline(exc)
     face_engine = process_engine(settings.face)
     if liveness is None:
-        liveness = build_liveness_verifier(face_engine, replay_index=InMemoryReplayIndex())
+        liveness = build_liveness_verifier(
+            face_engine, replay_index=InMemoryReplayIndex(), replay_source=replay_source
+        )
     return Pipeline(
         settings=settings, trust=trust, clock=clock, face_engine=face_engine, liveness=liveness
     )

@@ -41,6 +41,7 @@ def load_inputs(ctx: SessionContext, session_id: str, attempt: int) -> SessionIn
     """Decrypt the attempt's uploads into the pipeline's input."""
     with ctx.unit_of_work() as db:
         uploads = repository.live_uploads(db, session_id, attempt)
+        scope = repository.get_session(db, session_id).expected_person_fp
         aa = repository.nonce(db, session_id, attempt, "aa")
         liveness = repository.nonce(db, session_id, attempt, "liveness")
     owner = blob_owner(session_id, attempt)
@@ -62,6 +63,7 @@ def load_inputs(ctx: SessionContext, session_id: str, attempt: int) -> SessionIn
         liveness_frames=[(u.captured_at_ms or 0, ctx.blobs.get(owner, u.slot)) for u in frames],
         liveness_challenge=liveness.challenge if liveness is not None else None,
         attempt=attempt,
+        replay_scope=scope,
     )
 
 

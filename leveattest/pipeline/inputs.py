@@ -28,4 +28,6 @@ class SessionInputs:
     liveness_frames: Sequence[tuple[int, bytes]] = ()
     liveness_challenge: Mapping[str, Any] | None = None  # the issued challenge as JSON
     attempt: int = 1
+    # opaque key of the person the session is for (replays are looked up within it)
+    replay_scope: str | None = None
     chip_authentication_claimed: bool | None = None

@@ -28,4 +28,5 @@ class LivenessVerifier(Protocol):
         frames: Sequence[tuple[int, bytes]],
         selfie: bytes | None,
         selfie_embedding: Embedding | None = None,
+        replay_scope: str | None = None,
     ) -> Sequence[CheckResult]: ...

@@ -18,6 +18,7 @@ from leveattest.core.logging import fingerprint, get_logger
 from leveattest.sessions import repository
 from leveattest.sessions.context import SessionContext, blob_owner
 from leveattest.sessions.models import DeletionRecord, VerificationSession
+from leveattest.sessions.replay import forget_session
 
 log = get_logger("leveattest.sessions.deletion")
 
@@ -45,6 +46,8 @@ def shred(
             totals[upload.category][0] += 1
             totals[upload.category][1] += upload.size
             upload.deleted_at = now
+    if cause == "withdrawn" and (prints := forget_session(db, row.id)):
+        totals["replay_prints"][0] += prints  # withdrawal deletes even the replay hashes
     if clear_person_facts and row.person_facts is not None:
         row.person_facts = None
         totals["person_facts"][0] += 1

@@ -143,3 +143,24 @@ class DeletionRecord(Base):
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     keys_destroyed: Mapped[int] = mapped_column(Integer, default=0)
     digest: Mapped[str] = mapped_column(String(64))
+
+
+class ReplayPrint(Base):
+    """Perceptual hashes of one capture, for the liveness replay defence.
+
+    Not images and not biometric templates: 64-bit hashes identify a *picture* (a re-sent
+    frame or selfie), not a face. ``scope`` is the keyed person fingerprint of the
+    invitation (or ``"*"``), so a capture is only compared with the same person's earlier
+    captures. Kept for ``replay_retention_days`` (an annual replay must still be caught),
+    deleted with the session's data on withdrawal.
+    """
+
+    __tablename__ = "replay_prints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), index=True)
+    session_id: Mapped[str] = mapped_column(String(32), index=True)
+    frame_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    face_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    selfie_hash: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

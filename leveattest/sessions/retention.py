@@ -5,7 +5,9 @@ Each run, in one unit of work per session:
 * every session in a final state whose uploads are still held is shredded (this
   catches a shredding that did not run right after the decision);
 * every session older than the retention period is shredded whatever its state (a
-  session still waiting for review keeps its check results, not its images).
+  session still waiting for review keeps its check results, not its images);
+* replay prints (perceptual hashes, ``leveattest.sessions.replay``) older than
+  ``replay_retention_days`` are deleted.
 A deletion receipt is stored for each (categories and sizes, never content).
 """
 
@@ -26,6 +28,7 @@ from leveattest.sessions.models import (
     SessionState,
     VerificationSession,
 )
+from leveattest.sessions.replay import expire_prints
 
 log = get_logger("leveattest.sessions.retention")
 _EXPIRABLE = tuple(OPEN_STATES | {SessionState.RETRY_REQUESTED})
@@ -35,6 +38,7 @@ _EXPIRABLE = tuple(OPEN_STATES | {SessionState.RETRY_REQUESTED})
 class RetentionReport:
     expired: list[str] = field(default_factory=list)
     shredded: list[str] = field(default_factory=list)
+    replay_prints_expired: int = 0
 
 
 def run_retention(ctx: SessionContext) -> RetentionReport:
@@ -69,5 +73,14 @@ def run_retention(ctx: SessionContext) -> RetentionReport:
                 report.expired.append(session_id)
             shred(db, ctx, row, cause, clear_person_facts=row.state in FINAL_STATES)
             report.shredded.append(session_id)
-    log.info("retention.done", expired=len(report.expired), shredded=len(report.shredded))
+    with ctx.unit_of_work() as db:
+        report.replay_prints_expired = expire_prints(
+            db, ctx.clock, ctx.session_settings.replay_retention_days
+        )
+    log.info(
+        "retention.done",
+        expired=len(report.expired),
+        shredded=len(report.shredded),
+        replay_prints_expired=report.replay_prints_expired,
+    )
     return report

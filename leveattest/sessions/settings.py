@@ -23,6 +23,9 @@ class SessionSettings(BaseSettings):
     aa_nonce_ttl_minutes: int = Field(default=15, ge=1, le=240)
     # biometrics and chip files are deleted at the final decision, and at the latest after this
     retention_days: int = Field(default=30, ge=1, le=365)
+    # perceptual hashes of captures (not images) outlive the biometrics so that a capture
+    # re-sent a year later is still caught as a replay; withdrawal deletes them at once
+    replay_retention_days: int = Field(default=400, ge=1, le=730)
     # staff/test path: start a session for a known person without an invitation
     allow_known_person_start: bool = False
     notice_versions: list[str] = Field(default_factory=lambda: ["2026-1"])

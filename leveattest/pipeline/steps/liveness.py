@@ -50,6 +50,7 @@ def check_liveness(
                 frames=inputs.liveness_frames,
                 selfie=inputs.selfie,
                 selfie_embedding=selfie_embedding,
+                replay_scope=inputs.replay_scope,
             )
         )
     except ChallengeError as exc:

@@ -14,7 +14,7 @@ The engine's label becomes the ``liveness`` summary the policy reads:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from leveattest.core.checks import CheckResult, Reason, Verdict
 from leveattest.core.errors import InputError
@@ -31,24 +31,40 @@ _FRAMES = "liveness_frames"
 _ACTIVE = "liveness_active"
 
 
+class ReplayIndexSource(Protocol):
+    """Gives the replay index of one person (``scope``; None: no person known)."""
+
+    def for_scope(self, scope: str | None) -> ReplayIndex: ...
+
+
 def build_liveness_verifier(
     face_engine: FaceEngine | None = None,
     *,
     settings: LivenessSettings | None = None,
     replay_index: ReplayIndex | None = None,
+    replay_source: ReplayIndexSource | None = None,
 ) -> EngineLivenessVerifier:
     """The verifier of this worker process, sharing the pipeline's face engine (models load
-    once). Pass the same ``face_engine`` as to ``Pipeline`` (default: ``process_engine()``)."""
+    once). Pass the same ``face_engine`` as to ``Pipeline`` (default: ``process_engine()``).
+
+    ``replay_source`` (per-person indexes, e.g. in the database) wins over one shared
+    ``replay_index``; with neither, replays are not checked."""
     engine = LivenessEngine(face_engine or process_engine(), settings)
-    return EngineLivenessVerifier(engine, replay_index)
+    return EngineLivenessVerifier(engine, replay_index, replay_source)
 
 
 class EngineLivenessVerifier:
     """``LivenessVerifier`` backed by a :class:`LivenessEngine` (one per worker process)."""
 
-    def __init__(self, engine: LivenessEngine, replay_index: ReplayIndex | None = None) -> None:
+    def __init__(
+        self,
+        engine: LivenessEngine,
+        replay_index: ReplayIndex | None = None,
+        replay_source: ReplayIndexSource | None = None,
+    ) -> None:
         self.engine = engine
         self.replay_index = replay_index
+        self.replay_source = replay_source
 
     def check_liveness(
         self,
@@ -58,6 +74,7 @@ class EngineLivenessVerifier:
         frames: Sequence[tuple[int, bytes]],
         selfie: bytes | None,
         selfie_embedding: Embedding | None = None,
+        replay_scope: str | None = None,
     ) -> Sequence[CheckResult]:
         parsed = LivenessChallenge.from_dict(dict(challenge))  # ChallengeError if malformed
         if parsed.session_id != session_id:
@@ -77,7 +94,11 @@ class EngineLivenessVerifier:
             list(frames),
             selfie=selfie_embedding,
             selfie_pixels=pixels,
-            replay_index=self.replay_index,
+            replay_index=(
+                self.replay_source.for_scope(replay_scope)
+                if self.replay_source is not None
+                else self.replay_index
+            ),
         )
         return [*result.checks, summary(result)]
 

@@ -195,7 +195,9 @@ class _Verifier:
     def __init__(self, results):
         self.results = results
 
-    def check_liveness(self, *, session_id, challenge, frames, selfie, selfie_embedding=None):
+    def check_liveness(
+        self, *, session_id, challenge, frames, selfie, selfie_embedding=None, replay_scope=None
+    ):
         return self.results
 
 
