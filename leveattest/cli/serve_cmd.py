@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+from collections.abc import Callable
+from multiprocessing.process import BaseProcess
 from typing import Annotated, Any
 
 import typer
@@ -58,7 +60,8 @@ def _register_client(settings: RegisterSettings, clock: Clock) -> InProcessRegis
     return InProcessRegisterClient(make_register_sessions(engine), clock, settings)
 
 
-def _migrate(settings: Settings, register_settings: RegisterSettings) -> None:
+def migrate_all(settings: Settings, register_settings: RegisterSettings) -> None:
+    """Bring leveattest's and the register's schemas to their latest revisions."""
     for engine, migrate in (
         (make_engine(settings.database.url), upgrade),
         (make_register_engine(register_settings.database_url), upgrade_register),
@@ -102,6 +105,62 @@ def worker_main(
     log.info("worker.stopped")
 
 
+def service_app(
+    settings: Settings,
+    session_settings: SessionSettings,
+    register_settings: RegisterSettings,
+    clock: Clock,
+) -> ASGIApp:
+    """The one ASGI app of ``serve`` (and of the demo): mobile API, register, JWKS."""
+    api = create_app(
+        settings,
+        clock=clock,
+        register_client=_register_client(register_settings, clock),
+        session_settings=session_settings,
+    )
+    register = create_register_app(register_settings, clock)
+    return _Dispatch(api, register)
+
+
+def start_workers(
+    count: int,
+    settings: Settings,
+    session_settings: SessionSettings,
+    register_settings: RegisterSettings,
+    *,
+    target: Callable[..., None] | None = None,
+    extra_args: tuple[Any, ...] = (),
+) -> list[BaseProcess]:
+    """Start ``count`` analysis worker processes (spawned: dlib is not fork-safe).
+
+    They ignore Ctrl-C (the parent stops them with SIGTERM through :func:`stop_workers`).
+    """
+    spawn = multiprocessing.get_context("spawn")
+    processes: list[BaseProcess] = [
+        spawn.Process(
+            target=target or worker_main,
+            args=(settings, session_settings, register_settings, *extra_args),
+            name=f"leveattest-worker-{index}",
+            daemon=True,
+        )
+        for index in range(count)
+    ]
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        for process in processes:
+            process.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return processes
+
+
+def stop_workers(processes: list[BaseProcess], timeout: float = 10.0) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=timeout)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
@@ -114,39 +173,14 @@ def serve(
     register_settings = load_register_settings()
     configure_logging(settings.logging.level, json_logs=settings.logging.json_logs)
     if migrate_first:
-        _migrate(settings, register_settings)
+        migrate_all(settings, register_settings)
     clock = SystemClock()
-    api = create_app(
-        settings,
-        clock=clock,
-        register_client=_register_client(register_settings, clock),
-        session_settings=session_settings,
-    )
-    register = create_register_app(register_settings, clock)
-    spawn = multiprocessing.get_context("spawn")
-    processes = [
-        spawn.Process(
-            target=worker_main,
-            args=(settings, session_settings, register_settings),
-            name=f"leveattest-worker-{index}",
-            daemon=True,
-        )
-        for index in range(workers)
-    ]
-    # children started by serve ignore Ctrl-C (they inherit SIG_IGN) and stop on SIGTERM
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    asgi = service_app(settings, session_settings, register_settings, clock)
+    processes = start_workers(workers, settings, session_settings, register_settings)
     try:
-        for process in processes:
-            process.start()
+        uvicorn.run(asgi, host=host, port=port)
     finally:
-        signal.signal(signal.SIGINT, previous)
-    try:
-        uvicorn.run(_Dispatch(api, register), host=host, port=port)
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(timeout=10)
+        stop_workers(processes)
 
 
 @app.command("worker")
@@ -157,5 +191,5 @@ def worker(
     settings, session_settings = Settings(), SessionSettings()
     register_settings = load_register_settings()
     if migrate_first:
-        _migrate(settings, register_settings)
+        migrate_all(settings, register_settings)
     worker_main(settings, session_settings, register_settings)
