@@ -13,6 +13,7 @@ from leveattest.contracts import (
     DeletionReceipt,
     PrivacyView,
     Problem,
+    RetryStarted,
     SessionStarted,
     SessionStatus,
     Status,
@@ -187,6 +188,21 @@ class MobileClient:
             if current.status not in WAITING or time.monotonic() > deadline:
                 return current
             time.sleep(self.poll_interval)
+
+    def retry(self, session: SessionStarted) -> SessionStarted:
+        """Open the next attempt after ``retry_requested``: the same session and token with
+        a new AA nonce and liveness challenge (uploads are open again)."""
+        response = self._call("POST", f"{self._base(session)}/retry", session)
+        issued = RetryStarted.model_validate(response.json())
+        return session.model_copy(
+            update={
+                "attempt": issued.attempt,
+                "status": issued.status,
+                "aa_nonce": issued.aa_nonce,
+                "aa_nonce_expires_at": issued.aa_nonce_expires_at,
+                "liveness_challenge": issued.liveness_challenge,
+            }
+        )
 
     def withdraw(self, session: SessionStarted) -> DeletionReceipt:
         response = self._call("DELETE", f"{self._base(session)}/consent", session)

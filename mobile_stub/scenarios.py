@@ -90,20 +90,19 @@ def upload_frames(client: MobileClient, session: SessionStarted, frames: Frames)
         client.put_frame(session, index, data, captured_at_ms)
 
 
-def walk(
+def capture_and_submit(
     client: MobileClient,
-    invitation: str,
+    session: SessionStarted,
     chip_folder: Path,
     *,
     selfie_from: Path | None = None,
     species: str = "genuine",
     frames: Frames | None = None,
-) -> tuple[SessionStarted, SessionStatus, Frames]:
-    """Start, consent, read the chip, photograph page and selfie, capture, submit, wait."""
+) -> tuple[SessionStatus, Frames]:
+    """One attempt after consent: read the chip, photograph page and selfie, capture the
+    liveness frames under this attempt's challenge, submit, wait for the outcome."""
     person = person_of(chip_folder)
     portrait = ((selfie_from or person) / "selfie.jpg").read_bytes()
-    session = client.start(invitation)
-    client.consent(session)
     read_chip(client, session, chip_folder)
     client.put_image(session, "PAGE", (person / "page_phone.jpg").read_bytes())
     client.put_image(session, "SELFIE", take_selfie(portrait, species, challenge_seed(session)))
@@ -113,7 +112,34 @@ def walk(
         )
     upload_frames(client, session, frames)
     client.submit(session)
-    return session, client.wait(session), frames
+    return client.wait(session), frames
+
+
+def walk(
+    client: MobileClient,
+    invitation: str,
+    chip_folder: Path,
+    *,
+    selfie_from: Path | None = None,
+    species: str = "genuine",
+    frames: Frames | None = None,
+    follow_retries: bool = False,
+) -> tuple[SessionStarted, SessionStatus, Frames]:
+    """Start, consent, then one attempt (:func:`capture_and_submit`).
+
+    ``follow_retries``: when the service asks for a retry (e.g. the head turned too late),
+    do what the pensioner does — open the next attempt and capture again, while the
+    service offers retries.
+    """
+    session = client.start(invitation)
+    client.consent(session)
+    status, taken = capture_and_submit(
+        client, session, chip_folder, selfie_from=selfie_from, species=species, frames=frames
+    )
+    while follow_retries and status.status.value == "retry_requested":
+        session = client.retry(session)
+        status, taken = capture_and_submit(client, session, chip_folder, species=species)
+    return session, status, taken
 
 
 def _result(
@@ -132,10 +158,25 @@ def _result(
     return out
 
 
-def genuine(client: MobileClient, folder: Path, invitation: str) -> Result:
+def genuine_capture(client: MobileClient, folder: Path, invitation: str) -> tuple[Result, Frames]:
+    """The genuine scenario, also returning the frames it uploaded (for ``replay``)."""
     started = time.monotonic()
-    _, status, _ = walk(client, invitation, folder)
-    return _result("genuine", "approved", started, status)
+    session, status, frames = walk(client, invitation, folder, follow_retries=True)
+    return _result("genuine", "approved", started, status, attempts=session.attempt), frames
+
+
+def genuine(client: MobileClient, folder: Path, invitation: str) -> Result:
+    return genuine_capture(client, folder, invitation)[0]
+
+
+def genuine_expired_passport(client: MobileClient, folder: Path, invitation: str) -> Result:
+    """A passport past its expiry date whose chip still verifies (``persons/p12``): the
+    default policy accepts it — many pensioners no longer travel."""
+    started = time.monotonic()
+    session, status, _ = walk(client, invitation, folder, follow_retries=True)
+    return _result(
+        "genuine_expired_passport", "approved", started, status, attempts=session.attempt
+    )
 
 
 def impostor(client: MobileClient, folder: Path, invitation: str) -> Result:
@@ -175,10 +216,9 @@ def replay(
 ) -> Result:
     """Frames captured for an earlier session's challenge, re-sent under the new one.
 
-    ``earlier``: the frames a previous session uploaded; without them a genuine capture
-    is rendered for a different (earlier) challenge: the colour sequence reversed and
-    another prompt. (A sequence merely rotated by one step is a time shift that the
-    reflection check's lag search aligns: such a capture was approved.)
+    ``earlier``: the frames a previous session of the same person uploaded (the service
+    has their perceptual hashes); without them a genuine capture is rendered for a
+    different (earlier) challenge: the colour sequence reversed and another prompt.
     """
     started = time.monotonic()
     if earlier is None:
@@ -200,15 +240,8 @@ def replay(
 def _finish(
     client: MobileClient, session: SessionStarted, folder: Path, frames: Frames
 ) -> SessionStatus:
-    person = person_of(folder)
     client.consent(session)
-    read_chip(client, session, folder)
-    client.put_image(session, "PAGE", (person / "page_phone.jpg").read_bytes())
-    selfie = (person / "selfie.jpg").read_bytes()
-    client.put_image(session, "SELFIE", take_selfie(selfie, "genuine", challenge_seed(session)))
-    upload_frames(client, session, frames)
-    client.submit(session)
-    return client.wait(session)
+    return capture_and_submit(client, session, folder, frames=frames)[0]
 
 
 def withdraw_consent(client: MobileClient, folder: Path, invitation: str) -> Result:
@@ -279,6 +312,7 @@ def bad_uploads(client: MobileClient, folder: Path, invitation: str) -> Result:
 Scenario = Callable[[MobileClient, Path, str], Result]
 SCENARIOS: dict[str, Scenario] = {
     "genuine": genuine,
+    "genuine_expired_passport": genuine_expired_passport,
     "impostor": impostor,
     "tampered_chip": tampered_chip,
     "cloned_chip": cloned_chip,
@@ -287,10 +321,20 @@ SCENARIOS: dict[str, Scenario] = {
     "withdraw_consent": withdraw_consent,
     "bad_uploads": bad_uploads,
 }
-# the sample folder each scenario uses, relative to the samples root
+# the sample folder each scenario uses, relative to the samples root: one pensioner each
+# (with a Norwegian identity number, so the register can invite them), except that the
+# replay re-sends the genuine pensioner's capture and the chip attacks carry the chip of
+# their negative sample
 FOLDERS: dict[str, str] = {
+    "genuine": "persons/p01",
+    "genuine_expired_passport": "persons/p12",
+    "impostor": "persons/p09",
     "tampered_chip": "negatives/tampered_dg1",
     "cloned_chip": "negatives/cloned_chip_ec",
+    "replay": "persons/p01",
+    "printed_photo": "persons/p06",
+    "withdraw_consent": "persons/p08",
+    "bad_uploads": "persons/p11",
 }
 DEFAULT_PERSON = "persons/p01"
 

@@ -1,107 +1,221 @@
-"""``leveattest demo``: the main job on the embedded default (local files, no server).
+"""``leveattest demo``: the whole service on the embedded default, walked by simulated phones.
 
-Today it generates the synthetic sample set and puts every document through the real
-engines: MRZ parsing and reading from data-page photos, chip passive and Active
-Authentication against the set's own CSCAs, and face matching of the selfie against the
-chip portrait. It grows into the end-to-end phone scenarios as the service grows.
+1. generates the synthetic sample set (documents, chips, a test PKI, faces) dated today;
+2. starts the service as ``leveattest serve`` does — mobile API, register and ops console
+   on one port, an analysis worker process — on SQLite and local files in a run folder;
+3. a pension company proves its pension relationships and asks the register for life
+   certificates over the register's HTTP API; the register posts a letter with a QR code
+   for each;
+4. for every simulator scenario a phone (``mobile_stub``, HTTP only) scans its letter and
+   walks the scenario; the table shows expected and actual outcome and time;
+5. the company asks the register about its pensioners: approved sessions are certified.
+
+``--keep-running`` leaves the service up afterwards (the cases sent to review wait in the
+ops console). Personal data never reaches the terminal or the service log.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from leveattest.cli.app import app, fail
+from leveattest.cli.demo_service import DemoCompany, DemoService, probe
+from leveattest.core.clock import SystemClock
 from leveattest.core.errors import LeveattestError
-from leveattest.core.logging import configure_logging, get_logger
+from leveattest.core.logging import get_logger
 from leveattest.core.settings import Settings
-from leveattest.face import FaceEngine
-from leveattest.samples.generate import DEFAULT_REFERENCE, DEFAULT_SEED, generate_samples
-from leveattest.samples.tour import PAGE_VARIANTS, NegativeReport, PersonReport, tour
+from leveattest.samples.generate import DEFAULT_SEED, generate_samples
+from mobile_stub import scenarios
+from mobile_stub.client import ApiProblemError, MobileClient
+from mobile_stub.qr import reference_from_letter
 
 log = get_logger("leveattest.demo")
+ORDER = (
+    "genuine",
+    "genuine_expired_passport",
+    "impostor",
+    "tampered_chip",
+    "cloned_chip",
+    "replay",
+    "printed_photo",
+    "withdraw_consent",
+    "bad_uploads",
+)
+
+
+@dataclass
+class Row:
+    scenario: str
+    person: str
+    expected: str
+    actual: str
+    seconds: float
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.actual == self.expected
+
+
+def _national_id(folder: Path) -> str:
+    person = json.loads((scenarios.person_of(folder) / "person.json").read_text())
+    return str(person["national_id"]["value"])
+
+
+def _detail(result: dict[str, Any]) -> str:
+    if result.get("problem"):
+        return f"problem {result['problem']}"
+    if "codes" in result:
+        return f"{len(result['codes'])} bad uploads refused with their codes"
+    if "deleted_items" in result:
+        return f"{result['deleted_items']} items deleted, {result['held_after']} held after"
+    parts = list(result.get("reasons") or [])[:3]
+    if result.get("attempts", 1) > 1:
+        parts.append(f"after {result['attempts']} attempts")
+    return ", ".join(parts)
+
+
+def run_scenarios(
+    service: DemoService, company: DemoCompany, samples: Path, today: date
+) -> list[Row]:
+    """Every scenario: the company requests, the register posts, the phone walks."""
+    rows: list[Row] = []
+    genuine_frames: scenarios.Frames | None = None
+    for name in ORDER:
+        folder = scenarios.folder_for(samples, name)
+        person = scenarios.person_of(folder).name
+        company.request_certificate(_national_id(folder), agreement=f"AGR-{person}", today=today)
+        letter = service.letter_for(_national_id(folder), service.root / "letters" / f"{name}.png")
+        phone = MobileClient.connect(service.url, poll_interval=0.2)
+        started = time.monotonic()
+        try:
+            reference = reference_from_letter(letter)
+            if name == "genuine":
+                result, genuine_frames = scenarios.genuine_capture(phone, folder, reference)
+            elif name == "replay" and genuine_frames is not None:
+                # the genuine pensioner's capture, re-sent in a new session
+                result = scenarios.replay(phone, folder, reference, earlier=genuine_frames)
+            else:
+                result = scenarios.SCENARIOS[name](phone, folder, reference)
+        except ApiProblemError as exc:
+            result = {"actual": "error", "expected": "?", "problem": exc.code}
+        finally:
+            phone.close()
+        rows.append(
+            Row(
+                scenario=name,
+                person=person,
+                expected=str(result.get("expected", "?")),
+                actual=str(result.get("actual", "error")),
+                seconds=round(time.monotonic() - started, 1),
+                detail=_detail(result),
+            )
+        )
+        typer.echo(_format(rows[-1]))
+        log.info("demo.scenario", scenario=name, ok=rows[-1].ok, seconds=rows[-1].seconds)
+    return rows
+
+
+HEADER = f"   {'scenario':26}{'pensioner':11}{'expected':16}{'actual':16}{'time':>7}  detail"
+
+
+def _format(row: Row) -> str:
+    mark = "ok" if row.ok else "!!"
+    return (
+        f"{mark} {row.scenario:26}{row.person:11}{row.expected:16}{row.actual:16}"
+        f"{row.seconds:>6.1f}s  {row.detail}"
+    )
+
+
+def _register_view(company: DemoCompany, samples: Path) -> list[str]:
+    """What the register tells the company about the scenarios' pensioners."""
+    lines = []
+    seen: set[str] = set()
+    for name in ORDER:
+        folder = scenarios.folder_for(samples, name)
+        person = scenarios.person_of(folder).name
+        if person in seen:
+            continue
+        seen.add(person)
+        status = company.status(_national_id(folder)).get("status") or {}
+        last = status.get("last_certificate") or {}
+        text = str(status.get("state", "?"))
+        if last:
+            text += (
+                f" {str(last.get('certified_at', ''))[:10]} with {last.get('document_type')}"
+                f" of {last.get('issuing_state')} ({last.get('method')})"
+            )
+        if status.get("outstanding_request"):
+            text += ", request outstanding"
+        lines.append(f"   {person:6} {text}")
+    return lines
 
 
 @app.command("demo")
 def demo_command(
     out: Annotated[
-        Path | None, typer.Option("--out", help="Where to write the samples (default var/demo).")
+        Path | None, typer.Option("--out", help="Run folder (default var/demo).")
     ] = None,
     seed: Annotated[int, typer.Option("--seed")] = DEFAULT_SEED,
-    no_faces: Annotated[bool, typer.Option("--no-faces", help="Skip face matching.")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=8)] = 1,
+    keep_running: Annotated[
+        bool,
+        typer.Option("--keep-running", help="Leave the service up afterwards (Ctrl-C stops)."),
+    ] = False,
 ) -> None:
-    """Generate the synthetic documents and verify every one with the real engines."""
+    """Start the service, seed a pension company, run every phone scenario, print a table."""
     settings = Settings()
-    configure_logging(settings.logging.level, json_logs=settings.logging.json_logs)
-    root = out or settings.data.var_dir / "demo" / "samples"
+    root = out or settings.data.var_dir / "demo"
+    samples = root / "samples"
+    today = SystemClock().today()
     started = time.perf_counter()
     try:
-        typer.echo(f"1. generating synthetic documents and a test PKI into {root} …")
-        summary = generate_samples(root, seed=seed, reference=DEFAULT_REFERENCE)
+        typer.echo(f"1. generating synthetic documents and a test PKI into {samples} …")
+        summary = generate_samples(samples, seed=seed, reference=today)
         typer.echo(
-            f"   {summary.persons} persons, {summary.negatives} negative samples, "
+            f"   {summary.persons} pensioners, {summary.negatives} negative samples, "
             f"{summary.files} files in {summary.seconds:.1f} s"
         )
-        engine = None if no_faces else FaceEngine(settings.face)
-        typer.echo("2. verifying each person's documents (MRZ photos, chip, faces) …")
-        people, negatives = tour(root, engine=engine)
+        pki = samples / "pki"
+        service = DemoService(
+            root / "service", [pki / "trust", pki / "crl", pki / "link"], workers=workers
+        )
+        typer.echo(
+            f"2. starting the service on {service.url} (SQLite and local files in "
+            f"{service.root}; log: {service.log_path}) …"
+        )
+        with service.running():
+            company = service.enrol_company()
+            typer.echo(
+                "3. Demo Pensjon AS proves its pensioners and asks for life certificates; "
+                "the register posts a letter with a QR code for each"
+            )
+            typer.echo("4. a simulated phone scans each letter and walks one scenario:\n")
+            typer.echo(HEADER)
+            rows = run_scenarios(service, company, samples, today)
+            typer.echo("\n5. the register, as Demo Pensjon AS sees it (signed answers):")
+            for line in _register_view(company, samples):
+                typer.echo(line)
+            ok = all(row.ok for row in rows)
+            outcome = "ALL AS EXPECTED" if ok else "SOME RESULTS UNEXPECTED"
+            typer.echo(
+                f"\n   API docs:    {service.url}/v1/docs\n"
+                f"   ops console: {service.url}/ops/"
+                + ("" if probe(f"{service.url}/ops/") else " (not available in this build)")
+            )
+            log.info("demo_finished", scenarios=len(rows), ok=ok)
+            typer.echo(f"\ndone in {time.perf_counter() - started:.0f} s — {outcome}")
+            if keep_running:
+                typer.echo("the service keeps running; Ctrl-C stops it")
+                service.wait_until_stopped()
     except LeveattestError as exc:
         fail(exc, as_json=False)
-    _print_people(people)
-    _print_negatives(negatives)
-    ok = _verdict(people, negatives, faces=engine is not None)
-    log.info("demo_finished", persons=len(people), negatives=len(negatives), ok=ok)
-    outcome = "ALL AS EXPECTED" if ok else "SOME RESULTS UNEXPECTED"
-    typer.echo(f"\ndone in {time.perf_counter() - started:.0f} s — {outcome}")
     if not ok:
         raise typer.Exit(1)
-
-
-def _print_people(people: list[PersonReport]) -> None:
-    header = (
-        f"\n{'person':7}{'document':10}{'state':6}{'age':>4}  {'MRZ print':10}"
-        f"{'MRZ photos':12}{'chip (PA+AA)':14}{'DG1=print':10}"
-        f"{'selfie↔chip':17}{'impostor↔chip':17}"
-    )
-    typer.echo(header)
-    typer.echo("-" * (len(header) - 1))
-    for p in people:
-        photos = f"{p.exact_reads}/{len(p.page_reads)} exact"
-        typer.echo(
-            f"{p.person_id:7}{p.document:10}{p.issuing_state:6}{p.age:>4}  "
-            f"{'valid' if p.printed_mrz_valid else 'INVALID':10}{photos:12}{p.chip_result:14}"
-            f"{'yes' if p.dg1_equals_print else 'NO':10}"
-            f"{_face(p.selfie_distance, p.selfie_decision):17}"
-            f"{_face(p.impostor_distance, p.impostor_decision):17}"
-        )
-    misses = {v: sum(1 for p in people if p.page_reads.get(v) != "exact") for v in PAGE_VARIANTS}
-    typer.echo(
-        "MRZ photo variants not read exactly: " + ", ".join(f"{k} {v}" for k, v in misses.items())
-    )
-
-
-def _face(distance: float | None, decision: str) -> str:
-    return "—" if distance is None and not decision else f"{decision} {distance or 0:.2f}"
-
-
-def _print_negatives(negatives: list[NegativeReport]) -> None:
-    typer.echo(f"\n{'negative sample':18}{'expected':28}{'chip result':14}{'failed checks':34}ok")
-    typer.echo("-" * 96)
-    for n in negatives:
-        failed = ", ".join(f"{c}:{r}" for c, r in n.failed) or "—"
-        typer.echo(
-            f"{n.name:18}{n.expected_chip_result + ' (' + n.expected_check + ')':28}"
-            f"{n.chip_result:14}{failed[:33]:34}{'yes' if n.as_expected else 'NO'}"
-        )
-
-
-def _verdict(people: list[PersonReport], negatives: list[NegativeReport], *, faces: bool) -> bool:
-    for p in people:
-        if not (p.printed_mrz_valid and p.dg1_equals_print and p.chip_result == "accepted"):
-            return False
-        if faces and (p.selfie_decision != "match" or p.impostor_decision == "match"):
-            return False
-    return all(n.as_expected for n in negatives)

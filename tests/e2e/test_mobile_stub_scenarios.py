@@ -167,8 +167,9 @@ def test_qr_reference_from_the_letter(world: World, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_genuine_is_approved(world: World) -> None:
-    result = run(world, "genuine")
+@pytest.mark.parametrize("name", ["genuine", "genuine_expired_passport"])
+def test_genuine_is_approved(world: World, name: str) -> None:
+    result = run(world, name)
     assert result["actual"] == "approved", result
 
 

@@ -1,0 +1,263 @@
+"""The demo's running service: ``leveattest serve`` on the embedded default, in a folder.
+
+:class:`DemoService` starts what ``serve`` starts — the mobile API, the register and the
+ops console on one port (uvicorn in a thread of this process) and analysis worker
+processes — on SQLite files and a local blob store under one run folder, with the chip
+trust store of the generated samples. Its log (API and workers, including what native
+libraries print) goes to ``service.log`` in that folder, not to the terminal.
+
+It also plays the two outside parties a demo needs: a pension company (its own key
+pair; it proves its pension relationships and requests certificates over the register's
+HTTP API) and the register's post room (a letter with the invitation's QR code for
+every open request).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any, TextIO
+
+import httpx
+import uvicorn
+from joserfc.jwk import ECKey
+from sqlalchemy import select
+
+from leveattest.cli.serve_cmd import migrate_all, service_app, start_workers, stop_workers
+from leveattest.cli.serve_cmd import worker_main as _worker_main
+from leveattest.core.clock import SystemClock
+from leveattest.core.errors import LeveattestError
+from leveattest.core.logging import configure_logging
+from leveattest.core.settings import Settings
+from leveattest.sessions.settings import SessionSettings
+from register.companies import add_company_key, company_by_client_id, register_company
+from register.company_client import CompanyClient, generate_company_key
+from register.db.engine import make_engine as make_register_engine
+from register.db.engine import make_session_factory as make_register_sessions
+from register.db.models import Invitation, Person
+from register.identity import norwegian_id
+from register.letters import invitation_letter_png
+from register.persons import find_person
+from register.settings import RegisterSettings
+
+COMPANY_ID = "demo-pensjon"
+COMPANY_NAME = "Demo Pensjon AS"
+
+
+class DemoServiceError(LeveattestError):
+    code = "demo_service_failed"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def demo_worker(
+    settings: Settings,
+    session_settings: SessionSettings,
+    register_settings: RegisterSettings,
+    log_path: str,
+) -> None:
+    """A worker process whose output (ours and the native libraries') goes to the log."""
+    log = open(log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115  (process-long)
+    os.dup2(log.fileno(), 1)
+    os.dup2(log.fileno(), 2)
+    sys.stdout = sys.stderr = log
+    _worker_main(settings, session_settings, register_settings)
+
+
+@dataclass
+class DemoService:
+    """The service of one demo run, in ``root`` (emptied first)."""
+
+    root: Path
+    trust_paths: list[Path]
+    workers: int = 1
+    port: int = field(default_factory=free_port)
+    settings: Settings = field(init=False)
+    session_settings: SessionSettings = field(init=False)
+    register_settings: RegisterSettings = field(init=False)
+    _server: uvicorn.Server | None = field(default=None, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
+    _processes: list[BaseProcess] = field(default_factory=list, init=False)
+    _log: TextIO | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        base = Settings()
+        self.settings = base.model_copy(
+            update={
+                "data": base.data.model_copy(update={"var_dir": self.root / "var"}),
+                "database": base.database.model_copy(
+                    update={"url": f"sqlite:///{self.root / 'leveattest.db'}"}
+                ),
+                "chip": base.chip.model_copy(update={"trust_paths": self.trust_paths}),
+                "logging": base.logging.model_copy(update={"json_logs": True}),
+            }
+        )
+        self.session_settings = SessionSettings()
+        self.register_settings = RegisterSettings(
+            database_url=f"sqlite:///{self.root / 'register.db'}",
+            base_url=f"{self.url}/register/v1",
+            signing_keys_path=self.root / "register-signing-keys.json",
+            accept_synthetic_ids=True,  # the sample pensioners' identity numbers are synthetic
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / "service.log"
+
+    # -- life cycle --------------------------------------------------------------------
+
+    def start(self, *, timeout: float = 60.0) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root.mkdir(parents=True)
+        self._log = open(self.log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+        configure_logging(self.settings.logging.level, json_logs=True, stream=self._log)
+        migrate_all(self.settings, self.register_settings)
+        clock = SystemClock()
+        app = service_app(self.settings, self.session_settings, self.register_settings, clock)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="demo-api", daemon=True)
+        self._thread.start()
+        self._processes = start_workers(
+            self.workers,
+            self.settings,
+            self.session_settings,
+            self.register_settings,
+            target=demo_worker,
+            extra_args=(str(self.log_path),),
+        )
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise DemoServiceError("the demo service did not start", log=str(self.log_path))
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        stop_workers(self._processes)
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        configure_logging(self.settings.logging.level)
+        if self._log is not None:
+            self._log.close()
+
+    def wait_until_stopped(self) -> None:
+        """Block until Ctrl-C (``demo --keep-running``)."""
+        try:
+            while self._thread is not None and self._thread.is_alive():
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+
+    @contextmanager
+    def running(self) -> Iterator[DemoService]:
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
+
+    # -- the pension company and the post room ---------------------------------------
+
+    def enrol_company(self) -> DemoCompany:
+        """Create the demo pension company with a fresh key (as ``register seed-demo``)."""
+        engine = make_register_engine(self.register_settings.database_url)
+        key = generate_company_key(f"{COMPANY_ID}-1")
+        try:
+            with make_register_sessions(engine)() as db, db.begin():
+                company = company_by_client_id(db, COMPANY_ID) or register_company(
+                    db, SystemClock(), client_id=COMPANY_ID, name=COMPANY_NAME
+                )
+                add_company_key(db, SystemClock(), company, key.as_dict(private=False))
+        finally:
+            engine.dispose()
+        return DemoCompany(self.register_settings.base_url, key)
+
+    def letter_for(self, national_id: str, out: Path) -> Path:
+        """The register's post room: the letter of the person's open invitation."""
+        engine = make_register_engine(self.register_settings.database_url)
+        try:
+            with make_register_sessions(engine)() as db:
+                pid = norwegian_id(national_id, accept_synthetic=True)
+                person: Person | None = find_person(db, pid)
+                invitation = (
+                    db.scalars(
+                        select(Invitation)
+                        .where(Invitation.person_id == person.id, Invitation.used_at.is_(None))
+                        .order_by(Invitation.id.desc())
+                        .limit(1)
+                    ).one_or_none()
+                    if person is not None
+                    else None
+                )
+                if invitation is None:
+                    raise DemoServiceError("no open invitation for a demo pensioner")
+                reference, deadline = invitation.reference, invitation.deadline
+        finally:
+            engine.dispose()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(
+            invitation_letter_png(
+                self.register_settings, reference, full_name=None, deadline=deadline
+            )
+        )
+        return out
+
+
+@dataclass(frozen=True)
+class DemoCompany:
+    """The pension company, talking to the register over HTTP with its own key."""
+
+    register_url: str
+    key: ECKey
+
+    def _call(self, work: Callable[[CompanyClient], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        async def main() -> dict[str, Any]:
+            async with CompanyClient(self.register_url, COMPANY_ID, self.key) as client:
+                return await work(client)
+
+        return asyncio.run(main())
+
+    def request_certificate(self, national_id: str, *, agreement: str, today: date) -> None:
+        """Prove that it pays this person a pension, then ask for a life certificate."""
+        person = {"national_id": national_id}
+
+        async def work(client: CompanyClient) -> dict[str, Any]:
+            await client.register_relationship(person, agreement, f"{today:%Y-%m}")
+            return await client.request_certificate(person)
+
+        self._call(work)
+
+    def status(self, national_id: str) -> dict[str, Any]:
+        """The person's status as the register tells the company (signature verified)."""
+        return self._call(lambda client: client.status({"national_id": national_id}))
+
+
+def probe(url: str) -> bool:
+    """Whether ``url`` answers with a page (following redirects, e.g. to a sign-in)."""
+    try:
+        return httpx.get(url, timeout=5, follow_redirects=True).status_code == 200
+    except httpx.HTTPError:
+        return False
