@@ -20,8 +20,10 @@ class Decision(StrEnum):
 class DocumentFacts(BaseModel):
     """The holder and document as the chip's DG1 states them (the authoritative source).
 
-    The document number is kept only as a fingerprint (hash prefix); the rest is what the
-    register needs for a life certificate and what a reviewer compares against.
+    The document number is kept as a keyed fingerprint; in clear only as ``foreign_id``
+    when the holder has no national identity number on the chip — then the document
+    number and its issuing state are how the register knows the person. The rest is what
+    the register needs for a life certificate and what a reviewer compares against.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -37,6 +39,7 @@ class DocumentFacts(BaseModel):
     nationality: str
     national_id: str | None = None
     national_id_kind: str | None = None
+    foreign_id: str | None = None  # the document number, only without a national id
 
 
 class PipelineOutcome(BaseModel):

@@ -10,7 +10,7 @@ the retention sweep catches any session whose shredding did not run.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from leveattest.pipeline.outcome import Decision, PipelineOutcome
 from leveattest.sessions import repository
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.deletion import shred
-from leveattest.sessions.errors import ReviewStateError
+from leveattest.sessions.errors import RetryNotAvailableError, ReviewStateError
 from leveattest.sessions.evidence import sanitise_evidence
 from leveattest.sessions.models import (
     FINAL_STATES,
@@ -49,7 +49,7 @@ def identity_of(facts: Mapping[str, Any]) -> dict[str, str] | None:
     national, state = facts.get("national_id"), str(facts.get("issuing_state") or "")
     if national and (state == "NOR" or str(facts.get("national_id_kind") or "") in NORWEGIAN_KINDS):
         return {"national_id": str(national)}
-    number = facts.get("document_number") or (national if state != "NOR" else None)
+    number = facts.get("foreign_id") or (national if state != "NOR" else None)
     if number and state:
         return {"foreign_id": str(number), "issuing_state": state}
     return None
@@ -177,3 +177,49 @@ def approve_after_review(
         row.decided_by, row.updated_at = reviewer[:64], now
     finalise(ctx, session_id)
     return receipt
+
+
+def request_retry_after_review(
+    ctx: SessionContext, session_id: str, reviewer: str, *, advice: str
+) -> VerificationSession:
+    """A reviewer asks the pensioner to try again; ``advice`` is the sentence they will see.
+
+    Only while the pensioner has attempts left (``retry_budget``); the session gets a fresh
+    expiry so the pensioner has the usual time to retry. Nothing is shredded here: the
+    retry itself shreds the previous attempt's uploads (``service.start_retry``)."""
+    with ctx.unit_of_work() as db:
+        row = repository.get_session(db, session_id, for_update=True)
+        if row.state != SessionState.NEEDS_REVIEW:
+            raise ReviewStateError(status=row.state)
+        if row.attempt >= ctx.retry_budget:
+            raise RetryNotAvailableError(status=row.state)
+        now = ctx.clock.now()
+        row.state, row.decision, row.updated_at = SessionState.RETRY_REQUESTED, "retry", now
+        row.reasons = [*(row.reasons or []), "retry_requested_by_reviewer"]
+        row.advice = [advice]
+        row.expires_at = max(
+            row.expires_at, now + timedelta(hours=ctx.session_settings.session_ttl_hours)
+        )
+        log.info("session.retry_requested", session=fingerprint(row.id), by="review")
+        return row
+
+
+def reject_after_review(
+    ctx: SessionContext, session_id: str, reviewer: str, *, confirmed_by: str
+) -> VerificationSession:
+    """A rejection after review, final only with a second person (four eyes): the ops
+    console calls this when a senior reviewer other than ``reviewer`` confirms. Then
+    biometrics are shredded like after any final decision."""
+    if not confirmed_by or confirmed_by == reviewer:
+        raise ReviewStateError("a rejection needs a second person", status="four_eyes")
+    with ctx.unit_of_work() as db:
+        row = repository.get_session(db, session_id, for_update=True)
+        if row.state != SessionState.NEEDS_REVIEW:
+            raise ReviewStateError(status=row.state)
+        now = ctx.clock.now()
+        row.state, row.decision, row.decided_at = SessionState.REJECTED, "reject", now
+        row.decided_by, row.updated_at = confirmed_by[:64], now
+        row.reasons = [*(row.reasons or []), "rejected_after_review"]
+        log.info("session.rejected_after_review", session=fingerprint(row.id))
+    finalise(ctx, session_id)
+    return row

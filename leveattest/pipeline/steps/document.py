@@ -110,6 +110,7 @@ def document_number_fingerprint(document_number: str, key: bytes) -> str:
 def document_facts(mrz: MRZResult, *, fingerprint_key: bytes) -> DocumentFacts:
     """What the register and a reviewer need, from the authoritative DG1."""
     national = mrz.national_id
+    has_national = national is not None and national.valid
     return DocumentFacts(
         document_type=mrz.document_type,
         issuing_state=mrz.issuing_state,
@@ -120,6 +121,7 @@ def document_facts(mrz: MRZResult, *, fingerprint_key: bytes) -> DocumentFacts:
         birth_date=mrz.birth_date,
         sex=mrz.sex,
         nationality=mrz.nationality,
-        national_id=national.value if national is not None and national.valid else None,
-        national_id_kind=national.kind.value if national is not None and national.valid else None,
+        national_id=national.value if national is not None and has_national else None,
+        national_id_kind=national.kind.value if national is not None and has_national else None,
+        foreign_id=None if has_national else mrz.document_number,
     )

@@ -129,7 +129,9 @@ def test_without_authenticated_dg1_the_document_checks_are_not_checked():
 
 def test_document_facts_keep_only_a_keyed_fingerprint_of_the_number():
     facts = document_facts(mrz(), fingerprint_key=b"k" * 32)
-    assert "AB1234567" not in facts.model_dump_json()
+    # without a national id on the chip, the number is how the register knows the person
+    assert facts.foreign_id == "AB1234567"
+    assert "AB1234567" not in facts.model_dump_json(exclude={"foreign_id"})
     assert len(facts.document_number_fp) == 16
     # not a plain hash that could be reversed by trying every document number
     assert facts.document_number_fp != hashlib.sha256(b"AB1234567").hexdigest()[:16]
@@ -384,3 +386,14 @@ def test_a_rejected_chip_stops_all_biometric_processing():
     for name in (*names.FACE_PAIRS, *names.FACE_QUALITY, names.LIVENESS):
         assert skipped[name] is Verdict.NOT_CHECKED
     assert "faces" not in outcome.timings_ms
+
+
+def test_the_register_identity_of_a_holder_with_and_without_a_national_id():
+    from leveattest.sessions.decision import identity_of
+
+    swede = document_facts(mrz(state="SWE"), fingerprint_key=b"k" * 32).model_dump(mode="json")
+    assert identity_of(swede) == {"foreign_id": "AB1234567", "issuing_state": "SWE"}
+    norwegian = {**swede, "issuing_state": "NOR", "national_id": "01015012345"}
+    norwegian.update(national_id_kind="fnr", foreign_id=None)
+    assert identity_of(norwegian) == {"national_id": "01015012345"}
+    assert identity_of({**swede, "foreign_id": None}) is None
