@@ -135,7 +135,7 @@ class RetryStarted(ChallengesIssued):
 
 
 class DeletionItem(_Model):
-    category: str  # chip | page | selfie | liveness | person_facts
+    category: str  # chip | page | selfie | liveness | person_facts | replay_hashes
     count: int
     bytes: int
 

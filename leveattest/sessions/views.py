@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leveattest.contracts.sessions import (
@@ -17,7 +18,7 @@ from leveattest.contracts.sessions import (
 from leveattest.sessions import repository
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.deletion import receipt_view
-from leveattest.sessions.models import OPEN_STATES, SessionState, VerificationSession
+from leveattest.sessions.models import OPEN_STATES, ReplayPrint, SessionState, VerificationSession
 from leveattest.sessions.service import retries_remaining
 
 REGISTER_NOTE = (
@@ -58,6 +59,12 @@ def privacy_view(db: Session, ctx: SessionContext, row: VerificationSession) -> 
     held = [HeldCategory(category=c, count=n, bytes=b) for c, (n, b) in sorted(totals.items())]
     if row.person_facts is not None:
         held.append(HeldCategory(category="person_facts", count=1, bytes=0))
+    # perceptual hashes of the capture (no image): kept to catch a replay next year
+    prints = db.scalar(
+        select(func.count()).select_from(ReplayPrint).where(ReplayPrint.session_id == row.id)
+    )
+    if prints:
+        held.append(HeldCategory(category="replay_hashes", count=int(prints), bytes=0))
     due = None
     if row.biometrics_deleted_at is None:
         due = row.created_at + timedelta(days=ctx.session_settings.retention_days)

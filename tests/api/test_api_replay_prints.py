@@ -75,6 +75,8 @@ def test_withdrawal_deletes_the_sessions_prints_with_a_receipt(
     source = DatabaseReplaySource(harness.ctx.sessions, harness.clock)
     source.for_scope("person-a").add(capture(sid))
     source.for_scope("person-a").add(capture("someone-else", OTHER))
+    view = harness.client.get(f"/v1/sessions/{sid}/privacy", headers=auth(started)).json()
+    assert {"category": "replay_hashes", "count": 1, "bytes": 0} in view["held"]
     response = harness.client.delete(f"/v1/sessions/{sid}/consent", headers=auth(started))
     assert response.status_code == 200, response.text
     items = {item["category"]: item["count"] for item in response.json()["items"]}
