@@ -138,6 +138,10 @@ def quality_result(analysis: FaceAnalysis) -> CheckResult:
     evidence = {
         "faces": analysis.face_count,
         "checks": {c.name: c.to_dict() for c in analysis.quality.checks},
+        # geometry only, for a reviewer's face box over the image (no pixels)
+        "width": analysis.width,
+        "height": analysis.height,
+        "face_box": analysis.face.box.to_dict() if analysis.face else None,
     }
     reasons = analysis.quality.reasons
     if not reasons:
