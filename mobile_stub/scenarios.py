@@ -195,11 +195,14 @@ def tampered_chip(client: MobileClient, folder: Path, invitation: str) -> Result
 
 
 def cloned_chip(client: MobileClient, folder: Path, invitation: str) -> Result:
-    """``folder`` is ``negatives/cloned_chip_*``: its AA key does not match DG15."""
+    """``folder`` is ``negatives/cloned_chip_*``: its AA key does not match DG15.
+
+    A failed clone check may be a bad read: the service asks to read the chip again; the
+    phone does, while retries are offered, and after the last one a person decides
+    (inconclusive clone detection after retries goes to review)."""
     started = time.monotonic()
-    _, status, _ = walk(client, invitation, folder)
-    # clone detection failing on a first attempt asks to read the chip again
-    return _result("cloned_chip", "retry_requested", started, status)
+    session, status, _ = walk(client, invitation, folder, follow_retries=True)
+    return _result("cloned_chip", "needs_review", started, status, attempts=session.attempt)
 
 
 def printed_photo(client: MobileClient, folder: Path, invitation: str) -> Result:

@@ -105,12 +105,15 @@ class World:
         self.transport = SyncASGITransport(self.app)
         self.worker_states: list[str | None] = []
         self.challenge_seed = str(SEED)
+        self.issued = 0
         http = httpx.Client(transport=self.transport, base_url="http://leveattest.test")
         self.phone = MobileClient(http, on_poll=self.work, poll_interval=0)
 
     def issue(self, session_id: str, clock: Clock) -> dict[str, Any]:
-        """Reproducible liveness challenges: seeded per scenario (``challenge_seed``)."""
-        rng = random.Random(self.challenge_seed)
+        """Reproducible liveness challenges: seeded per scenario (``challenge_seed``) and per
+        issue within it (a retry gets a new challenge)."""
+        self.issued += 1
+        rng = random.Random(f"{self.challenge_seed}/{self.issued}")
         return issue_challenge(session_id, clock=clock, rng=rng).to_dict()
 
     def work(self) -> None:
@@ -144,7 +147,7 @@ def run(world: World, name: str, *, fresh_replay_index: bool = False) -> dict[st
     per pipeline). The sample set has few face photos, so scenarios that reuse one would
     be caught as replays of each other; a fresh pipeline tests each attack on its own.
     """
-    world.challenge_seed = f"{SEED}-{name}"
+    world.challenge_seed, world.issued = f"{SEED}-{name}", 0
     if fresh_replay_index:
         world.pipeline = build_pipeline(world.settings, world.clock)
     folder = scenarios.folder_for(world.samples, name)
@@ -179,7 +182,7 @@ def test_genuine_is_approved(world: World, name: str) -> None:
     [
         ("impostor", "face_mismatch"),  # biometric doubt: a person decides (GDPR art. 22)
         ("tampered_chip", "hash_mismatch"),  # failed cryptography: final rejection
-        ("cloned_chip", "aa_signature_invalid"),  # first attempt: read the chip again
+        ("cloned_chip", "retry_budget_exhausted"),  # read again, then a person decides
         ("replay", "liveness_spoof"),  # colours and prompt belong to another challenge
         ("printed_photo", "liveness_spoof"),
     ],

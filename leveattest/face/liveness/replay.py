@@ -111,6 +111,8 @@ class InMemoryReplayIndex:
     def find(self, print_: Fingerprint, max_distance: int, min_share: float) -> ReplayMatch | None:
         best: ReplayMatch | None = None
         for entry in self.entries:
+            if entry.session_id == print_.session_id:
+                continue  # a retried job or a retry attempt is not a replay of itself
             match = _frames_match(print_, entry, max_distance, min_share) or _selfie_match(
                 print_, entry, max_distance
             )
