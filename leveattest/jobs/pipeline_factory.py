@@ -15,6 +15,7 @@ from leveattest.pipeline.outcome import PipelineOutcome
 from leveattest.pipeline.ports import LivenessVerifier
 from leveattest.pipeline.runner import Pipeline
 from leveattest.pipeline.steps.liveness_engine import ReplayIndexSource, build_liveness_verifier
+from leveattest.sessions.liveness_settings import liveness_settings
 
 log = get_logger("leveattest.jobs")
 
@@ -53,7 +54,10 @@ def build_pipeline(
     face_engine = process_engine(settings.face)
     if liveness is None:
         liveness = build_liveness_verifier(
-            face_engine, replay_index=InMemoryReplayIndex(), replay_source=replay_source
+            face_engine,
+            settings=liveness_settings(),
+            replay_index=InMemoryReplayIndex(),
+            replay_source=replay_source,
         )
     return Pipeline(
         settings=settings, trust=trust, clock=clock, face_engine=face_engine, liveness=liveness

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from leveattest.core.clock import Clock
 from leveattest.core.settings import Settings
 from leveattest.face.liveness.challenge import issue_challenge
+from leveattest.sessions.liveness_settings import liveness_settings
 from leveattest.sessions.settings import SessionSettings
 from leveattest.storage.blobs import BlobStore
 from register.client import RegisterClient
@@ -26,7 +27,7 @@ class ChallengeIssuer(Protocol):
 
 def issue_liveness_challenge(session_id: str, clock: Clock) -> dict[str, Any]:
     """The default issuer: :func:`leveattest.face.liveness.challenge.issue_challenge`."""
-    return issue_challenge(session_id, clock=clock).to_dict()
+    return issue_challenge(session_id, clock=clock, settings=liveness_settings()).to_dict()
 
 
 class JobQueue(Protocol):

@@ -23,6 +23,7 @@ from leveattest.pipeline.steps.chip import run_chip_step
 from leveattest.pipeline.steps.document import check_document, document_facts
 from leveattest.pipeline.steps.liveness import check_liveness, summarise
 from leveattest.pipeline.steps.liveness_engine import EngineLivenessVerifier, summary
+from leveattest.sessions.decision import identity_of
 
 TODAY = date(2026, 1, 1)
 AT = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -389,8 +390,6 @@ def test_a_rejected_chip_stops_all_biometric_processing():
 
 
 def test_the_register_identity_of_a_holder_with_and_without_a_national_id():
-    from leveattest.sessions.decision import identity_of
-
     swede = document_facts(mrz(state="SWE"), fingerprint_key=b"k" * 32).model_dump(mode="json")
     assert identity_of(swede) == {"foreign_id": "AB1234567", "issuing_state": "SWE"}
     norwegian = {**swede, "issuing_state": "NOR", "national_id": "01015012345"}
