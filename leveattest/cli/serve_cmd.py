@@ -27,6 +27,8 @@ from leveattest.core.settings import Settings
 from leveattest.jobs.pipeline_factory import build_pipeline
 from leveattest.jobs.procrastinate_engine import ProcrastinateJobQueue
 from leveattest.jobs.worker import work
+from leveattest.review.app import create_review_app
+from leveattest.review.settings import ReviewSettings
 from leveattest.sessions.db import make_engine, upgrade
 from leveattest.sessions.replay import DatabaseReplaySource
 from leveattest.sessions.settings import SessionSettings
@@ -39,18 +41,26 @@ from register.settings import RegisterSettings, load_register_settings
 
 log = get_logger("leveattest.serve")
 _REGISTER_PREFIXES = ("/register/", "/.well-known/")
+_OPS_PREFIX = "/ops"
 
 
 class _Dispatch:
-    """One ASGI app: the register under ``/register`` (and its JWKS), the rest to the API."""
+    """One ASGI app: the register under ``/register`` (and its JWKS), the ops console
+    under ``/ops``, the rest to the API."""
 
-    def __init__(self, api: ASGIApp, register: ASGIApp) -> None:
-        self.api, self.register = api, register
+    def __init__(self, api: ASGIApp, register: ASGIApp, ops: ASGIApp | None = None) -> None:
+        self.api, self.register, self.ops = api, register, ops
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
         if scope["type"] != "lifespan" and path.startswith(_REGISTER_PREFIXES):
             await self.register(scope, receive, send)
+        elif (
+            self.ops is not None
+            and scope["type"] != "lifespan"
+            and (path == _OPS_PREFIX or path.startswith(_OPS_PREFIX + "/"))
+        ):
+            await self.ops(scope, receive, send)
         else:
             await self.api(scope, receive, send)
 
@@ -111,7 +121,7 @@ def service_app(
     register_settings: RegisterSettings,
     clock: Clock,
 ) -> ASGIApp:
-    """The one ASGI app of ``serve`` (and of the demo): mobile API, register, JWKS."""
+    """The one ASGI app of ``serve`` (and of the demo): mobile API, register, JWKS, ops console."""
     api = create_app(
         settings,
         clock=clock,
@@ -119,7 +129,8 @@ def service_app(
         session_settings=session_settings,
     )
     register = create_register_app(register_settings, clock)
-    return _Dispatch(api, register)
+    ops = create_review_app(api.state.sessions, ReviewSettings())
+    return _Dispatch(api, register, ops)
 
 
 def start_workers(
@@ -168,7 +179,8 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", min=0, max=16)] = 1,
     migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = True,
 ) -> None:
-    """Serve the mobile API (/v1) and the register (/register) and run analysis workers."""
+    """Serve the mobile API (/v1), the register (/register) and the ops console (/ops), and
+    run analysis workers."""
     settings, session_settings = Settings(), SessionSettings()
     register_settings = load_register_settings()
     configure_logging(settings.logging.level, json_logs=settings.logging.json_logs)

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import leveattest.jobs.models
+import leveattest.review.models
 import leveattest.sessions.models  # noqa: F401  (register the tables on Base.metadata)
 from leveattest.sessions.db import VERSION_TABLE, Base, make_engine
 

@@ -1,0 +1,77 @@
+"""``leveattest ops``: administer the review console's staff accounts.
+
+``add-user`` creates a local account and prints its TOTP set-up (secret and
+``otpauth://`` URI) and, unless the password came from stdin, a generated password —
+once: only an argon2 hash and the sealed TOTP secret are stored.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from leveattest.cli.app import app, emit_json, fail
+from leveattest.core.clock import SystemClock
+from leveattest.core.errors import LeveattestError
+from leveattest.core.settings import Settings
+from leveattest.review.auth import create_account
+from leveattest.review.models import Role
+from leveattest.review.settings import ReviewSettings
+from leveattest.sessions.db import make_engine, make_session_factory, upgrade
+from leveattest.storage.envelope import MasterKey
+
+ops_app = typer.Typer(help="Ops review console: staff accounts.", no_args_is_help=True)
+app.add_typer(ops_app, name="ops")
+
+
+@ops_app.command("add-user")
+def add_user(
+    name: Annotated[str, typer.Argument(help="user name (a-z, 0-9, '.', '_', '-')")],
+    role: Annotated[
+        Role, typer.Option("--role", help="reviewer | senior_reviewer | auditor | admin")
+    ],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+    migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = True,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create a staff account; prints the TOTP provisioning URI and secret once."""
+    settings, review_settings = Settings(), ReviewSettings()
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    engine = make_engine(settings.database.url)
+    try:
+        if migrate_first:
+            upgrade(engine)
+        master = MasterKey.from_secret(settings.security.master_key.get_secret_value())
+        with make_session_factory(engine)() as db, db.begin():
+            created = create_account(
+                db,
+                master,
+                review_settings,
+                SystemClock().now(),
+                username=name,
+                role=role.value,
+                password=password,
+            )
+    except LeveattestError as exc:
+        fail(exc, as_json=as_json)
+    finally:
+        engine.dispose()
+    shown = {
+        "username": created.account.username,
+        "role": created.account.role,
+        "totp_secret": created.totp_secret,
+        "totp_uri": created.provisioning_uri,
+    }
+    if not password_stdin:
+        shown["password"] = created.password
+    if as_json:
+        emit_json(shown)
+        return
+    typer.echo(f"created {shown['username']} ({shown['role']}); shown once, store it now:")
+    for key in ("password", "totp_secret", "totp_uri"):
+        if key in shown:
+            typer.echo(f"  {key}: {shown[key]}")
