@@ -3,8 +3,8 @@ reason, document country and age band.
 
 Session rows give automatic outcomes (``decided_by = "pipeline"``); the audit trail's
 decision events give the console's outcomes with the age band and country recorded at
-decision time (birth dates are deleted with the biometrics, so automatic outcomes have
-no age band).
+decision time; sessions carry the age band recorded when the pipeline decided (birth
+dates are deleted with the biometrics, the band is kept).
 """
 
 from __future__ import annotations
@@ -61,9 +61,11 @@ def build_dashboard(
             VerificationSession.decided_at,
             VerificationSession.reasons,
             VerificationSession.document_issuing_state,
+            VerificationSession.age_band,
         ).where(VerificationSession.updated_at >= start, VerificationSession.decision.is_not(None))
     ).all()
-    for decision, decided_by, decided_at, reasons, country in rows:
+    bands: dict[str, Counter[str]] = defaultdict(Counter)
+    for decision, decided_by, decided_at, reasons, country, band in rows:
         if decided_by != "pipeline" and decision in {"approve", "reject"}:
             continue  # the console's decisions are counted from the audit trail below
         outcome = str(decision)
@@ -73,6 +75,8 @@ def build_dashboard(
         for reason in reasons or ["none"]:
             _add(board.by_reason, str(reason), outcome)
         _add(board.by_country, country or "?", outcome)
+        if outcome != "review":  # waiting cases are counted from the queue below
+            bands[band or UNKNOWN_BAND][outcome] += 1
     events = db.scalars(
         select(AuditEvent).where(
             AuditEvent.at >= start,
@@ -80,7 +84,6 @@ def build_dashboard(
             AuditEvent.action.in_(list(MANUAL_ACTIONS)),
         )
     )
-    bands: dict[str, Counter[str]] = defaultdict(Counter)
     for event in events:
         outcome = MANUAL_ACTIONS[event.action]
         detail = event.detail or {}

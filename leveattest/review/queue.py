@@ -8,7 +8,6 @@ claim has lapsed, or the caller already holds it, so two reviewers never both ho
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from leveattest.review.errors import CaseNotFoundError, ClaimTakenError
 from leveattest.review.models import ProposalStatus, RejectionProposal, ReviewClaim
+from leveattest.sessions.bands import AGE_BANDS, UNKNOWN_BAND, age_band
 from leveattest.sessions.models import SessionState, VerificationSession
 
-AGE_BANDS = ("under 70", "70-79", "80-89", "90-99", "100+")
-UNKNOWN_BAND = "unknown"
+__all__ = ["AGE_BANDS", "UNKNOWN_BAND", "age_band"]
 
 
 def working_days_between(start: date, end: date) -> int:
@@ -46,25 +45,6 @@ def add_working_days(start: date, days: int) -> date:
         if current.weekday() < 5:
             days -= 1
     return current
-
-
-def age_in_years(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def age_band(person_facts: Mapping[str, Any] | None, on: date) -> str:
-    """The holder's age band at ``on`` (from the chip's birth date), or ``unknown``."""
-    raw = (person_facts or {}).get("birth_date")
-    try:
-        birth = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
-    except ValueError:
-        return UNKNOWN_BAND
-    age = age_in_years(birth, on)
-    if age < 70:
-        return AGE_BANDS[0]
-    if age >= 100:
-        return AGE_BANDS[-1]
-    return AGE_BANDS[(age - 60) // 10]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from leveattest.core.errors import LeveattestError
 from leveattest.core.logging import fingerprint, get_logger
 from leveattest.pipeline.outcome import Decision, PipelineOutcome
 from leveattest.sessions import repository
+from leveattest.sessions.bands import age_band
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.deletion import shred
 from leveattest.sessions.errors import RetryNotAvailableError, ReviewStateError
@@ -120,6 +121,7 @@ def apply_outcome(
         row.person_facts = facts
         row.document_type = outcome.document.document_type[:4]
         row.document_issuing_state = outcome.document.issuing_state[:3]
+        row.age_band = age_band(facts, now.date())
         identity = identity_of(facts)
         if (
             decision is Decision.APPROVE

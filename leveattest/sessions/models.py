@@ -66,6 +66,9 @@ class VerificationSession(Base):
     register_certificate_id: Mapped[int | None] = mapped_column(Integer)
     register_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     biometrics_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the holder's age band when the pipeline decided (kept: no birth date, for fairness
+    # figures across ages on the ops dashboard)
+    age_band: Mapped[str | None] = mapped_column(String(10))
 
 
 class AttemptNonce(Base):

@@ -11,6 +11,7 @@ from review_helpers import Console
 
 from leveattest.core.logging import configure_logging
 from leveattest.review.auth import account_by_name
+from leveattest.review.dashboard import build_dashboard
 from leveattest.review.models import RejectionProposal, ReviewClaim
 from leveattest.sessions.deletion import shred
 from leveattest.sessions.models import SessionState, VerificationSession
@@ -371,3 +372,20 @@ def test_only_the_holder_can_release_a_claim(console: Console):
     assert _claims(console) == []
     assert console.claim(otto, sid).status_code == 303
     assert console.refusals("ops:case:release") == ["review_not_claimed"]
+
+
+def test_automatic_outcomes_count_in_their_age_band_after_the_birth_date_is_gone(
+    console: Console,
+):
+    sid = console.seed_case()
+    with console.ctx.unit_of_work() as db:
+        row = db.get(VerificationSession, sid)
+        assert row is not None
+        now = console.ctx.clock.now()
+        row.state, row.decision, row.decided_by = SessionState.APPROVED, "approve", "pipeline"
+        row.decided_at, row.updated_at = now, now
+        row.person_facts, row.age_band = None, "100+"  # what is left after the decision
+    with console.ctx.unit_of_work() as db:
+        board = build_dashboard(db, console.ctx.clock.now(), 2)
+    assert board.by_age_band["100+"]["approve"] == 1
+    assert board.by_source["automatic"]["approve"] == 1
