@@ -98,10 +98,12 @@ def columns(
                 f'fill="{colour}"><title>{escape(label)} '
                 f"{escape(name)}: {count}</title></rect>"
             )
-        parts.append(
-            f'<text x="{x + (col_width - 4) / 2}" y="{plot_height + 14}" font-size="9" '
-            f'text-anchor="middle">{escape(label)}</text>'
-        )
+        if len(bars) <= 8 or (len(bars) - 1 - index) % 2 == 0:
+            # many columns: every second label, counted back from the last, so none overlap
+            parts.append(
+                f'<text x="{x + (col_width - 4) / 2}" y="{plot_height + 14}" font-size="9" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
     if marker_after is not None and bars:
         x = 10 + min(marker_after, len(bars)) * col_width - 2
         parts.append(
