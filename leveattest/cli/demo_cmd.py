@@ -158,6 +158,18 @@ def _register_view(company: DemoCompany, samples: Path) -> list[str]:
     return lines
 
 
+def _print_staff(service: DemoService) -> None:
+    """Demo accounts for the ops console (shown once; a second person confirms rejections)."""
+    typer.echo("\n   ops console accounts for this run (TOTP: add the secret to an authenticator,")
+    typer.echo("   or: uv run python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"):")
+    for username, role in (("demo-reviewer", "reviewer"), ("demo-senior", "senior_reviewer")):
+        created = service.add_staff(username, role)
+        typer.echo(
+            f"   {username:14} {role:16} password {created.password}  "
+            f"TOTP secret {created.totp_secret}"
+        )
+
+
 @app.command("demo")
 def demo_command(
     out: Annotated[
@@ -213,6 +225,7 @@ def demo_command(
             log.info("demo_finished", scenarios=len(rows), ok=ok)
             typer.echo(f"\ndone in {time.perf_counter() - started:.0f} s — {outcome}")
             if keep_running:
+                _print_staff(service)
                 typer.echo("the service keeps running; Ctrl-C stops it")
                 service.wait_until_stopped()
     except LeveattestError as exc:

@@ -40,7 +40,11 @@ from leveattest.core.clock import SystemClock
 from leveattest.core.errors import LeveattestError
 from leveattest.core.logging import configure_logging
 from leveattest.core.settings import Settings
+from leveattest.review.auth import NewAccount, create_account
+from leveattest.review.settings import ReviewSettings
+from leveattest.sessions.db import make_engine, make_session_factory
 from leveattest.sessions.settings import SessionSettings
+from leveattest.storage.envelope import MasterKey
 from register.companies import add_company_key, company_by_client_id, register_company
 from register.company_client import CompanyClient, generate_company_key
 from register.db.engine import make_engine as make_register_engine
@@ -194,6 +198,18 @@ class DemoService:
         finally:
             engine.dispose()
         return DemoCompany(self.register_settings.base_url, key)
+
+    def add_staff(self, username: str, role: str) -> NewAccount:
+        """An ops console account (password and TOTP secret are returned once)."""
+        engine = make_engine(self.settings.database.url)
+        master = MasterKey.from_secret(self.settings.security.master_key.get_secret_value())
+        try:
+            with make_session_factory(engine)() as db, db.begin():
+                return create_account(
+                    db, master, ReviewSettings(), SystemClock().now(), username=username, role=role
+                )
+        finally:
+            engine.dispose()
 
     def letter_for(self, national_id: str, out: Path) -> Path:
         """The register's post room: the letter of the person's open invitation."""
