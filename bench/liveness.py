@@ -16,6 +16,13 @@ the replay index holding the first);
 wrong_challenge (a genuine capture lit by another colour sequence of the same timing);
 other (a live, different person against this person's selfie). The selfie is another
 photo of the same identity where the samples have one, else the same photo.
+Sequence attacks, rendered at 8.5 fps (near the 8 fps floor, where a lag of two frames
+is one short colour step): rotated_1 (a genuine capture lit by the issued sequence
+rotated by one step, the phone simulator's finding), rotated_k (rotated by -1, 2, -2
+or 3 steps), shuffled (the issued colours in another order, none in its place),
+other_sequence (a fresh genuine capture made for another challenge with the same
+prompt, re-timed onto this one; no replay index holds it). Their bona fide
+counterpart, genuine_late: 8.5 fps, timestamps 50 ms late, one frame dropped.
 Timing: ``LivenessEngine.verify`` on 40 frames at 480x640 (decoded arrays, selfie
 embedding given), median over repeated runs, one process. Writes a markdown table
 to stdout and bench/results/liveness.md.
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import os
 import platform
@@ -53,6 +61,8 @@ from mobile_stub.capture import RenderOptions, simulate_capture
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (360, 480)
 ATTACKS = ("static", "tint", "print", "screen", "replay", "wrong_challenge", "other")
+SEQUENCE_ATTACKS = ("rotated_1", "rotated_k", "shuffled", "other_sequence")
+SLOW_FPS = 8.5
 HELD_OUT = {"0003", "0007"}
 FIXED = {"median_ms", "p90_ms", "runs", "cpu_median_ms"}
 
@@ -77,19 +87,46 @@ def wrong_colours(challenge, rng: random.Random):
     colours, previous = [], ""
     for step in challenge.colours:
         colour = rng.choice([c for c in PALETTE if c not in {previous, step.colour}])
-        colours.append(ColourStep(colour, step.start_ms, step.duration_ms))
+        colours.append(colour)
         previous = colour
-    return dataclasses.replace(challenge, challenge_id="0" * 32, colours=tuple(colours))
+    return shown_colours(challenge, colours)
 
 
-REFLECTION: dict[str, list[tuple[float, float]]] = defaultdict(list)
+def shown_colours(challenge, colours: list[str]):
+    """The challenge's timing with other colours on the screen (what the attacker lit)."""
+    steps = [
+        ColourStep(colour, step.start_ms, step.duration_ms)
+        for colour, step in zip(colours, challenge.colours, strict=True)
+    ]
+    return dataclasses.replace(challenge, challenge_id="0" * 32, colours=tuple(steps))
+
+
+def sequence_variants(challenge, rng: random.Random, seed: int):
+    """Rotated by one, rotated by k, and shuffled (no colour in its place) sequences."""
+    names = [step.colour for step in challenge.colours]
+    k = (-1, 2, -2, 3)[seed % 4]
+    order = names
+    while any(a == b for a, b in zip(order, names, strict=True)) or any(
+        a == b for a, b in itertools.pairwise(order)
+    ):
+        order = rng.sample(names, len(names))
+    return {
+        "rotated_1": shown_colours(challenge, names[1:] + names[:1]),
+        "rotated_k": shown_colours(challenge, names[k:] + names[:k]),
+        "shuffled": shown_colours(challenge, order),
+    }
+
+
+REFLECTION: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
 
 
 def record(species: str, result) -> str:
-    """Keep the reflection correlation and gain of a result; return its label."""
+    """Keep the reflection correlation, gain and step accuracy; return the label."""
     evidence = result.signals.get("reflection", {})
     if "correlation" in evidence:
-        REFLECTION[species].append((evidence["correlation"], evidence["gain"]))
+        REFLECTION[species].append(
+            (evidence["correlation"], evidence["gain"], evidence["step_accuracy"])
+        )
     return result.label.value
 
 
@@ -121,12 +158,12 @@ def simulated(engine: LivenessEngine, n: int) -> dict[str, list[str]]:
             rng = random.Random(f"{name}-{seed}")
             challenge = issue_challenge(f"{name}-{seed}", clock=clock, rng=rng)
 
-            def render(species, chall=challenge, src=face, seed=seed, strength=None):
+            def render(species, chall=challenge, src=face, seed=seed, *, strength=None, fps=10.0):
                 return simulate_capture(
                     src["pixels"],
                     chall.to_dict(),
                     species,
-                    RenderOptions(size=SIZE, fps=10.0, seed=seed, strength=strength),
+                    RenderOptions(size=SIZE, fps=fps, seed=seed, strength=strength),
                     hint=src["hint"],
                 )
 
@@ -155,6 +192,24 @@ def simulated(engine: LivenessEngine, n: int) -> dict[str, list[str]]:
             other = others[seed % len(others)]
             result = engine.verify(challenge, render("other", src=other), selfie=selfie)
             labels["other"].append(record("other", result))
+            late = render("genuine", fps=SLOW_FPS)
+            late = [(t + 50, px) for i, (t, px) in enumerate(late) if i != len(late) // 4]
+            result = engine.verify(challenge, late, selfie=selfie)
+            labels["genuine_late"].append(record("genuine_late", result))
+            for species, shown in sequence_variants(challenge, rng, seed).items():
+                frames = render("genuine", chall=shown, fps=SLOW_FPS)
+                result = engine.verify(challenge, frames, selfie=selfie)
+                labels[species].append(record(species, result))
+            another = next(
+                c
+                for c in (issue_challenge("another", clock=clock, rng=rng) for _ in range(50))
+                if c.prompt is challenge.prompt
+            )
+            scale = challenge.duration_ms / another.duration_ms
+            frames = render("genuine", chall=another, fps=SLOW_FPS)
+            frames = [(round(t * scale), px) for t, px in frames]
+            result = engine.verify(challenge, frames, selfie=selfie)
+            labels["other_sequence"].append(record("other_sequence", result))
             print(f"  {name} seed {seed}: " + ", ".join(f"{k}={v[-1]}" for k, v in labels.items()))
     return labels
 
@@ -245,11 +300,13 @@ def main() -> None:
         "`genuine`: the screen adds 20-45 % to the ambient light on the face; "
         "`genuine_bright`: 8 % (a bright room).",
         "",
+        "`genuine_late` and the sequence attacks (`rotated_1` … `other_sequence`): 8.5 fps.",
+        "",
         "| species | presentations | live | uncertain | spoof | rate "
-        "| reflection correlation (min–max) | gain (min–max) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| reflection correlation (min–max) | gain (min–max) | step accuracy (min–max) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for species in ("genuine", "genuine_bright", *ATTACKS):
+    for species in ("genuine", "genuine_bright", "genuine_late", *ATTACKS, *SEQUENCE_ATTACKS):
         got = labels[species]
         counts = {k: got.count(k) for k in ("live", "uncertain", "spoof")}
         if species.startswith("genuine"):
@@ -259,13 +316,12 @@ def main() -> None:
             )
         else:
             rate = f"APCER {100 * got.count(live) / len(got):.1f} %"
-        refl = REFLECTION.get(species) or [(float("nan"), float("nan"))]
-        corr = [c for c, _ in refl]
-        gain = [g for _, g in refl]
+        refl = REFLECTION.get(species) or [(float("nan"),) * 3]
+        corr, gain, accuracy = (list(column) for column in zip(*refl, strict=True))
         lines.append(
             f"| {species} | {len(got)} | {counts['live']} | {counts['uncertain']} "
             f"| {counts['spoof']} | {rate} | {min(corr):.2f}–{max(corr):.2f} "
-            f"| {min(gain):.2f}–{max(gain):.2f} |"
+            f"| {min(gain):.2f}–{max(gain):.2f} | {min(accuracy):.2f}–{max(accuracy):.2f} |"
         )
     lines += [
         "",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import cv2
@@ -21,19 +22,29 @@ import numpy as np
 from leveattest.face.detect import Box
 from leveattest.face.image import RGBImage
 
+Point = tuple[float, float]
+
 # face-mesh landmark indices: (outer corner, upper 1, upper 2, inner corner, lower 2, lower 1)
-_RIGHT_EYE: Final = (33, 160, 158, 133, 153, 144)
-_LEFT_EYE: Final = (362, 385, 387, 263, 373, 380)
+RIGHT_EYE: Final = (33, 160, 158, 133, 153, 144)
+LEFT_EYE: Final = (362, 385, 387, 263, 373, 380)
 _CROP_SIDE: Final = 256
 _MARGIN: Final = 0.35
 
 
-def _ear(points: list[tuple[float, float]]) -> float:
+def eye_aspect_ratio(points: Sequence[Point]) -> float:
+    """EAR of one eye from its six landmarks, in the order of :data:`RIGHT_EYE`."""
     p1, p2, p3, p4, p5, p6 = points
     width = math.dist(p1, p4)
     if width <= 0:
         return 0.0
     return (math.dist(p2, p6) + math.dist(p3, p5)) / (2.0 * width)
+
+
+def eye_openness(landmark: Callable[[int], Point]) -> float:
+    """Mean EAR of both eyes; ``landmark`` gives a face-mesh point by its index."""
+    right = eye_aspect_ratio([landmark(i) for i in RIGHT_EYE])
+    left = eye_aspect_ratio([landmark(i) for i in LEFT_EYE])
+    return (right + left) / 2.0
 
 
 class EyeOpennessEstimator:
@@ -81,10 +92,7 @@ class EyeOpennessEstimator:
         marks = faces[0].landmark
         crop_h, crop_w = crop.shape[:2]
 
-        def pts(indices: tuple[int, ...]) -> list[tuple[float, float]]:
-            return [(marks[i].x * crop_w, marks[i].y * crop_h) for i in indices]
-
-        return (_ear(pts(_RIGHT_EYE)) + _ear(pts(_LEFT_EYE))) / 2.0
+        return eye_openness(lambda i: (marks[i].x * crop_w, marks[i].y * crop_h))
 
     def close(self) -> None:
         if self._mesh is not None:

@@ -2,7 +2,10 @@
 
 Landmarks come from the mediapipe face mesh (0.10.21 ships the model; Apache-2.0), run
 in video mode on a crop around the tracked face box: a few milliseconds per frame.
-Only the frames just before the window (the baseline) and inside it are processed.
+Only the frames just before the window (the baseline) and inside it are processed, and
+the window only until the verdict is settled: once half its frames have landmarks and
+one of them shows the prompt, the rest cannot change the pass (evidence such as the
+turn the other way then covers the frames seen so far).
 
 * Head turn: the nose tip's offset from the eye-corner midpoint along the eye line, as
   a fraction of the eye-corner distance. ``turn_left`` (the person's own left) moves
@@ -14,9 +17,10 @@ Only the frames just before the window (the baseline) and inside it are processe
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 import cv2
@@ -24,7 +28,7 @@ import numpy as np
 
 from leveattest.core.checks import CheckResult, Reason
 from leveattest.face.detect import Box
-from leveattest.face.eyes import _LEFT_EYE, _RIGHT_EYE, _ear
+from leveattest.face.eyes import eye_openness
 from leveattest.face.liveness.challenge import LivenessChallenge, Prompt
 from leveattest.face.liveness.frames import Frame
 from leveattest.face.liveness.settings import LivenessSettings
@@ -63,22 +67,24 @@ class FaceMeshTracker:
         self, frames: Sequence[Frame], boxes: Sequence[Box]
     ) -> list[tuple[float, float] | None]:
         """(nose offset, eye aspect ratio) per frame, None where no mesh was found."""
+        return list(self.iter_measures(frames, boxes))
+
+    def iter_measures(
+        self, frames: Sequence[Frame], boxes: Sequence[Box]
+    ) -> Iterator[tuple[float, float] | None]:
+        """:meth:`measure` one frame at a time (stop early by not asking for more)."""
         mesh = self._load()
         mesh.reset()
-        out: list[tuple[float, float] | None] = []
         for frame, box in zip(frames, boxes, strict=True):
             crop = _crop(frame.pixels, box)
             if crop is None:
-                out.append(None)
+                yield None
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 result = mesh.process(crop)
             faces = getattr(result, "multi_face_landmarks", None)
-            out.append(
-                _measures(faces[0].landmark, crop.shape[1], crop.shape[0]) if faces else None
-            )
-        return out
+            yield _measures(faces[0].landmark, crop.shape[1], crop.shape[0]) if faces else None
 
     def close(self) -> None:
         if self._mesh is not None:
@@ -112,8 +118,22 @@ def _measures(marks: Any, width: int, height: int) -> tuple[float, float]:
     span = math.hypot(ex, ey) or 1.0
     nx, ny = point(_NOSE_TIP)
     offset = ((nx - (ax + bx) / 2) * ex + (ny - (ay + by) / 2) * ey) / (span * span)
-    ear = (_ear([point(i) for i in _RIGHT_EYE]) + _ear([point(i) for i in _LEFT_EYE])) / 2
-    return offset, ear
+    return offset, eye_openness(point)
+
+
+def _shows_prompt(
+    prompt: Prompt,
+    base: Sequence[tuple[float, float]],
+    value: tuple[float, float],
+    settings: LivenessSettings,
+) -> bool:
+    """Whether one frame in the window already shows the prompt against the baseline."""
+    if prompt is Prompt.BLINK:
+        baseline = float(np.median([v[1] for v in base]))
+        return baseline > 0 and value[1] / baseline <= settings.blink_max_ratio
+    sign = 1.0 if prompt is Prompt.TURN_LEFT else -1.0
+    baseline = float(np.median([v[0] for v in base]))
+    return sign * (value[0] - baseline) >= settings.turn_min_offset
 
 
 def check_active(
@@ -136,11 +156,20 @@ def check_active(
             CHECK, Reason.CHALLENGE_NOT_FOLLOWED, "too few frames around the prompt", **evidence
         )
     indices = baseline_idx + window
-    values = tracker.measure([frames[i] for i in indices], [boxes[i] for i in indices])
-    base = [v for v in values[: len(baseline_idx)] if v is not None]
-    inside = [v for v in values[len(baseline_idx) :] if v is not None]
+    measures = tracker.iter_measures([frames[i] for i in indices], [boxes[i] for i in indices])
+    base = [v for v in itertools.islice(measures, len(baseline_idx)) if v is not None]
+    inside: list[tuple[float, float]] = []
+    needed = max(2, len(window) // 2)
+    shown = False
+    for value in measures if len(base) >= 2 else ():
+        if value is not None:
+            inside.append(value)
+            shown = shown or _shows_prompt(challenge.prompt, base, value, settings)
+        # the verdict cannot change any more: enough landmarks and the prompt was shown
+        if shown and len(inside) >= needed:
+            break
     evidence["mesh_frames"] = len(base) + len(inside)
-    if len(base) < 2 or len(inside) < max(2, len(window) // 2):
+    if len(base) < 2 or len(inside) < needed:
         return CheckResult.inconclusive(
             CHECK, Reason.CHALLENGE_NOT_FOLLOWED, "face landmarks not found", **evidence
         )

@@ -8,16 +8,29 @@ changes. The face-minus-background difference therefore cancels anything global
 (camera white balance, auto-exposure, an injected whole-frame tint) exactly, and
 keeps the screen's reflection.
 
-That difference is correlated (Pearson, over all three channels, centred per
-channel) with the expected signal ``log-chroma(1 + 0.3 * screen_rgb)`` over the frames
-of the colour phase, at lags of -2..+2 frames (display and camera latency). The
-gain (regression slope) is reported too: a correlation with almost no amplitude is
-not a reflection.
+Two tests, both needed for a pass:
+
+* **Timing** — the difference is correlated (Pearson, over all three channels, centred
+  per channel) with the expected signal ``log-chroma(1 + 0.3 * screen_rgb)`` at each
+  frame's capture time minus a screen-to-camera latency. The latency is searched in
+  milliseconds from the frame timestamps, within what a phone can physically show
+  (``reflection_min_latency_ms``..``reflection_max_latency_ms``), never in frames: at
+  8 fps two frames are a whole short colour step, and a search that wide accepts the
+  issued sequence rotated by one step. The gain (regression slope) is reported too: a
+  correlation with almost no amplitude is not a reflection.
+* **Order** — at the best latency, each colour step's mean reflected chroma (frames
+  inside the step, ``reflection_step_guard_ms`` away from its edges), once a linear
+  drift is removed, is classified as the nearest palette colour times the fitted
+  gain. The share of steps seen as their own issued colour must reach
+  ``reflection_min_step_accuracy``: the same colours in another order, or another
+  challenge's sequence, do not.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 import cv2
@@ -33,6 +46,7 @@ from leveattest.face.liveness.settings import LivenessSettings
 CHECK = "liveness_reflection"
 EXPECTED_STRENGTH: Final = 0.3
 MIN_COLOUR_FRAMES: Final = 8
+LATENCY_STEP_MS: Final = 10
 _REDUCE: Final = 4
 
 Array = npt.NDArray[np.float64]
@@ -43,12 +57,16 @@ def _log_chroma(rgb: Array) -> Array:
     return np.asarray(logs - logs.mean(axis=-1, keepdims=True), dtype=np.float64)
 
 
+# expected log-chroma change of a face lit by each palette colour (rows in PALETTE order)
+_NAMES: Final = tuple(PALETTE)
+_EXPECTED: Final = _log_chroma(
+    1.0 + EXPECTED_STRENGTH * np.array([PALETTE[n] for n in _NAMES], dtype=np.float64) / 255.0
+)
+
+
 def expected_signal(challenge: LivenessChallenge, times: Sequence[float]) -> Array:
     """Expected log-chroma change of a lit face at each time."""
-    screens = np.array([PALETTE[challenge.colour_at(t)] for t in times], dtype=np.float64).reshape(
-        -1, 3
-    )
-    return _log_chroma(1.0 + EXPECTED_STRENGTH * screens / 255.0)
+    return _EXPECTED[[_NAMES.index(challenge.colour_at(t)) for t in times]].reshape(-1, 3)
 
 
 def face_background_chroma(frames: Sequence[Frame], boxes: Sequence[Box]) -> Array:
@@ -91,23 +109,82 @@ def face_background_chroma(frames: Sequence[Frame], boxes: Sequence[Box]) -> Arr
     return out
 
 
-def correlate(observed: Array, expected: Array, max_lag: int) -> tuple[float, int, float]:
-    """Best (correlation, lag in frames, gain) of observed[i] against expected[i - lag]."""
-    best = (-1.0, 0, 0.0)
-    count = len(observed)
-    for lag in range(-max_lag, max_lag + 1):
-        lo, hi = max(0, lag), min(count, count + lag)
-        if hi - lo < MIN_COLOUR_FRAMES:
+@dataclass(frozen=True)
+class Alignment:
+    """The best Pearson fit of the observed chroma to the expected one, and its latency."""
+
+    correlation: float
+    latency_ms: int
+    gain: float
+
+
+def align(
+    observed: Array,
+    times: Sequence[float],
+    challenge: LivenessChallenge,
+    latencies_ms: Sequence[int],
+) -> Alignment:
+    """Best correlation over the candidate screen-to-camera latencies (ms)."""
+    obs = observed - observed.mean(axis=0)
+    obs_energy = float((obs**2).sum())
+    best = Alignment(-1.0, 0, 0.0)
+    for latency in latencies_ms:
+        expected = expected_signal(challenge, [t - latency for t in times])
+        exp = expected - expected.mean(axis=0)
+        exp_energy = float((exp**2).sum())
+        if obs_energy * exp_energy <= 1e-24:
             continue
-        obs = observed[lo:hi] - observed[lo:hi].mean(axis=0)
-        exp = expected[lo - lag : hi - lag] - expected[lo - lag : hi - lag].mean(axis=0)
-        denom = float(np.sqrt((obs**2).sum() * (exp**2).sum()))
-        if denom <= 1e-12:
-            continue
-        corr = float((obs * exp).sum() / denom)
-        if corr > best[0]:
-            best = (corr, lag, float((obs * exp).sum() / (exp**2).sum()))
+        covariance = float((obs * exp).sum())
+        corr = covariance / math.sqrt(obs_energy * exp_energy)
+        if corr > best.correlation:
+            best = Alignment(corr, latency, covariance / exp_energy)
     return best
+
+
+def _detrended(observed: Array, seconds: Array, expected: Array) -> tuple[Array, float]:
+    """Observed minus a per-channel linear drift, and the gain, fitted jointly.
+
+    Head and hand motion move the skin region over the light fall-off and the wall's
+    gradient: a slow drift of the face-minus-background chroma that, in a bright room,
+    is larger than the difference between two neighbouring palette colours.
+    """
+    count = len(seconds)
+    design = np.zeros((3 * count, 7))
+    for channel in range(3):
+        rows = slice(channel * count, (channel + 1) * count)
+        design[rows, 2 * channel] = 1.0
+        design[rows, 2 * channel + 1] = seconds
+        design[rows, 6] = expected[:, channel]
+    coef = np.linalg.lstsq(design, observed.T.reshape(-1), rcond=None)[0]
+    drift = coef[0:6:2] + np.outer(seconds, coef[1:6:2])
+    return observed - drift, float(coef[6])
+
+
+def classify_steps(
+    observed: Array,
+    times: Sequence[float],
+    challenge: LivenessChallenge,
+    latency_ms: float,
+    guard_ms: float,
+) -> list[tuple[str, str]]:
+    """(issued, seen) colour of each step with a frame well inside it, at ``latency_ms``.
+
+    "Seen" is the palette colour whose expected chroma, times the gain, is nearest to
+    the step's mean observed chroma once a linear drift is removed.
+    """
+    shown = np.asarray(times, dtype=np.float64) - latency_ms
+    seconds = (shown - shown.mean()) / 1000.0
+    detrended, gain = _detrended(observed, seconds, expected_signal(challenge, list(shown)))
+    if gain <= 0:
+        return [(step.colour, "none") for step in challenge.colours]
+    predicted = gain * _EXPECTED
+    out: list[tuple[str, str]] = []
+    for step in challenge.colours:
+        inside = (shown >= step.start_ms + guard_ms) & (shown < step.end_ms - guard_ms)
+        if inside.any():
+            mean = detrended[inside].mean(axis=0)
+            out.append((step.colour, _NAMES[int(np.argmin(((predicted - mean) ** 2).sum(axis=1)))]))
+    return out
 
 
 def check_reflection(
@@ -116,38 +193,61 @@ def check_reflection(
     challenge: LivenessChallenge,
     settings: LivenessSettings,
 ) -> CheckResult:
-    margin = settings.reflection_max_lag
-    # colour-phase frames plus a margin of frames for the lag search
-    indices = [i for i, f in enumerate(frames) if f.t_ms < challenge.colours_end_ms]
-    if len(indices) < MIN_COLOUR_FRAMES or not boxes:
+    lo, hi = settings.reflection_min_latency_ms, settings.reflection_max_latency_ms
+    # the colour phase as the camera saw it: frames up to the latest plausible arrival
+    chosen = [i for i, f in enumerate(frames) if f.t_ms < challenge.colours_end_ms + hi]
+    colour_frames = sum(1 for f in frames if f.t_ms < challenge.colours_end_ms)
+    if colour_frames < MIN_COLOUR_FRAMES or not boxes:
         return CheckResult.inconclusive(
             CHECK,
             Reason.CHALLENGE_NOT_FOLLOWED,
             "too few frames during the colour sequence",
-            colour_frames=len(indices),
+            colour_frames=colour_frames,
         )
-    stop = min(len(frames), indices[-1] + 1 + margin)
-    chosen = list(range(indices[0], stop))
+    times = [float(frames[i].t_ms) for i in chosen]
     observed = face_background_chroma([frames[i] for i in chosen], [boxes[i] for i in chosen])
-    expected = expected_signal(challenge, [frames[i].t_ms for i in chosen])
-    corr, lag, gain = correlate(observed, expected, margin)
+    fit = align(observed, times, challenge, range(lo, hi + 1, LATENCY_STEP_MS))
+    steps = classify_steps(
+        observed, times, challenge, fit.latency_ms, settings.reflection_step_guard_ms
+    )
+    correct = sum(1 for issued, seen in steps if issued == seen)
+    accuracy = correct / len(steps) if steps else 0.0
+    enough_steps = len(steps) >= math.ceil(
+        settings.reflection_min_step_share * len(challenge.colours)
+    )
     evidence = {
-        "correlation": round(corr, 4),
-        "lag_frames": lag,
-        "gain": round(gain, 4),
-        "colour_frames": len(indices),
+        "correlation": round(fit.correlation, 4),
+        "latency_ms": fit.latency_ms,
+        "gain": round(fit.gain, 4),
+        "colour_frames": colour_frames,
+        "steps": len(challenge.colours),
+        "steps_classified": len(steps),
+        "steps_correct": correct,
+        "step_accuracy": round(accuracy, 4),
+        "latency_range_ms": [lo, hi],
         "pass_at": settings.reflection_pass,
         "fail_below": settings.reflection_fail,
         "min_gain": settings.reflection_min_gain,
         "fail_gain": settings.reflection_fail_gain,
+        "min_step_accuracy": settings.reflection_min_step_accuracy,
+        "fail_step_accuracy": settings.reflection_fail_step_accuracy,
     }
-    if corr >= settings.reflection_pass and gain >= settings.reflection_min_gain:
+    if (
+        fit.correlation >= settings.reflection_pass
+        and fit.gain >= settings.reflection_min_gain
+        and enough_steps
+        and accuracy >= settings.reflection_min_step_accuracy
+    ):
         return CheckResult.passed(CHECK, **evidence)
-    if corr < settings.reflection_fail or gain < settings.reflection_fail_gain:
+    if (
+        fit.correlation < settings.reflection_fail
+        or fit.gain < settings.reflection_fail_gain
+        or (enough_steps and accuracy < settings.reflection_fail_step_accuracy)
+    ):
         return CheckResult.failed(
             CHECK,
             Reason.CHALLENGE_NOT_FOLLOWED,
-            "the face did not reflect the challenge colours",
+            "the face did not reflect the challenge colours in their order",
             **evidence,
         )
     return CheckResult.inconclusive(

@@ -8,8 +8,9 @@ Thresholds and why they are where they are: ``models/MODEL_CARDS.md`` (Liveness)
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class LivenessSettings(BaseModel):
@@ -38,7 +39,17 @@ class LivenessSettings(BaseModel):
     # reflection: Pearson correlation of face-minus-background log-chroma with the sequence
     reflection_pass: float = 0.6
     reflection_fail: float = 0.3
-    reflection_max_lag: int = 2
+    # screen-to-camera latency searched (ms, from the frame timestamps): display refresh
+    # and panel response after the colour is drawn; never as much as a colour step
+    reflection_min_latency_ms: int = -40
+    reflection_max_latency_ms: int = 160
+    # colour order: each step's mean reflected chroma must be nearest its own colour;
+    # frames this close to a step's edges are left out (exposure, latency error)
+    reflection_step_guard_ms: int = 30
+    reflection_min_step_accuracy: float = 0.8
+    reflection_fail_step_accuracy: float = 0.5
+    # share of the steps that must have a frame inside them to judge the order
+    reflection_min_step_share: float = 0.75
     # minimum gain (regression slope of the observed on the expected chroma change) for a
     # pass; below ``reflection_fail_gain`` there is no reflection at all and the check
     # fails; in between (a screen's glare, or a genuine face in a very bright room) it is
@@ -60,3 +71,12 @@ class LivenessSettings(BaseModel):
     replay_min_share: float = 0.5
     # face match threshold (dlib distance), normally FaceSettings.match_threshold
     match_threshold: float = Field(default=0.55, gt=0.0)
+
+    @model_validator(mode="after")
+    def _latency_shorter_than_a_step(self) -> Self:
+        # a latency search as long as a colour step accepts the sequence shifted by a step
+        if not self.reflection_min_latency_ms <= 0 < self.reflection_max_latency_ms:
+            raise ValueError("reflection latency range must contain 0")
+        if self.reflection_max_latency_ms - self.reflection_min_latency_ms >= self.min_colour_ms:
+            raise ValueError("reflection latency range must be shorter than a colour step")
+        return self

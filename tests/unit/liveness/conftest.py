@@ -55,14 +55,19 @@ def portraits(liveness_engine: LivenessEngine) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="session")
 def render(portraits: dict[str, dict[str, Any]]) -> Callable[..., Frames]:
     def _render(
-        challenge: LivenessChallenge, species: str, seed: int = 0, face: str = "obama_a.jpg"
+        challenge: LivenessChallenge,
+        species: str,
+        seed: int = 0,
+        face: str = "obama_a.jpg",
+        fps: float = FPS,
+        strength: float = 0.3,
     ) -> Frames:
         portrait = portraits[face]
         return simulate_capture(
             portrait["pixels"],
             challenge.to_dict(),
             species,
-            RenderOptions(size=SIZE, fps=FPS, seed=seed, strength=0.3),
+            RenderOptions(size=SIZE, fps=fps, seed=seed, strength=strength),
             hint=portrait["hint"],
         )
 
