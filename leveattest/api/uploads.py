@@ -3,20 +3,25 @@
 The body is the raw part. Its declared type and length are checked first; the body is
 then streamed and cut off at the part's size limit (413), so a 100 MB upload is never
 held in memory. Magic bytes and completeness are checked before anything is stored.
+
+Everything blocking runs in the threadpool, never in the event loop: the session check,
+hashing, encryption and the disk write of the blob (staged before the unit of work, so
+the database transaction holds no lock across them), and the unit of work itself.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from leveattest.api.deps import Context, Token
+from leveattest.api.deps import get_context, get_token
 from leveattest.api.routes import PROBLEMS
 from leveattest.contracts.sessions import CHIP_PARTS, IMAGE_PARTS, UploadReceipt
+from leveattest.persistence import SNAPSHOT_READ
 from leveattest.sessions import repository
-from leveattest.sessions.context import SessionContext
+from leveattest.sessions.context import SessionContext, blob_owner
 from leveattest.sessions.errors import (
     UploadLimitError,
     UploadPartUnknownError,
@@ -24,7 +29,7 @@ from leveattest.sessions.errors import (
 )
 from leveattest.sessions.parts import PartSpec, check_declared, frame_slot, part_spec
 from leveattest.sessions.service import require_collecting
-from leveattest.sessions.uploads import IncomingPart, record_upload
+from leveattest.sessions.uploads import IncomingPart, record_upload, stage_upload
 
 router = APIRouter(prefix="/v1/sessions", tags=["uploads"], responses=PROBLEMS)
 _BINARY = {
@@ -37,6 +42,20 @@ _BINARY = {
         },
     }
 }
+
+
+async def _context(request: Request) -> SessionContext:
+    # ``deps.get_context`` in the event loop: as a plain ``def`` dependency FastAPI would
+    # send it (and ``get_token``) through the threadpool, two thread hops per upload
+    return get_context(request)
+
+
+async def _token(authorization: Annotated[str | None, Header()] = None) -> str:
+    return get_token(authorization)
+
+
+Context = Annotated[SessionContext, Depends(_context)]
+Token = Annotated[str, Depends(_token)]
 
 
 async def read_capped(request: Request, spec: PartSpec) -> tuple[str, bytes]:
@@ -57,11 +76,16 @@ async def read_capped(request: Request, spec: PartSpec) -> tuple[str, bytes]:
 
 
 def _store(
-    ctx: SessionContext, session_id: str, token: str, part: IncomingPart
+    ctx: SessionContext, session_id: str, token: str, part: IncomingPart, owner: str
 ) -> tuple[UploadReceipt, bool]:
-    with ctx.unit_of_work() as db:
-        row = repository.authorised_session(db, session_id, token, for_update=True)
-        return record_upload(db, ctx, row, part)
+    staged = stage_upload(ctx, owner, part)
+    try:
+        with ctx.unit_of_work() as db:
+            row = repository.authorised_session(db, session_id, token, for_update=True)
+            return record_upload(db, ctx, row, part, staged)
+    finally:
+        if staged is not None:
+            staged.discard()
 
 
 @router.put(
@@ -88,10 +112,10 @@ async def upload_part(
         raise UploadPartUnknownError(part=part[:20])
     spec = part_spec(part, ctx.session_settings)
     # the session and its consent are checked before the body is read
-    await run_in_threadpool(_authorise, ctx, session_id, token)
+    owner = await run_in_threadpool(_authorise, ctx, session_id, token)
     media, data = await read_capped(request, spec)
     incoming = IncomingPart(spec, part, media, data, nonce_hex=nonce)
-    receipt, created = await run_in_threadpool(_store, ctx, session_id, token, incoming)
+    receipt, created = await run_in_threadpool(_store, ctx, session_id, token, incoming, owner)
     response.status_code = 201 if created and receipt.replaced == 0 else 200
     return receipt
 
@@ -118,7 +142,7 @@ async def upload_frame(
     if index >= ctx.session_settings.max_frames:
         raise UploadLimitError(max=ctx.session_settings.max_frames)
     spec = part_spec("FRAME", ctx.session_settings)
-    await run_in_threadpool(_authorise, ctx, session_id, token)
+    owner = await run_in_threadpool(_authorise, ctx, session_id, token)
     media, data = await read_capped(request, spec)
     incoming = IncomingPart(
         spec,
@@ -128,11 +152,19 @@ async def upload_frame(
         captured_at_ms=captured_at_ms,
         challenge_id=challenge_id,
     )
-    receipt, created = await run_in_threadpool(_store, ctx, session_id, token, incoming)
+    receipt, created = await run_in_threadpool(_store, ctx, session_id, token, incoming, owner)
     response.status_code = 201 if created and receipt.replaced == 0 else 200
     return receipt
 
 
-def _authorise(ctx: SessionContext, session_id: str, token: str) -> None:
-    with ctx.unit_of_work() as db:
-        require_collecting(ctx, repository.authorised_session(db, session_id, token))
+def _authorise(ctx: SessionContext, session_id: str, token: str) -> str:
+    """Check the session accepts uploads; returns the blob owner of its current attempt.
+
+    A read that takes no lock (a snapshot on SQLite): ``_store`` checks again under the
+    session's row lock before anything is written.
+    """
+    with ctx.sessions() as db:
+        db.connection(execution_options=SNAPSHOT_READ)
+        row = repository.authorised_session(db, session_id, token)
+        require_collecting(ctx, row)
+        return blob_owner(row.id, row.attempt)

@@ -8,9 +8,17 @@ migrations and version table.
 from leveattest.persistence.migrations import Migrations
 from leveattest.persistence.sql import (
     NAMING_CONVENTION,
+    SNAPSHOT_READ,
     UTCDateTime,
     make_engine,
     make_session_factory,
 )
 
-__all__ = ["NAMING_CONVENTION", "Migrations", "UTCDateTime", "make_engine", "make_session_factory"]
+__all__ = [
+    "NAMING_CONVENTION",
+    "SNAPSHOT_READ",
+    "Migrations",
+    "UTCDateTime",
+    "make_engine",
+    "make_session_factory",
+]

@@ -5,6 +5,11 @@ different bytes replace the part (counted in ``replaced``). The AA signature mus
 the nonce it signs: unknown → ``aa_nonce_unknown``, expired → ``aa_nonce_expired``,
 already used (another signature, or a nonce of an earlier attempt) → ``aa_nonce_reused``.
 Frames must name the liveness challenge of the current attempt.
+
+The API stages the part's blob (hash, encryption, disk sync) with :func:`stage_upload`
+before its unit of work and passes it to :func:`record_upload`, which only publishes it
+(a rename) once every check has passed: the transaction, and on SQLite the one write
+lock, is held for the database work alone.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +26,7 @@ from leveattest.core.errors import (
     ChallengeExpiredError,
     ChallengeReusedError,
     ChallengeUnknownError,
+    LeveattestError,
 )
 from leveattest.core.logging import fingerprint, get_logger
 from leveattest.sessions import repository
@@ -28,6 +35,7 @@ from leveattest.sessions.errors import NonceExpiredError, NonceReusedError, Nonc
 from leveattest.sessions.models import SessionUpload, VerificationSession
 from leveattest.sessions.parts import PartSpec, check_content
 from leveattest.sessions.service import require_collecting
+from leveattest.storage.blobs import StagedBlob
 
 log = get_logger("leveattest.sessions.uploads")
 
@@ -42,16 +50,44 @@ class IncomingPart:
     nonce_hex: str | None = None  # AA_SIGNATURE: the nonce it signs
     challenge_id: str | None = None  # frames: the liveness challenge they follow
 
+    @cached_property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def stage_upload(ctx: SessionContext, owner: str, part: IncomingPart) -> StagedBlob | None:
+    """Encrypt and write the part's blob ahead of the unit of work (not yet visible).
+
+    None when the content is malformed or the blob cannot be staged (the attempt's first
+    blob, whose data key does not exist yet; an owner shredded meanwhile):
+    :func:`record_upload` then answers or writes as it always did. The caller discards
+    what was staged once the unit of work has ended.
+    """
+    try:
+        check_content(part.spec, part.media, part.data)
+        part.digest  # noqa: B018  (hashed here, outside the transaction)
+        return ctx.blobs.stage(owner, part.slot, part.data)
+    except (LeveattestError, OSError):
+        return None
+
 
 def record_upload(
-    db: Session, ctx: SessionContext, row: VerificationSession, part: IncomingPart
+    db: Session,
+    ctx: SessionContext,
+    row: VerificationSession,
+    part: IncomingPart,
+    staged: StagedBlob | None = None,
 ) -> tuple[UploadReceipt, bool]:
-    """Store one part; returns the receipt and whether something new was written."""
+    """Store one part; returns the receipt and whether something new was written.
+
+    ``staged`` is this part's blob from :func:`stage_upload`; it is published only when it
+    belongs to the session's current attempt, otherwise the part is written here.
+    """
     spec, slot, media, data = part.spec, part.slot, part.media, part.data
     captured_at_ms = part.captured_at_ms
     require_collecting(ctx, row)
     check_content(spec, media, data)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = part.digest
     existing = repository.upload(db, row.id, row.attempt, slot)
     if (
         existing is not None
@@ -65,7 +101,11 @@ def record_upload(
     if spec.category == "liveness":
         _check_challenge(db, ctx, row, part.challenge_id)
     now = ctx.clock.now()
-    ctx.blobs.put(blob_owner(row.id, row.attempt), slot, data)
+    owner = blob_owner(row.id, row.attempt)
+    if staged is not None and (staged.owner, staged.name) == (owner, slot):
+        staged.publish()
+    else:
+        ctx.blobs.put(owner, slot, data)
     if existing is None:
         existing = SessionUpload(
             session_id=row.id,

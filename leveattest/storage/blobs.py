@@ -4,6 +4,14 @@ Blobs are grouped by an owner (a verification session). Everything written is se
 with the owner's data key (see ``envelope``); the wrapped data key lives beside the
 blobs. ``delete_owner`` removes the blobs and the wrapped key and returns a receipt
 that names what was deleted (names and sizes only, never content).
+
+``put`` writes a blob (creating the owner and its data key on the first one). ``stage``
+does the expensive part of a write for an existing owner — encrypting and writing the
+sealed bytes under a temporary name, fsync included — and ``publish`` then makes it
+visible with one atomic rename. A caller that must not let a blob appear before its
+database transaction has decided (an upload) stages outside the transaction and
+publishes inside it, so the database's write lock is never held across encryption and
+disk syncs.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from leveattest.storage.envelope import MasterKey, new_data_key, open_sealed, se
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _KEY_FILE = "_datakey"
+_TMP_PREFIX = ".tmp-"  # files being written (never a blob: a blob name cannot start with ".")
 
 
 class BlobNotFoundError(LeveattestError):
@@ -48,8 +57,25 @@ class DeletionReceipt:
     digest: str = field(default="")
 
 
+class StagedBlob(Protocol):
+    """A blob written but not yet visible under its name."""
+
+    owner: str
+    name: str
+
+    def publish(self) -> None:
+        """Make the blob visible under its name (replacing an earlier one), atomically."""
+        ...
+
+    def discard(self) -> None:
+        """Forget the staged bytes if they were not published (safe to call twice)."""
+        ...
+
+
 class BlobStore(Protocol):
     def put(self, owner: str, name: str, data: bytes) -> None: ...
+
+    def stage(self, owner: str, name: str, data: bytes) -> StagedBlob: ...
 
     def get(self, owner: str, name: str) -> bytes: ...
 
@@ -85,14 +111,26 @@ class LocalEncryptedBlobStore:
         if not create:
             raise BlobNotFoundError(owner_fp=_fp(owner))
         data_key = new_data_key()
-        _atomic_write(key_path, self._master.wrap(data_key, context=owner))
+        if not _create_exclusive(key_path, self._master.wrap(data_key, context=owner)):
+            # another writer created the owner's key first: seal with that one
+            return self._master.unwrap(key_path.read_bytes(), context=owner)
         return data_key
 
     def put(self, owner: str, name: str, data: bytes) -> None:
         _check(name, "name")
         self._dir(owner).mkdir(parents=True, exist_ok=True)
-        data_key = self._data_key(owner, create=True)
-        _atomic_write(self._dir(owner) / name, seal(data_key, data, context=owner, name=name))
+        self._stage(owner, name, data, self._data_key(owner, create=True)).publish()
+
+    def stage(self, owner: str, name: str, data: bytes) -> LocalStagedBlob:
+        """Stage a blob of an owner that already has a data key (else ``BlobNotFoundError``:
+        only ``put`` creates owners, so a shredded owner is never brought back)."""
+        _check(name, "name")
+        return self._stage(owner, name, data, self._data_key(owner, create=False))
+
+    def _stage(self, owner: str, name: str, data: bytes, data_key: bytes) -> LocalStagedBlob:
+        target = self._dir(owner) / name
+        temporary = _write_synced(target.parent, seal(data_key, data, context=owner, name=name))
+        return LocalStagedBlob(owner, name, temporary, target)
 
     def get(self, owner: str, name: str) -> bytes:
         path = self._dir(owner) / _check(name, "name")
@@ -108,7 +146,7 @@ class LocalEncryptedBlobStore:
         directory = self._dir(owner)
         if not directory.exists():
             return []
-        return sorted(p.name for p in directory.iterdir() if p.name != _KEY_FILE and p.is_file())
+        return sorted(p.name for p in directory.iterdir() if _is_blob(p))
 
     def delete_owner(self, owner: str) -> DeletionReceipt:
         directory = self._dir(owner)
@@ -121,9 +159,9 @@ class LocalEncryptedBlobStore:
                 key_path.unlink()
                 key_destroyed = True
             for path in sorted(directory.iterdir()):
-                if path.is_file():
+                if _is_blob(path):
                     blobs.append((path.name, path.stat().st_size))
-            shutil.rmtree(directory)
+            _remove_tree(directory)
         digest = hashlib.sha256(repr((owner, blobs)).encode()).hexdigest()
         return DeletionReceipt(
             owner=owner,
@@ -134,17 +172,69 @@ class LocalEncryptedBlobStore:
         )
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+@dataclass
+class LocalStagedBlob:
+    """Sealed bytes on disk under a temporary name in the owner's folder."""
+
+    owner: str
+    name: str
+    temporary: Path
+    target: Path
+    published: bool = False
+
+    def publish(self) -> None:
+        os.replace(self.temporary, self.target)
+        self.published = True
+
+    def discard(self) -> None:
+        if not self.published:
+            self.temporary.unlink(missing_ok=True)
+
+
+def _is_blob(path: Path) -> bool:
+    return path.name != _KEY_FILE and not path.name.startswith(_TMP_PREFIX) and path.is_file()
+
+
+def _remove_tree(directory: Path) -> None:
+    """``rmtree`` that tolerates a blob being staged into the folder meanwhile (its data
+    key is already gone, so what was staged is unreadable; it is removed with the rest)."""
+    for _ in range(5):
+        try:
+            shutil.rmtree(directory)
+        except FileNotFoundError:
+            return
+        except OSError:
+            if not directory.exists():
+                return
+            continue
+        return
+    shutil.rmtree(directory)
+
+
+def _write_synced(directory: Path, data: bytes) -> Path:
+    """``data`` in a new temporary file in ``directory``, on disk (fsync) when this returns."""
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=_TMP_PREFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
+
+
+def _create_exclusive(path: Path, data: bytes) -> bool:
+    """Write ``path`` atomically unless it exists (then False: the file there is kept)."""
+    tmp = _write_synced(path.parent, data)
+    try:
+        os.link(tmp, path)  # fails when the name exists, unlike a rename
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink()
+    return True
 
 
 def _fp(value: str) -> str:
