@@ -37,6 +37,7 @@ from register.client import InProcessRegisterClient
 from register.db.engine import make_engine as make_register_engine
 from register.db.engine import make_session_factory as make_register_sessions
 from register.db.migrate import upgrade as upgrade_register
+from register.keys import RegisterKeys
 from register.settings import RegisterSettings, load_register_settings
 
 log = get_logger("leveattest.serve")
@@ -172,11 +173,30 @@ def stop_workers(processes: list[BaseProcess], timeout: float = 10.0) -> None:
         process.join(timeout=timeout)
 
 
+def app_from_environment() -> ASGIApp:
+    """The service app built from the environment: the factory each HTTP process of
+    ``serve --http-workers N`` calls (uvicorn imports it by name in every process)."""
+    settings = Settings()
+    configure_logging(settings.logging.level, json_logs=settings.logging.json_logs)
+    return service_app(settings, SessionSettings(), load_register_settings(), SystemClock())
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8600,
-    workers: Annotated[int, typer.Option("--workers", min=0, max=16)] = 1,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, max=16, help="Analysis worker processes.")
+    ] = 1,
+    http_workers: Annotated[
+        int,
+        typer.Option(
+            "--http-workers",
+            min=1,
+            max=16,
+            help="HTTP server processes (more than one: each builds the app from the environment).",
+        ),
+    ] = 1,
     migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = True,
 ) -> None:
     """Serve the mobile API (/v1), the register (/register) and the ops console (/ops), and
@@ -186,11 +206,21 @@ def serve(
     configure_logging(settings.logging.level, json_logs=settings.logging.json_logs)
     if migrate_first:
         migrate_all(settings, register_settings)
-    clock = SystemClock()
-    asgi = service_app(settings, session_settings, register_settings, clock)
     processes = start_workers(workers, settings, session_settings, register_settings)
     try:
-        uvicorn.run(asgi, host=host, port=port)
+        if http_workers > 1:
+            # one signing key set for all processes, made before any of them starts
+            RegisterKeys.load_or_create(register_settings.signing_keys_path)
+            uvicorn.run(
+                f"{__name__}:app_from_environment",
+                factory=True,
+                host=host,
+                port=port,
+                workers=http_workers,
+            )
+        else:
+            asgi = service_app(settings, session_settings, register_settings, SystemClock())
+            uvicorn.run(asgi, host=host, port=port)
     finally:
         stop_workers(processes)
 
