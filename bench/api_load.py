@@ -220,7 +220,12 @@ class Server:
 
     @classmethod
     def start(
-        cls, env: dict[str, str], workdir: Path, profile: Path | None, switch_ms: float
+        cls,
+        env: dict[str, str],
+        workdir: Path,
+        profile: Path | None,
+        switch_ms: float,
+        http_workers: int = 1,
     ) -> Server:
         port = _free_port()
         log = workdir / "server.log"
@@ -229,6 +234,7 @@ class Server:
             command = [sys.executable, __file__, "wrapped-serve", str(profile or "-")]
             command.append(str(switch_ms))
         command += ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "0"]
+        command += ["--http-workers", str(http_workers)]
         with log.open("wb") as sink:
             process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
         server = cls(process, f"http://127.0.0.1:{port}", log)
@@ -339,7 +345,7 @@ def report(args: argparse.Namespace, backend: str, result: dict[str, Any], load:
     head = (
         f"### {args.label or backend}\n\n"
         f"{when}; {_cpu_model()}, {os.cpu_count()} vCPUs (load average before the run "
-        f"{load}); {backend}; `leveattest serve --workers 0` (one uvicorn process); "
+        f"{load}); {backend}; `leveattest serve --workers 0 --http-workers {args.http_workers}`; "
         f"{args.users} phones spawned at {args.spawn_rate}/s, {args.duration} s measured "
         f"after the ramp-up (stats reset when all phones run); think-time scale "
         f"{args.think}.\nBodies: {body_summary(BODIES)}.\n"
@@ -412,7 +418,7 @@ def run(args: argparse.Namespace, database_url: str, workdir: Path, backend: str
     }
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     profile = OUT / "profile.txt" if args.profile else None
-    server = Server.start(env, workdir, profile, args.switch_interval_ms)
+    server = Server.start(env, workdir, profile, args.switch_interval_ms, args.http_workers)
     try:
         cpu_before, started = server.cpu_seconds(), time.monotonic()
         locust_before = _children_cpu()
@@ -444,6 +450,7 @@ def main() -> None:
     parser.add_argument("--label", default="")
     parser.add_argument("--append", type=Path, help="append the section to this markdown file")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
+    parser.add_argument("--http-workers", type=int, default=1, help="server processes")
     parser.add_argument(
         "--profile", action="store_true", help="profile the server (bench/out/api_load)"
     )

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from leveattest.api.deps import get_context, get_token
+from leveattest.api.deps import Context, Token
 from leveattest.api.routes import PROBLEMS
 from leveattest.contracts.sessions import CHIP_PARTS, IMAGE_PARTS, UploadReceipt
 from leveattest.persistence import SNAPSHOT_READ
@@ -44,18 +44,6 @@ _BINARY = {
 }
 
 
-async def _context(request: Request) -> SessionContext:
-    # ``deps.get_context`` in the event loop: as a plain ``def`` dependency FastAPI would
-    # send it (and ``get_token``) through the threadpool, two thread hops per upload
-    return get_context(request)
-
-
-async def _token(authorization: Annotated[str | None, Header()] = None) -> str:
-    return get_token(authorization)
-
-
-Context = Annotated[SessionContext, Depends(_context)]
-Token = Annotated[str, Depends(_token)]
 
 
 async def read_capped(request: Request, spec: PartSpec) -> tuple[str, bytes]:
