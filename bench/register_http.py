@@ -4,13 +4,16 @@ For each database (SQLite and/or PostgreSQL) it
 
 1. loads a register with ``scripts/load_register.py`` (skipped with ``--reuse`` when the
    data from an earlier run is there);
-2. starts the real server — uvicorn, one worker process, on 127.0.0.1 and a free port;
+2. starts the real server — uvicorn on 127.0.0.1 and a free port, with one worker
+   process and then with each ``--workers`` count (``register.api:
+   create_register_app_from_environment``, settings from the environment);
 3. runs ``bench/register_loadgen.py`` in a separate process: single status lookups at
    ``--rate`` for ``--duration`` seconds (token fetched once, validated per request);
 4. asks for the status of 100,000 persons in one batch request;
-5. pages through the changes feed (``limit=10000``) until 1,000,000 events are read.
+5. pages through the changes feed (``limit=10000``) until 1,000,000 events are read
+   (4 and 5 with the first worker count only: one client's requests are sequential).
 
-Prints a markdown table and writes it to ``bench/results/register.md``. Load only ever
+Prints a markdown table and writes it to ``bench/results/register_http.md``. Load only ever
 goes to 127.0.0.1. Usage::
 
     uv run python bench/register_http.py --sqlite --postgres [--persons 1000000] [--reuse]
@@ -44,11 +47,12 @@ from register.api import create_register_app  # noqa: E402
 from register.company_client import CompanyClient, load_private_key, verify_batch  # noqa: E402
 from register.db.engine import make_engine  # noqa: E402
 from register.db.models import Person, Relationship  # noqa: E402
+from register.keys import RegisterKeys  # noqa: E402
 from register.settings import RegisterSettings  # noqa: E402
 
 CLIENT_ID = "bench-pension"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/leveattest_register_bench"
-RESULTS = ROOT / "bench" / "results" / "register.md"
+RESULTS = ROOT / "bench" / "results" / "register_http.md"
 BATCH_SIZE = 100_000
 CHANGES_EVENTS = 1_000_000
 CHANGES_PAGE = 10_000
@@ -79,26 +83,40 @@ def _free_port() -> int:
 # --- the server process ---------------------------------------------------------------
 
 
-def serve(db: str, port: int, keys: Path) -> None:
-    settings = RegisterSettings(
-        database_url=db,
-        base_url=f"http://127.0.0.1:{port}/register/v1",
-        signing_keys_path=keys,
-        accept_synthetic_ids=True,
-        changes_page_max=CHANGES_PAGE,
-    )
+def serve(db: str, port: int, keys: Path, workers: int) -> None:
+    env = {
+        "LEVEATTEST_REGISTER__DATABASE_URL": db,
+        "LEVEATTEST_REGISTER__BASE_URL": f"http://127.0.0.1:{port}/register/v1",
+        "LEVEATTEST_REGISTER__SIGNING_KEYS_PATH": str(keys),
+        "LEVEATTEST_REGISTER__ACCEPT_SYNTHETIC_IDS": "true",
+        "LEVEATTEST_REGISTER__CHANGES_PAGE_MAX": str(CHANGES_PAGE),
+    }
+    os.environ.update(env)
+    RegisterKeys.load_or_create(keys)  # once, before the workers start
     # access log off (log level warning): the register logs refusals itself
-    uvicorn.run(create_register_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    if workers == 1:
+        app = create_register_app(RegisterSettings())
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+        return
+    uvicorn.run(
+        "register.api:create_register_app_from_environment",
+        factory=True,
+        workers=workers,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+    )
 
 
 class Server:
-    def __init__(self, db: str, workdir: Path, profile: Path | None) -> None:
+    def __init__(self, db: str, workdir: Path, profile: Path | None, workers: int) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/register/v1"
         command = [sys.executable]
         if profile is not None:
             command += ["-m", "cProfile", "-o", str(profile)]
-        command += [__file__, "serve", db, str(self.port), str(workdir / "register-keys.json")]
+        keys = str(workdir / "register-keys.json")
+        command += [__file__, "serve", db, str(self.port), keys, str(workers)]
         self.process = subprocess.Popen(command, cwd=ROOT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -274,7 +292,7 @@ async def _batch_and_changes(server: Server, key: Path, ids: list[str]) -> dict[
     return out
 
 
-def bench_backend(kind: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+def bench_backend(kind: str, url: str, args: argparse.Namespace) -> list[dict[str, Any]]:
     workdir = args.workdir / kind
     workdir.mkdir(parents=True, exist_ok=True)
     key_path = _prepare_db(kind, url, workdir, args.persons, args.reuse)
@@ -282,20 +300,23 @@ def bench_backend(kind: str, url: str, args: argparse.Namespace) -> dict[str, An
     ids = _related_ids(url, BATCH_SIZE)
     ids_file = workdir / "ids.txt"
     ids_file.write_text("\n".join(ids[:20_000]) + "\n")
-    profile = workdir / "server.prof" if args.profile else None
-    server = Server(url, workdir, profile)
-    result: dict[str, Any] = {"db": kind}
-    try:
-        if "single" in args.only:
-            result["single"] = _single(server, key_path, ids_file, args)
-            print(f"[{kind}] single: {json.dumps(result['single'])}", flush=True)
-        if "bulk" in args.only:
-            result.update(asyncio.run(_batch_and_changes(server, key, ids)))
-            print(f"[{kind}] batch: {json.dumps(result['batch'])}", flush=True)
-            print(f"[{kind}] changes: {json.dumps(result['changes'])}", flush=True)
-    finally:
-        server.stop()
-    return result
+    results = []
+    for workers in args.workers:
+        profile = workdir / "server.prof" if args.profile else None
+        server = Server(url, workdir, profile, workers)
+        result: dict[str, Any] = {"db": kind, "workers": workers}
+        try:
+            if "single" in args.only:
+                result["single"] = _single(server, key_path, ids_file, args)
+                print(f"[{kind} x{workers}] single: {json.dumps(result['single'])}", flush=True)
+            if "bulk" in args.only and workers == args.workers[0]:  # one client: sequential
+                result.update(asyncio.run(_batch_and_changes(server, key, ids)))
+                print(f"[{kind} x{workers}] batch: {json.dumps(result['batch'])}", flush=True)
+                print(f"[{kind} x{workers}] changes: {json.dumps(result['changes'])}", flush=True)
+        finally:
+            server.stop()
+        results.append(result)
+    return results
 
 
 def _ok(value: bool) -> str:
@@ -308,9 +329,12 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_cpu_model()} ({os.cpu_count()} cores, "
         "shared with other engineers' test runs), Python "
-        f"{platform.python_version()}; server: uvicorn, 1 worker process, access log off; "
-        f"load generator: a separate process (asyncio + httpx, {args.connections} connections, "
-        "open loop, latency counted from when each request was due). "
+        f"{platform.python_version()}; server: uvicorn (h11, asyncio loop), worker processes as "
+        "named per row, access log off; "
+        f"load generator: a separate process ({args.connections} keep-alive HTTP/1.1 "
+        "connections on asyncio streams, open loop, latency counted from when each request "
+        "was due, first answer's signature verified). Batch and changes: one client, "
+        "httpx, the first worker count only (a client's requests are sequential). "
         f"Register of {args.persons:,} synthetic persons (`scripts/load_register.py`). "
         "Load average is 1 / 5 / 15 min, read right after each measurement.",
         "",
@@ -318,7 +342,7 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "|---|---|---|---|---|---|",
     ]
     for r in results:
-        db = r["db"]
+        db = f"{r['db']}, {r['workers']} worker{'s' if r['workers'] > 1 else ''}"
         if "single" in r:
             s = r["single"]
             met = s["achieved_rps"] >= 500 and s["p99_ms"] <= 20 and s["errors"] == 0
@@ -348,8 +372,8 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
 
 
 def main() -> int:
-    if len(sys.argv) == 5 and sys.argv[1] == "serve":
-        serve(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]))
+    if len(sys.argv) == 6 and sys.argv[1] == "serve":
+        serve(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -363,6 +387,12 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--only", default="single,bulk", help="single and/or bulk")
+    parser.add_argument(
+        "--workers",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1, 2],
+        help="uvicorn worker processes, one server per count (e.g. 1,2)",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the server")
     parser.add_argument("--no-write", action="store_true", help="do not write the results file")
     args = parser.parse_args()
@@ -378,7 +408,7 @@ def main() -> int:
         backends.append(("postgresql", args.postgres))
     if not backends:
         parser.error("give --sqlite and/or --postgres")
-    results = [bench_backend(kind, url, args) for kind, url in backends]
+    results = [r for kind, url in backends for r in bench_backend(kind, url, args)]
     markdown = table(results, args)
     print(markdown)
     if not args.no_write:

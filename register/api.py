@@ -1,8 +1,10 @@
 """FastAPI app factory for the register API, mounted under ``/register/v1``.
 
-Every endpoint runs its work in one unit of work (the request commits). Errors become
-problem+json; every refusal is written to the audit log in its own transaction, so it
-survives the rollback of the refused request.
+Writes run in one unit of work (the request commits). Status, batch and changes read on
+a read-only connection and append their disclosures through the group commit
+(``register.group_commit``) before answering. Errors become problem+json; every refusal
+is written to the audit log in its own transaction, so it survives the rollback of the
+refused request. Blocking work runs on the register's own threads (``RegisterState.run``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
 from leveattest.core.clock import Clock, SystemClock
 from leveattest.core.errors import LeveattestError
@@ -22,7 +23,7 @@ from register.errors import RegisterError, RegisterInputError
 from register.keys import RegisterKeys
 from register.problems import is_refusal, problem_response
 from register.routes import router, well_known
-from register.settings import RegisterSettings
+from register.settings import RegisterSettings, load_register_settings
 from register.state import RegisterState
 
 PREFIX = "/register/v1"
@@ -58,7 +59,7 @@ def create_register_app(
     @app.exception_handler(LeveattestError)
     async def _on_error(request: Request, exc: LeveattestError) -> JSONResponse:
         if is_refusal(exc):
-            await run_in_threadpool(_audit_refusal, state, request, exc)
+            await state.run(_audit_refusal, state, request, exc)
         log.info("register.refused", code=exc.code, status=exc.http_status)
         return problem_response(exc)
 
@@ -66,7 +67,7 @@ def create_register_app(
     async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         del exc  # pydantic errors may echo input: never returned
         error = RegisterInputError()
-        await run_in_threadpool(_audit_refusal, state, request, error)
+        await state.run(_audit_refusal, state, request, error)
         return problem_response(error)
 
     @app.get("/healthz", include_in_schema=False)
@@ -74,6 +75,13 @@ def create_register_app(
         return Response(status_code=204)
 
     return app
+
+
+def create_register_app_from_environment() -> FastAPI:
+    """``create_register_app`` with ``LEVEATTEST_REGISTER__*`` settings: the factory each
+    worker process calls under ``uvicorn --workers N --factory`` (the signing keys file
+    must exist already, so the workers do not each create one)."""
+    return create_register_app(load_register_settings())
 
 
 def _audit_refusal(state: RegisterState, request: Request, error: LeveattestError) -> None:

@@ -12,19 +12,19 @@ and hash, so truncating the tail is detected too.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
 from leveattest.core.clock import Clock
 from register.db.models import DisclosureEntry, Head
-from register.heads import DISCLOSURE_LOG, GENESIS_HASH, lock_head
+from register.heads import DISCLOSURE_LOG, GENESIS_HASH, lock_head_values, set_head_values
 from register.keys import canonical_json
 
 
@@ -100,11 +100,11 @@ def _content_bytes(
     return text.encode()
 
 
-def _json_str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+# what ``json.dumps(value, ensure_ascii=False)`` does for a str, without its per-call setup
+_json_str = encode_basestring
 
 
-_COLUMNS = (
+COLUMNS = (
     "seq",
     "created_at",
     "client_id",
@@ -117,7 +117,7 @@ _COLUMNS = (
     "prev_hash",
     "entry_hash",
 )
-_BULK_FROM = 50  # below this many entries a plain INSERT is cheaper than COPY
+BULK_FROM = 50  # below this many entries a plain INSERT is cheaper than COPY
 
 
 def append_disclosures(session: Session, clock: Clock, items: Sequence[Disclosure]) -> list[int]:
@@ -128,13 +128,24 @@ def append_disclosures(session: Session, clock: Clock, items: Sequence[Disclosur
     if not items:
         return []
     created_at = clock.now()
+    connection = session.connection()
+    seq, last_hash = lock_head_values(connection, DISCLOSURE_LOG)
+    rows, prev = chain_rows(items, created_at, seq, last_hash or GENESIS_HASH)
+    _insert_entries(connection, rows)
+    set_head_values(connection, DISCLOSURE_LOG, seq + len(rows), prev)
+    return list(range(seq + 1, seq + len(rows) + 1))
+
+
+def chain_rows(
+    items: Sequence[Disclosure], created_at: datetime, last_seq: int, prev: str
+) -> tuple[list[tuple[Any, ...]], str]:
+    """The log rows (``COLUMNS`` order) for ``items`` after entry ``last_seq`` with hash
+    ``prev``, and the new head hash."""
     created_text = created_at.isoformat()
     salts = secrets.token_hex(16 * len(items))  # one call: 32 hex characters per entry
-    head = lock_head(session, DISCLOSURE_LOG)
-    prev, seq = head.last_hash or GENESIS_HASH, head.last_id
-    first = seq + 1
     rows: list[tuple[Any, ...]] = []
     sha256 = hashlib.sha256
+    seq = last_seq
     for index, item in enumerate(items):
         seq += 1
         salt = salts[32 * index : 32 * index + 32]
@@ -165,33 +176,30 @@ def append_disclosures(session: Session, clock: Clock, items: Sequence[Disclosur
             )
         )
         prev = entry_hash
-    _insert_entries(session, rows)
-    head.last_id, head.last_hash = seq, prev
-    return list(range(first, seq + 1))
+    return rows, prev
 
 
-def _insert_entries(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    connection = session.connection()
+def _insert_entries(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
     dialect = connection.dialect.name
-    if dialect == "postgresql" and len(rows) >= _BULK_FROM:
+    if dialect == "postgresql" and len(rows) >= BULK_FROM:
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY disclosure_log ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY disclosure_log ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
-    if dialect == "sqlite" and len(rows) >= _BULK_FROM:
+    if dialect == "sqlite" and len(rows) >= BULK_FROM:
         # the driver directly: UTC stored naive, in SQLAlchemy's SQLite DateTime format
         stamp = rows[0][1].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        marks = ", ".join("?" for _ in _COLUMNS)
+        marks = ", ".join("?" for _ in COLUMNS)
         connection.exec_driver_sql(
-            f"INSERT INTO disclosure_log ({', '.join(_COLUMNS)}) VALUES ({marks})",  # noqa: S608
+            f"INSERT INTO disclosure_log ({', '.join(COLUMNS)}) VALUES ({marks})",  # noqa: S608
             [(row[0], stamp, *row[2:]) for row in rows],
         )
         return
     for start in range(0, len(rows), 5_000):
-        session.execute(
+        connection.execute(
             insert(DisclosureEntry),
-            [dict(zip(_COLUMNS, row, strict=True)) for row in rows[start : start + 5_000]],
+            [dict(zip(COLUMNS, row, strict=True)) for row in rows[start : start + 5_000]],
         )
 
 

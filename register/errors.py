@@ -175,3 +175,10 @@ class CertificateRecordError(RegisterError):
 
     code = "register_certificate_invalid"
     audit_action = "verification:certificate:refused"
+
+
+class DisclosureLogUnavailableError(RegisterError):
+    """The disclosure could not be written to the log, so nothing was disclosed."""
+
+    code = "register_disclosure_log_unavailable"
+    http_status = 503

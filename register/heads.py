@@ -6,7 +6,7 @@ until the caller commits, so ids are allocated in commit order.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from register.db.models import Head
@@ -22,3 +22,17 @@ HEAD_ROWS: tuple[tuple[str, int, str | None], ...] = (
 
 def lock_head(session: Session, name: str) -> Head:
     return session.scalars(select(Head).where(Head.name == name).with_for_update()).one()
+
+
+def lock_head_values(connection: Connection, name: str) -> tuple[int, str | None]:
+    """``lock_head`` without an ORM object: the locked ``(last_id, last_hash)``."""
+    row = connection.execute(
+        select(Head.last_id, Head.last_hash).where(Head.name == name).with_for_update()
+    ).one()
+    return int(row[0]), row[1]
+
+
+def set_head_values(connection: Connection, name: str, last_id: int, last_hash: str) -> None:
+    connection.execute(
+        update(Head).where(Head.name == name).values(last_id=last_id, last_hash=last_hash)
+    )

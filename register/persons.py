@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -42,33 +40,6 @@ def find_persons(session: Session, pids: Iterable[PersonId]) -> dict[str, Person
             )
             for person in rows:
                 found[person_ref(person)] = person
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class PersonKey:
-    id: int
-    objected_at: datetime | None
-
-
-def find_person_keys(session: Session, pids: Iterable[PersonId]) -> dict[str, PersonKey]:
-    """Id and objection marker by ``PersonId.ref``: a Core select, no ORM objects (batch)."""
-    groups: dict[tuple[str, str], list[str]] = {}
-    for pid in pids:
-        groups.setdefault((pid.scheme.value, pid.state), []).append(pid.value)
-    found: dict[str, PersonKey] = {}
-    for (scheme, state), values in groups.items():
-        prefix = "no:" if scheme == IdScheme.NORWEGIAN.value else f"foreign:{state}:"
-        for start in range(0, len(values), 1_000):
-            rows = session.execute(
-                select(Person.id_value, Person.id, Person.objected_at).where(
-                    Person.id_scheme == scheme,
-                    Person.id_state == state,
-                    Person.id_value.in_(values[start : start + 1_000]),
-                )
-            )
-            for value, person_id, objected_at in rows:
-                found[prefix + value] = PersonKey(person_id, objected_at)
     return found
 
 

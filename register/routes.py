@@ -8,14 +8,12 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
-from sqlalchemy import select
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from register.auth import AccessContext, issue_token, verify_access_token
+from register.changes import changes_statement
 from register.companies import company_by_client_id
-from register.db.models import Company
 from register.errors import (
     BatchTooLargeError,
     InvalidTokenError,
@@ -24,7 +22,7 @@ from register.errors import (
 )
 from register.identity import person_id_from_json
 from register.persons import find_person
-from register.queries import batch_statuses, changes_statement, status_statement
+from register.queries import batch_statuses, require_active, status_statement
 from register.relationships import register_relationship
 from register.requests import create_request
 from register.settings import SCOPE_READ, SCOPE_RELATIONSHIPS, SCOPE_REQUESTS
@@ -36,6 +34,7 @@ well_known = APIRouter()
 MAX_BODY_BYTES = 1_000_000
 BATCH_BYTES_PER_PERSON = 96
 NDJSON = "application/x-ndjson"
+JSON = "application/json"
 
 
 def _state(request: Request) -> RegisterState:
@@ -43,14 +42,19 @@ def _state(request: Request) -> RegisterState:
     return state
 
 
-State = Annotated[RegisterState, Depends(_state)]
+async def _state_dependency(request: Request) -> RegisterState:
+    return _state(request)  # async: a sync dependency would cost a thread hop per request
+
+
+State = Annotated[RegisterState, Depends(_state_dependency)]
 
 
 def _requires(scope: str) -> Callable[[Request], Coroutine[Any, Any, AccessContext]]:
     """Bearer token check (signature cached per token, expiry and scope every time).
 
-    Whether the company is still active is checked by ``_active`` in the request's own
-    transaction, so a deactivated company is refused at once without a second one.
+    Whether the company is still active is checked by ``require_active`` (or as part of
+    the single-status query) with the request's own reads, so a deactivated company is
+    refused at once.
     """
 
     async def dependency(request: Request) -> AccessContext:
@@ -68,14 +72,10 @@ def _requires(scope: str) -> Callable[[Request], Coroutine[Any, Any, AccessConte
     return dependency
 
 
-def _active(session: Session, ctx: AccessContext) -> None:
-    active = session.scalar(
-        select(Company.active).where(
-            Company.id == ctx.company_id, Company.client_id == ctx.client_id
-        )
-    )
-    if not active:
-        raise InvalidTokenError(reason="client_inactive")
+def statement_response(statement: str) -> Response:
+    """``{"statement": <compact JWS>}``, as ``JSONResponse`` writes it (a compact JWS is
+    base64url and dots: nothing to escape), without encoding megabytes again."""
+    return Response(b'{"statement":"%s"}' % statement.encode("ascii"), media_type=JSON)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -103,7 +103,7 @@ async def _json_body(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str,
 
 
 @well_known.get("/.well-known/jwks.json")
-def jwks(state: State) -> JSONResponse:
+async def jwks(state: State) -> JSONResponse:
     return JSONResponse(state.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
@@ -118,7 +118,7 @@ async def token(request: Request, state: State) -> JSONResponse:
         with state.unit_of_work() as session:
             return issue_token(session, state.clock, state.settings, state.keys, form).to_json()
 
-    grant = await run_in_threadpool(work)
+    grant = await state.run(work)
     return JSONResponse(grant, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
@@ -140,7 +140,7 @@ async def relationships(
                 session, state.clock, state.settings, company, statement
             ).to_json()
 
-    return JSONResponse(await run_in_threadpool(work), status_code=201)
+    return JSONResponse(await state.run(work), status_code=201)
 
 
 def _company(session: Session, ctx: AccessContext) -> Any:
@@ -155,17 +155,13 @@ async def status(
     request: Request,
     state: State,
     ctx: Annotated[AccessContext, Depends(_requires(SCOPE_READ))],
-) -> JSONResponse:
+) -> Response:
     body = await _json_body(request, 10_000)
     pid = person_id_from_json(
         body.get("person"), accept_synthetic=state.settings.accept_synthetic_ids
     )
 
-    def work() -> str:
-        with state.unit_of_work() as session:
-            return status_statement(session, state, ctx, pid)  # checks the company too
-
-    return JSONResponse({"statement": await run_in_threadpool(work)})
+    return statement_response(await state.run(status_statement, state, ctx, pid))
 
 
 @router.post("/status/batch")
@@ -182,13 +178,7 @@ async def batch(
     if len(persons) > state.settings.max_batch:
         raise BatchTooLargeError(max=state.settings.max_batch)
 
-    def work() -> list[bytes]:
-        with state.unit_of_work() as session:
-            _active(session, ctx)
-            answer = batch_statuses(session, state, ctx, persons)
-            return answer.lines
-
-    lines = await run_in_threadpool(work)
+    lines = (await state.run(batch_statuses, state, ctx, persons)).lines
 
     def stream() -> Iterator[bytes]:
         for start in range(0, len(lines), 1_000):
@@ -203,13 +193,8 @@ async def changes(
     ctx: Annotated[AccessContext, Depends(_requires(SCOPE_READ))],
     since: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int | None, Query()] = None,
-) -> JSONResponse:
-    def work() -> str:
-        with state.unit_of_work() as session:
-            _active(session, ctx)
-            return changes_statement(session, state, ctx, since, limit)
-
-    return JSONResponse({"statement": await run_in_threadpool(work)})
+) -> Response:
+    return statement_response(await state.run(changes_statement, state, ctx, since, limit))
 
 
 @router.post("/requests", status_code=201)
@@ -225,7 +210,7 @@ async def new_request(
 
     def work() -> dict[str, Any]:
         with state.unit_of_work() as session:
-            _active(session, ctx)
+            require_active(session, ctx)
             person = find_person(session, pid)
             rels = (
                 current_relationships(session, ctx.company_id, [person.id], state.clock.today())
@@ -239,4 +224,4 @@ async def new_request(
             )
             return {"request_id": receipt.request_id, "deadline": receipt.deadline.isoformat()}
 
-    return JSONResponse(await run_in_threadpool(work), status_code=201)
+    return JSONResponse(await state.run(work), status_code=201)

@@ -45,6 +45,8 @@ class RegisterSettings(BaseSettings):
     accept_synthetic_ids: bool = True
     # transactions running at once per process (0 = unbounded); SQLite always runs one
     max_concurrent_transactions: int = Field(default=4, ge=0, le=200)
+    # threads per process for database work (status, batch, changes, tokens, ...)
+    worker_threads: int = Field(default=8, ge=1, le=200)
 
     @property
     def token_endpoint(self) -> str:

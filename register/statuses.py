@@ -1,23 +1,28 @@
 """What a company may learn about a person: status fields, under a current relationship.
 
 Read with Core selects (plain rows, no ORM identity map): batch status and the changes
-feed ask for tens of thousands of persons at a time.
+feed ask for tens of thousands of persons at a time. On PostgreSQL a set of ids is one
+bound array (``= ANY(:members)``: one prepared statement whatever the count); SQLite gets
+``IN`` lists of ``CHUNK``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ARRAY, ColumnElement, Connection, any_, bindparam, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from register.db.models import Certificate, CertificateRequest, Relationship
+from register.db.models import Relationship
 
 OBJECTED_INSTRUCTION = "use_manual_certificate"
-CHUNK = 1_000  # bound parameters per IN list
+CHUNK = 1_000  # bound parameters per IN list (SQLite)
+ARRAY_CHUNK = 50_000  # elements per bound array (PostgreSQL)
+
+Executor = Connection | Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,52 +34,42 @@ class CurrentRelationship:
     valid_to: date
 
 
-def _chunks(ids: Sequence[int]) -> list[Sequence[int]]:
-    return [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
+def is_postgres(db: Executor) -> bool:
+    bind = db if isinstance(db, Connection) else db.get_bind()
+    return bind.dialect.name == "postgresql"
+
+
+def member_of(db: Executor, column: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
+    """``column`` is one of the bound ``members`` (a list): ``= ANY(:members)`` on
+    PostgreSQL, an expanding ``IN`` elsewhere. The statement is the same for every chunk,
+    so it is compiled once (and prepared once by psycopg)."""
+    if is_postgres(db):
+        return column == any_(bindparam("members", type_=ARRAY(column.type)))
+    return column.in_(bindparam("members", expanding=True))
+
+
+def chunked(db: Executor, values: Sequence[Any]) -> list[list[Any]]:
+    """``values`` in chunks for ``member_of`` (large arrays, small IN lists)."""
+    size = ARRAY_CHUNK if is_postgres(db) else CHUNK
+    return [list(values[start : start + size]) for start in range(0, len(values), size)]
 
 
 def current_relationships(
-    session: Session, company_id: int, person_ids: Sequence[int], today: date
+    db: Executor, company_id: int, person_ids: Sequence[int], today: date
 ) -> dict[int, CurrentRelationship]:
     """The company's current relationship per person (latest valid_to wins)."""
     found: dict[int, CurrentRelationship] = {}
     r = Relationship
-    for chunk in _chunks(person_ids):
-        rows = session.execute(
-            select(r.id, r.person_id, r.agreement_reference, r.latest_payment_period, r.valid_to)
-            .where(r.company_id == company_id, r.person_id.in_(chunk), r.valid_to >= today)
-            .order_by(r.person_id, r.valid_to)
-        )
+    query = (
+        select(r.id, r.person_id, r.agreement_reference, r.latest_payment_period, r.valid_to)
+        .where(r.company_id == company_id, member_of(db, r.person_id), r.valid_to >= today)
+        .order_by(r.person_id, r.valid_to)
+    )
+    for members in chunked(db, person_ids):
+        rows = db.execute(query, {"members": members})
         for row in rows:
             found[row[1]] = CurrentRelationship(*row)
     return found
-
-
-def statuses(
-    session: Session, objected_at: Mapping[int, datetime | None]
-) -> dict[int, dict[str, Any]]:
-    """Status fields per person id (``objected_at`` per person id): the latest certificate
-    and the outstanding request."""
-    latest: dict[int, tuple[Any, ...]] = {}
-    open_requests: dict[int, tuple[Any, ...]] = {}
-    c, q = Certificate, CertificateRequest
-    for chunk in _chunks(list(objected_at)):
-        for cert in session.execute(
-            select(c.person_id, c.certified_at, c.document_type, c.issuing_state, c.method)
-            .where(c.person_id.in_(chunk))
-            .order_by(c.person_id, c.certified_at)
-        ):
-            latest[cert[0]] = tuple(cert)
-        for row in session.execute(
-            select(q.person_id, q.created_at, q.deadline, q.reminders_sent)
-            .where(q.person_id.in_(chunk), q.fulfilled_at.is_(None))
-            .order_by(q.person_id, q.deadline.desc())
-        ):
-            open_requests[row[0]] = tuple(row)  # the earliest deadline ends up last
-    return {
-        pid: status_fields(objected, latest.get(pid), open_requests.get(pid))
-        for pid, objected in objected_at.items()
-    }
 
 
 def status_fields(

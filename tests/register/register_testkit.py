@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from leveattest.mrz.national.norway import make_norwegian_id
+from register.client import CertificateRecord
+from register.company_client import RegisterHTTPError
 
 BASE_URL = "http://register.test/register/v1"
 NOW = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
@@ -35,3 +37,32 @@ def nid(index: int, birth: date = date(1950, 5, 17)) -> str:
 
 def person(index: int) -> dict[str, str]:
     return {"national_id": nid(index)}
+
+
+def certify(register_client: Any, index: int, session_reference: str) -> None:
+    """Record a confirmed certificate for ``person(index)`` through ``register.client``."""
+    register_client.record_certificate(
+        CertificateRecord(
+            national_id=nid(index),
+            full_name="Kari Nordmann",
+            birth_date=date(1950, 5, 17),
+            certified_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+            document_type="P",
+            document_issuing_state="NOR",
+            method="chip_face_liveness",
+            session_reference=session_reference,
+        )
+    )
+
+
+def refused_problems(client: Any, who: dict[str, str]) -> list[str]:
+    """The problem codes of a status, a batch and a changes call that must all be refused."""
+    problems = []
+    for call in (lambda: client.status(who), lambda: client.batch([who]), client.changes):
+        try:
+            run(call())
+        except RegisterHTTPError as refused:
+            problems.append(refused.context["problem"])
+        else:
+            raise AssertionError("the call was answered")
+    return problems

@@ -4,17 +4,16 @@ answer exactly as the plain ones: same refusals, same hashes, a chain that verif
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from register_testkit import nid, person, run
+from register_testkit import certify, nid, person, refused_problems, run
 from sqlalchemy import func, select, update
 
-from register.client import CertificateRecord
-from register.company_client import RegisterHTTPError
+from register.changes import item_json, page_payload
 from register.db.models import AuditEvent, Company, DisclosureEntry
 from register.disclosure import (
-    _BULK_FROM,
+    BULK_FROM,
     Disclosure,
     _content,
     _content_bytes,
@@ -22,42 +21,19 @@ from register.disclosure import (
     verify_chain,
 )
 from register.keys import canonical_json
-from register.queries import _item_json
-
-
-def _certify(register_client, index: int) -> None:
-    register_client.record_certificate(
-        CertificateRecord(
-            national_id=nid(index),
-            full_name="Kari Nordmann",
-            birth_date=date(1950, 5, 17),
-            certified_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
-            document_type="P",
-            document_issuing_state="NOR",
-            method="chip_face_liveness",
-            session_reference=f"session-hot-{index}",
-        )
-    )
 
 
 def test_deactivated_company_is_refused_at_once_although_its_token_is_cached(
     make_company, register_client, state
 ):
     company = make_company()
-    _certify(register_client, 0)
+    certify(register_client, 0, "session-hot-0")
     run(company.client.register_relationship(person(0), "AGR-1", "2026-02"))
     assert run(company.client.status(person(0)))["status"]["state"] == "certified"
     with state.unit_of_work() as session:
         session.execute(update(Company).values(active=False))
 
-    for call in (
-        lambda: company.client.status(person(0)),
-        lambda: company.client.batch([person(0)]),
-        company.client.changes,
-    ):
-        with pytest.raises(RegisterHTTPError) as refused:
-            run(call())
-        assert refused.value.context["problem"] == "register_invalid_token"
+    assert refused_problems(company.client, person(0)) == ["register_invalid_token"] * 3
     with state.unit_of_work() as session:
         codes = session.scalars(select(AuditEvent.detail)).all()
     assert sum("client_inactive" in (detail or "") for detail in codes) == 3
@@ -65,7 +41,7 @@ def test_deactivated_company_is_refused_at_once_although_its_token_is_cached(
 
 def test_cached_token_still_expires(make_company, register_client, state, clock):
     company = make_company()
-    _certify(register_client, 0)
+    certify(register_client, 0, "session-hot-0")
     run(company.client.register_relationship(person(0), "AGR-1", "2026-02"))
     token = run(company.client.token("register.read"))
     run(company.client.status(person(0)))  # the token is now in the cache
@@ -106,20 +82,48 @@ def test_fast_disclosure_content_is_byte_identical_to_canonical_json(
     assert fast == reference
 
 
-def test_changes_item_hash_input_is_the_canonical_item():
+@pytest.mark.parametrize(
+    "who",
+    [{"national_id": "01010150019"}, {"foreign_id": "X<1", "issuing_state": "D<<"}],
+)
+def test_changes_item_hash_input_is_the_canonical_item(who):
     status = {"state": "certified", "last_certificate": None, "outstanding_request": None}
     item = {
         "event_id": 9,
         "kind": "certificate",
         "at": "2026-03-01T09:30:00+00:00",
-        "person": {"foreign_id": "X<1", "issuing_state": "D<<"},
+        "person": who,
         "status": status,
     }
-    assert _item_json(item, canonical_json(status).decode()) == canonical_json(item)
+    assert item_json(9, "certificate", item["at"], who, status) == canonical_json(item)
+
+
+def test_spliced_changes_page_is_the_canonical_page():
+    items = [
+        {
+            "event_id": n,
+            "kind": "certificate",
+            "at": "2026-03-01T09:30:00+00:00",
+            "person": {"national_id": f"0101015001{n}"},
+            "status": {"state": "no_certificate"},
+        }
+        for n in range(3)
+    ]
+    head = {
+        "iss": 'odd "items":[] iss',
+        "aud": "pension-a",
+        "iat": 1,
+        "as_of": "x",
+        "has_more": False,
+        "next_cursor": "v1.a.b",
+    }
+    spliced = page_payload(head, [canonical_json(item) for item in items])
+    assert spliced == canonical_json({**head, "items": items})
+    assert page_payload(head, []) == canonical_json({**head, "items": []})
 
 
 def test_bulk_append_keeps_the_chain_verifiable_and_every_person_findable(state):
-    refs = [f"no:{nid(i)}" for i in range(_BULK_FROM + 5)]
+    refs = [f"no:{nid(i)}" for i in range(BULK_FROM + 5)]
     with state.unit_of_work() as session:
         append_disclosures(session, state.clock, [Disclosure("pension-a", "status", refs[0], "0")])
         append_disclosures(

@@ -1,0 +1,121 @@
+"""A person's disclosable status in SQL: the asking company's current relationship, the
+latest certificate and the earliest open request, joined to a person row, so one
+statement answers for one person (single status), for a chunk of a batch or for every
+person of a changes page.
+
+Each part is a ``LIMIT 1`` index lookup per person: a ``LATERAL`` subquery on
+PostgreSQL (one index scan, no second lookup by primary key), a correlated subquery
+picking the row's id on SQLite (which has no ``LATERAL``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import BindParameter, Select, bindparam, select, true
+from sqlalchemy.orm import aliased
+
+from register.db.models import Certificate, CertificateRequest, Person, Relationship
+from register.identity import IdScheme, PersonId
+from register.statuses import (
+    CurrentRelationship,
+    Executor,
+    chunked,
+    is_postgres,
+    member_of,
+    status_fields,
+)
+
+_REL = ("id", "agreement_reference", "latest_payment_period", "valid_to")
+_CERT = ("certified_at", "document_type", "issuing_state", "method")
+_REQUEST = ("created_at", "deadline", "reminders_sent")
+
+
+def with_status(
+    query: Select[*tuple[Any, ...]],
+    company_id: BindParameter[int],
+    today: BindParameter[date],
+    *,
+    lateral: bool,
+) -> Select[*tuple[Any, ...]]:
+    """``query`` (with ``Person`` among its FROMs) with the status columns added, in the
+    order ``split_status`` reads them."""
+    r, c, q = aliased(Relationship), aliased(Certificate), aliased(CertificateRequest)
+    rel = (
+        select(r)
+        .where(r.person_id == Person.id, r.company_id == company_id, r.valid_to >= today)
+        .order_by(r.valid_to.desc())  # index order: no sort per person
+        .limit(1)
+    )
+    cert = select(c).where(c.person_id == Person.id).order_by(c.certified_at.desc()).limit(1)
+    request = (
+        select(q)
+        .where(q.person_id == Person.id, q.fulfilled_at.is_(None))
+        .order_by(q.deadline, q.id)
+        .limit(1)
+    )
+    parts: tuple[tuple[Select[*tuple[Any, ...]], tuple[str, ...], type[Any]], ...] = (
+        (rel, _REL, Relationship),
+        (cert, _CERT, Certificate),
+        (request, _REQUEST, CertificateRequest),
+    )
+    for sub, names, entity in parts:
+        if lateral:
+            joined = sub.lateral()
+            query = query.outerjoin(joined, true()).add_columns(*(joined.c[n] for n in names))
+        else:
+            target: Any = aliased(entity)
+            row_id = sub.with_only_columns(sub.selected_columns.id).scalar_subquery()
+            query = query.outerjoin(target, target.id == row_id).add_columns(
+                *(getattr(target, n) for n in names)
+            )
+    return query
+
+
+def split_status(
+    person_id: int, objected_at: Any, tail: tuple[Any, ...]
+) -> tuple[CurrentRelationship | None, dict[str, Any]]:
+    """The relationship (None: no current one) and the status fields from the columns
+    ``with_status`` added."""
+    rel = None if tail[0] is None else CurrentRelationship(tail[0], person_id, *tail[1:4])
+    cert = None if tail[4] is None else (person_id, *tail[4:8])
+    request = None if tail[8] is None else (person_id, *tail[8:11])
+    return rel, status_fields(objected_at, cert, request)
+
+
+def disclosable_statuses(
+    db: Executor, company_id: int, pids: Iterable[PersonId], today: date
+) -> dict[str, tuple[CurrentRelationship, dict[str, Any]]]:
+    """Relationship and status by ``PersonId.ref`` for the persons the company currently
+    pays (everyone else is left out): one statement per chunk of identifiers."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for pid in pids:
+        groups.setdefault((pid.scheme.value, pid.state), []).append(pid.value)
+    found: dict[str, tuple[CurrentRelationship, dict[str, Any]]] = {}
+    query = (
+        select(Person.id_value, Person.id, Person.objected_at)
+        .select_from(Person)
+        .where(
+            Person.id_scheme == bindparam("scheme"),
+            Person.id_state == bindparam("state"),
+            member_of(db, Person.id_value),
+        )
+    )
+    query = with_status(query, bindparam("company_id"), bindparam("today"), lateral=is_postgres(db))
+    for (scheme, state), values in groups.items():
+        prefix = "no:" if scheme == IdScheme.NORWEGIAN.value else f"foreign:{state}:"
+        for members in chunked(db, values):
+            params = {
+                "company_id": company_id,
+                "today": today,
+                "scheme": scheme,
+                "state": state,
+                "members": members,
+            }
+            for row in db.execute(query, params):
+                rel, status = split_status(row[1], row[2], tuple(row[3:]))
+                if rel is not None:
+                    found[prefix + row[0]] = (rel, status)
+    return found
