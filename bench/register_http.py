@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import importlib.util
 import json
 import os
 import platform
@@ -323,13 +324,20 @@ def _ok(value: bool) -> str:
     return "yes" if value else "**no**"
 
 
+def _server_stack() -> str:
+    """What uvicorn's "auto" picks: httptools and uvloop when installed."""
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio loop"
+    return f"{http}, {loop}"
+
+
 def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     lines = [
         "# Register API benchmark",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_cpu_model()} ({os.cpu_count()} cores, "
         "shared with other engineers' test runs), Python "
-        f"{platform.python_version()}; server: uvicorn (h11, asyncio loop), worker processes as "
+        f"{platform.python_version()}; server: uvicorn ({_server_stack()}), worker processes as "
         "named per row, access log off; "
         f"load generator: a separate process ({args.connections} keep-alive HTTP/1.1 "
         "connections on asyncio streams, open loop, latency counted from when each request "
