@@ -44,8 +44,6 @@ _BINARY = {
 }
 
 
-
-
 async def read_capped(request: Request, spec: PartSpec) -> tuple[str, bytes]:
     declared = request.headers.get("content-length")
     media = check_declared(
