@@ -9,14 +9,13 @@ gets ``_review`` appended) or is a database of our own per process
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from leveattest_databases import BACKENDS, emptied, migrated
 from review_helpers import NOW, Console
-from sqlalchemy import Engine, make_url, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
 
 import leveattest.jobs.models
 import leveattest.review.models  # noqa: F401  (their tables are emptied too)
@@ -25,7 +24,6 @@ from leveattest.core.clock import FixedClock
 from leveattest.core.settings import Settings
 from leveattest.review.app import create_review_app
 from leveattest.review.settings import ReviewSettings
-from leveattest.sessions.db import Base, make_engine, upgrade
 from leveattest.sessions.settings import SessionSettings
 from register.client import InProcessRegisterClient
 from register.db.engine import make_engine as make_register_engine
@@ -33,69 +31,18 @@ from register.db.engine import make_session_factory as make_register_sessions
 from register.db.migrate import upgrade as upgrade_register
 from register.settings import RegisterSettings
 
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/leveattest_review_test"
 
-
-def _postgres_url() -> str:
-    configured = os.environ.get("LEVEATTEST_TEST_POSTGRES_URL")
-    if configured:
-        url = make_url(configured)
-        return url.set(database=f"{url.database}_review").render_as_string(False)
-    return f"{PG_DEFAULT}_{os.getpid()}"
-
-
-def _admin_execute(url_text: str, *statements: str) -> None:
-    admin = make_engine(make_url(url_text).set(database="postgres").render_as_string(False))
-    try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        admin.dispose()
-
-
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=BACKENDS)
 def review_migrated_engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
-    own_database = None
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('review') / 'leveattest.db'}")
-    else:
-        url = _postgres_url()
-        name = make_url(url).database
-        try:
-            _admin_execute(
-                url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
-            )
-        except OperationalError as exc:
-            message = f"PostgreSQL unreachable ({type(exc).__name__})"
-            if os.environ.get("LEVEATTEST_REQUIRE_POSTGRES") == "1":
-                pytest.fail(message)
-            pytest.skip(message)
-        own_database = url
-        engine = make_engine(url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    if own_database:
-        _admin_execute(
-            own_database,
-            f'DROP DATABASE IF EXISTS "{make_url(own_database).database}" WITH (FORCE)',
-        )
+    with migrated(request.param, tmp_path_factory.mktemp("review"), "review") as engine:
+        yield engine
 
 
 @pytest.fixture
 def engine(review_migrated_engine: Engine) -> Engine:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with review_migrated_engine.begin() as conn:
-        if review_migrated_engine.dialect.name == "postgresql":
-            tables += [f"procrastinate_{name}" for name in ("jobs", "periodic_defers", "workers")]
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
-    return review_migrated_engine
+    return emptied(review_migrated_engine)
 
 
 @pytest.fixture
