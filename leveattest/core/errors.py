@@ -170,6 +170,55 @@ class ChallengeReusedError(ChallengeError):
     http_status = 409
 
 
+class RequestInvalidError(InputError):
+    """The request is not valid."""
+
+    code = "request_invalid"
+
+
+class RouteNotFoundError(LeveattestError):
+    """No such resource."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class MethodNotAllowedError(LeveattestError):
+    """This method is not allowed here."""
+
+    code = "method_not_allowed"
+    http_status = 405
+
+
+class RequestRefusedError(LeveattestError):
+    """The request was refused."""
+
+    code = "request_refused"
+    http_status = 400
+
+
+class TooManyRequestsError(LeveattestError):
+    """Too many requests; try again later."""
+
+    code = "too_many_requests"
+    http_status = 429
+
+
+class ServiceUnavailableError(LeveattestError):
+    """The service is temporarily unavailable; try again shortly."""
+
+    code = "service_unavailable"
+    http_status = 503
+    retry_after_seconds: ClassVar[int] = 5
+
+
+class ServiceBusyError(ServiceUnavailableError):
+    """The service is busy; try again shortly."""
+
+    code = "service_busy"
+    retry_after_seconds = 1
+
+
 def all_error_classes() -> list[type[LeveattestError]]:
     """Every subclass of LeveattestError, for docs and tests of code uniqueness."""
     seen: list[type[LeveattestError]] = []
