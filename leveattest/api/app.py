@@ -68,7 +68,7 @@ def job_queue_for(engine: Engine, settings: SessionSettings, clock: Clock) -> Jo
     if choice == "table":
         return TableJobQueue(clock)
     url = engine.url.render_as_string(hide_password=False)
-    return ProcrastinateJobQueue(ProcrastinateEngine(url, max_tries=settings.job_max_tries), clock)
+    return ProcrastinateJobQueue(ProcrastinateEngine(url, settings), clock)
 
 
 def create_app(

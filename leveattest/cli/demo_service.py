@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import socket
 import sys
 import threading
@@ -25,7 +26,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -34,12 +34,13 @@ import uvicorn
 from joserfc.jwk import ECKey
 from sqlalchemy import select
 
-from leveattest.cli.serve_cmd import migrate_all, service_app, start_workers, stop_workers
+from leveattest.cli.serve_cmd import migrate_all, service_app, start_workers
 from leveattest.cli.serve_cmd import worker_main as _worker_main
 from leveattest.core.clock import SystemClock
 from leveattest.core.errors import LeveattestError
 from leveattest.core.logging import configure_logging
 from leveattest.core.settings import Settings
+from leveattest.jobs.supervisor import WorkerSupervisor
 from leveattest.review.auth import NewAccount, create_account
 from leveattest.review.settings import ReviewSettings
 from leveattest.sessions.db import make_engine, make_session_factory
@@ -96,7 +97,7 @@ class DemoService:
     register_settings: RegisterSettings = field(init=False)
     _server: uvicorn.Server | None = field(default=None, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
-    _processes: list[BaseProcess] = field(default_factory=list, init=False)
+    _workers: WorkerSupervisor | None = field(default=None, init=False)
     _log: TextIO | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -143,7 +144,7 @@ class DemoService:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="demo-api", daemon=True)
         self._thread.start()
-        self._processes = start_workers(
+        self._workers = start_workers(
             self.workers,
             self.settings,
             self.session_settings,
@@ -158,7 +159,9 @@ class DemoService:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        stop_workers(self._processes)
+        if self._workers is not None:
+            self._workers.stop()
+            self._workers = None
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -168,12 +171,17 @@ class DemoService:
             self._log.close()
 
     def wait_until_stopped(self) -> None:
-        """Block until Ctrl-C (``demo --keep-running``)."""
+        """Block until Ctrl-C or SIGTERM (``demo --keep-running``); the caller then stops
+        the service and its workers."""
+        stop = threading.Event()
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
-            while self._thread is not None and self._thread.is_alive():
-                time.sleep(0.5)
+            while self._thread is not None and self._thread.is_alive() and not stop.is_set():
+                stop.wait(0.5)
         except KeyboardInterrupt:
             pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     @contextmanager
     def running(self) -> Iterator[DemoService]:

@@ -1,7 +1,8 @@
 """``leveattest serve`` (API + register + worker processes) and ``leveattest worker``.
 
 ``serve`` migrates both schemas, starts ``--workers`` analysis worker processes (separate
-OS processes: dlib is not thread-safe and analysis never runs in a request), and serves
+OS processes: dlib is not thread-safe and analysis never runs in a request; supervised:
+a worker that dies is started again with back-off), and serves
 the mobile API (``/v1``, docs at ``/v1/docs``) with the register API under ``/register``
 on one port. ``worker`` runs one worker in the foreground: on PostgreSQL start as many as
 you like, on as many machines as you like (jobs are leased with ``SKIP LOCKED``).
@@ -9,10 +10,9 @@ you like, on as many machines as you like (jobs are leased with ``SKIP LOCKED``)
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
+import threading
 from collections.abc import Callable
-from multiprocessing.process import BaseProcess
 from typing import Annotated, Any
 
 import typer
@@ -26,6 +26,7 @@ from leveattest.core.logging import configure_logging, get_logger
 from leveattest.core.settings import Settings
 from leveattest.jobs.pipeline_factory import build_pipeline
 from leveattest.jobs.procrastinate_engine import ProcrastinateJobQueue
+from leveattest.jobs.supervisor import WorkerSupervisor
 from leveattest.jobs.worker import work
 from leveattest.review.app import create_review_app
 from leveattest.review.settings import ReviewSettings
@@ -86,16 +87,12 @@ def migrate_all(settings: Settings, register_settings: RegisterSettings) -> None
 def worker_main(
     settings: Settings, session_settings: SessionSettings, register_settings: RegisterSettings
 ) -> None:
-    """Entry point of one worker process (also ``leveattest worker``)."""
+    """Entry point of one worker process (also ``leveattest worker``).
+
+    Runs until SIGTERM/SIGINT, which let the current job finish. Database outages do not
+    end it: it backs off and carries on (docs/operations.md)."""
     configure_logging(settings.logging.level, json_logs=settings.logging.json_logs)
-    stopping: list[bool] = []
-
-    def _stop(_signum: int, _frame: Any) -> None:
-        stopping.append(True)
-
-    signal.signal(signal.SIGTERM, _stop)
-    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
-        signal.signal(signal.SIGINT, _stop)
+    stopping = threading.Event()
     clock = SystemClock()
     ctx = build_context(
         settings,
@@ -103,16 +100,26 @@ def worker_main(
         register_client=_register_client(register_settings, clock),
         session_settings=session_settings,
     )
+    engine = ctx.queue.engine if isinstance(ctx.queue, ProcrastinateJobQueue) else None
+
+    def _stop(_signum: int, _frame: Any) -> None:
+        stopping.set()
+        if engine is not None:
+            engine.stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, _stop)
     pipeline = build_pipeline(
         settings, clock, replay_source=DatabaseReplaySource(ctx.sessions, clock)
     )
-    if isinstance(ctx.queue, ProcrastinateJobQueue):
+    if engine is not None:
         log.info("worker.started", engine="procrastinate")
-        ctx.queue.engine.bind(ctx, pipeline)
-        ctx.queue.engine.run_worker(install_signal_handlers=True)
+        engine.bind(ctx, pipeline)
+        engine.run_worker(install_signal_handlers=False)
     else:
         log.info("worker.started", engine="table")
-        work(ctx, pipeline, lambda: bool(stopping))
+        work(ctx, pipeline, stopping.is_set)
     log.info("worker.stopped")
 
 
@@ -142,35 +149,15 @@ def start_workers(
     *,
     target: Callable[..., None] | None = None,
     extra_args: tuple[Any, ...] = (),
-) -> list[BaseProcess]:
-    """Start ``count`` analysis worker processes (spawned: dlib is not fork-safe).
-
-    They ignore Ctrl-C (the parent stops them with SIGTERM through :func:`stop_workers`).
-    """
-    spawn = multiprocessing.get_context("spawn")
-    processes: list[BaseProcess] = [
-        spawn.Process(
-            target=target or worker_main,
-            args=(settings, session_settings, register_settings, *extra_args),
-            name=f"leveattest-worker-{index}",
-            daemon=True,
-        )
-        for index in range(count)
-    ]
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        for process in processes:
-            process.start()
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    return processes
-
-
-def stop_workers(processes: list[BaseProcess], timeout: float = 10.0) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(timeout=timeout)
+) -> WorkerSupervisor:
+    """Start ``count`` supervised analysis worker processes: a worker that dies is started
+    again with back-off (:class:`leveattest.jobs.supervisor.WorkerSupervisor`)."""
+    return WorkerSupervisor(
+        target=target or worker_main,
+        args=(settings, session_settings, register_settings, *extra_args),
+        count=count,
+        max_backoff=session_settings.worker_restart_max_backoff_seconds,
+    ).start()
 
 
 def app_from_environment() -> ASGIApp:
@@ -206,7 +193,7 @@ def serve(
     configure_logging(settings.logging.level, json_logs=settings.logging.json_logs)
     if migrate_first:
         migrate_all(settings, register_settings)
-    processes = start_workers(workers, settings, session_settings, register_settings)
+    supervisor = start_workers(workers, settings, session_settings, register_settings)
     try:
         if http_workers > 1:
             # one signing key set for all processes, made before any of them starts
@@ -222,7 +209,7 @@ def serve(
             asgi = service_app(settings, session_settings, register_settings, SystemClock())
             uvicorn.run(asgi, host=host, port=port)
     finally:
-        stop_workers(processes)
+        supervisor.stop()
 
 
 @app.command("worker")

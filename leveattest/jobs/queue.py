@@ -5,9 +5,10 @@ A job is enqueued in the submitting request's transaction (so a session is never
 ``(kind, session_id, attempt)`` makes concurrent submits produce exactly one job.
 
 Workers *lease* a job: ``claim`` marks it running with a random lease token and a
-``lease_until``; a job whose lease expired (the worker was killed) is claimable again.
-A worker writes its results only while its lease token is still the job's
-(:func:`lock_lease`), so a job that was taken over is completed exactly once.
+``lease_until``; the worker's heartbeat renews the lease while it analyses
+(:func:`renew_lease`), so a job whose worker died is claimable again within one lease
+(seconds, not minutes). A worker writes its results only while its lease token is still
+the job's (:func:`lock_lease`), so a job that was taken over is completed exactly once.
 On PostgreSQL claiming uses ``FOR UPDATE SKIP LOCKED`` (workers on many machines);
 on SQLite ``BEGIN IMMEDIATE`` serialises the claim.
 """
@@ -56,7 +57,7 @@ def enqueue_analysis(db: Session, clock: Clock, session_id: str, attempt: int) -
 def claim(
     db: Session,
     clock: Clock,
-    lease_seconds: int,
+    lease_seconds: float,
     *,
     session_id: str | None = None,
     attempt: int | None = None,
@@ -84,6 +85,27 @@ def claim(
     job.tries += 1
     db.flush()
     return ClaimedJob(job.id, job.session_id, job.attempt, job.lease_token, job.tries)
+
+
+def renew_lease(db: Session, clock: Clock, claimed: ClaimedJob, lease_seconds: float) -> bool:
+    """Extend the lease while this worker still holds it (the heartbeat); False if lost."""
+    renewed = db.execute(
+        update(Job)
+        .where(
+            Job.id == claimed.job_id,
+            Job.status == "running",
+            Job.lease_token == claimed.lease_token,
+        )
+        .values(lease_until=clock.now() + timedelta(seconds=lease_seconds))
+    )
+    return bool(getattr(renewed, "rowcount", 0))
+
+
+def attempt_job(db: Session, session_id: str, attempt: int) -> Job | None:
+    """The ledger row of one session attempt, if any."""
+    return db.scalars(
+        select(Job).where(Job.kind == ANALYSE, Job.session_id == session_id, Job.attempt == attempt)
+    ).one_or_none()
 
 
 def lock_lease(db: Session, claimed: ClaimedJob) -> Job:

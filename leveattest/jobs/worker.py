@@ -1,9 +1,12 @@
 """The analysis worker: lease a job, run the pipeline outside any transaction, then write
 the results and the state change in ONE transaction (only while the lease is still ours).
 
-A worker that dies mid-job loses nothing: its lease expires and another worker runs the
-job again; the dead worker's late results, if any, are refused (``job_lease_lost``).
-Analysis never runs in a request: only here, in a worker process.
+A worker that dies mid-job loses nothing: its heartbeat stops, its lease expires within
+``job_lease_seconds`` and another worker runs the job again; the dead worker's late
+results, if any, are refused (``job_lease_lost``). A job whose attempt is held by a live
+worker is ``busy`` (the caller tries again later), never "done". Database outages are
+transient: the polling loop backs off and goes on. Analysis never runs in a request:
+only here, in a worker process.
 """
 
 from __future__ import annotations
@@ -12,9 +15,21 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
 from leveattest.core.errors import LeveattestError
 from leveattest.core.logging import fingerprint, get_logger
-from leveattest.jobs.queue import ClaimedJob, claim, finish, lock_lease, retry_later
+from leveattest.jobs.heartbeat import LeaseHeartbeat
+from leveattest.jobs.queue import (
+    ClaimedJob,
+    attempt_job,
+    claim,
+    finish,
+    lock_lease,
+    retry_later,
+)
+from leveattest.jobs.sweep import sweep_stuck_sessions
+from leveattest.persistence.outage import DATABASE_UNAVAILABLE_ERRORS, Backoff, OutageEpisode
 from leveattest.pipeline.inputs import SessionInputs
 from leveattest.pipeline.outcome import PipelineOutcome
 from leveattest.sessions import repository
@@ -28,6 +43,7 @@ from leveattest.sessions.retention import run_retention
 log = get_logger("leveattest.jobs.worker")
 RETRYING = "retrying"
 LEASE_LOST = "lease_lost"
+BUSY = "busy"  # the attempt is being analysed by a live worker: try again later
 _RUNNABLE = frozenset({SessionState.RECEIVED, SessionState.ANALYSING})
 
 
@@ -90,7 +106,7 @@ def _run(
             db, ctx.clock, settings.job_lease_seconds, session_id=session_id, attempt=attempt
         )
         if claimed is None:
-            return None
+            return _not_claimed(db, session_id, attempt)
         job = lock_lease(db, claimed)
         row = repository.get_session(db, claimed.session_id, for_update=True)
         if row.state not in _RUNNABLE or row.attempt != claimed.attempt:
@@ -105,7 +121,10 @@ def _run(
         row.state, row.updated_at = SessionState.ANALYSING, ctx.clock.now()
     started = time.perf_counter()
     try:
-        outcome = analyser.run(load_inputs(ctx, claimed.session_id, claimed.attempt))
+        with LeaseHeartbeat(ctx, claimed):
+            outcome = analyser.run(load_inputs(ctx, claimed.session_id, claimed.attempt))
+    except DATABASE_UNAVAILABLE_ERRORS:
+        raise  # the job keeps its lease until it expires; the caller backs off
     except Exception as exc:  # noqa: BLE001 - the worker boundary: nothing may kill the loop
         code = exc.code if isinstance(exc, LeveattestError) else "internal_error"
         _give_back(ctx, claimed, code)
@@ -120,6 +139,17 @@ def _run(
         return LEASE_LOST
     log.info("job.done", job=claimed.job_id, state=state, elapsed_ms=elapsed_ms)
     return state
+
+
+def _not_claimed(db: Session, session_id: str | None, attempt: int | None) -> str | None:
+    """Nothing to claim: idle (polling), finished or unknown (None), or held by a live
+    worker (``BUSY``: the procrastinate task is retried later instead of "succeeding")."""
+    if session_id is None or attempt is None:
+        return None
+    job = attempt_job(db, session_id, attempt)
+    if job is not None and job.status in ("queued", "running"):
+        return BUSY
+    return None
 
 
 def complete(ctx: SessionContext, claimed: ClaimedJob, outcome: PipelineOutcome) -> str:
@@ -154,11 +184,34 @@ def work(
     *,
     retention_every_seconds: float = 3600.0,
 ) -> None:
-    """Poll for jobs until ``should_stop()``; sleeps when idle; runs retention hourly."""
-    next_retention = time.monotonic()
+    """Poll for jobs until ``should_stop()``: sleeps when idle, sweeps stuck sessions every
+    ``job_sweep_every_seconds``, runs retention hourly, and rides out database outages
+    (one log line per outage, back-off up to ``worker_restart_max_backoff_seconds``).
+    A stop request lets the current job finish."""
+    settings = ctx.session_settings
+    next_retention = next_sweep = time.monotonic()
+    outage = OutageEpisode("worker")
+    backoff = Backoff(ceiling=settings.worker_restart_max_backoff_seconds)
     while not should_stop():
-        if time.monotonic() >= next_retention:
-            run_retention(ctx)
-            next_retention = time.monotonic() + retention_every_seconds
-        if run_once(ctx, analyser) is None:
-            time.sleep(ctx.session_settings.worker_poll_seconds)
+        try:
+            if time.monotonic() >= next_sweep:
+                sweep_stuck_sessions(ctx)
+                next_sweep = time.monotonic() + settings.job_sweep_every_seconds
+            if time.monotonic() >= next_retention:
+                run_retention(ctx)
+                next_retention = time.monotonic() + retention_every_seconds
+            result = run_once(ctx, analyser)
+        except DATABASE_UNAVAILABLE_ERRORS as exc:
+            outage.failed(exc)
+            _sleep_unless(should_stop, backoff.next_delay())
+            continue
+        outage.succeeded()
+        backoff.reset()
+        if result is None:
+            _sleep_unless(should_stop, settings.worker_poll_seconds)
+
+
+def _sleep_unless(should_stop: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not should_stop() and (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, 0.2))

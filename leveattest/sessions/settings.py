@@ -40,7 +40,22 @@ class SessionSettings(BaseSettings):
     min_frames: int = Field(default=1, ge=0)
     # "auto": procrastinate on PostgreSQL, the local table queue on SQLite
     job_engine: Literal["auto", "table", "procrastinate"] = "auto"
-    # job queue: a worker holds a job for this long; a job is given up after max_tries
-    job_lease_seconds: int = Field(default=300, ge=5)
+    # job queue: a worker's lease on a job lasts this long and is renewed by the worker's
+    # heartbeat every job_heartbeat_seconds while it analyses, so a job whose worker died
+    # is taken again within job_lease_seconds (docs/operations.md); a job is given up
+    # (the session goes to a person) after job_max_tries
+    job_lease_seconds: float = Field(default=30.0, ge=1.0, le=3600.0)
+    job_heartbeat_seconds: float = Field(default=10.0, gt=0)
     job_max_tries: int = Field(default=5, ge=1)
+    # procrastinate (PostgreSQL): a worker whose heartbeat is older than this is stalled,
+    # its running jobs are handed to another worker; checked every job_stall_check_seconds
+    job_stalled_after_seconds: float = Field(default=30.0, ge=1.0)
+    job_stall_check_seconds: int = Field(default=15, ge=1, le=59)
+    # the sweep: a session received or analysing for longer than this with no live job is
+    # queued again (and an alert-worthy ``jobs.session_requeued`` is logged)
+    analysis_deadline_seconds: float = Field(default=600.0, ge=1.0)
+    job_sweep_every_seconds: float = Field(default=60.0, gt=0)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
+    # a worker that lost its database, or a worker child of ``serve`` that died, is
+    # restarted after a back-off that doubles from 1 s up to this
+    worker_restart_max_backoff_seconds: float = Field(default=30.0, ge=0.1)

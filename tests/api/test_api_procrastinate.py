@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 
 from leveattest.jobs.procrastinate_engine import QUEUE, ProcrastinateEngine, ProcrastinateJobQueue
 from leveattest.jobs.queue import claim
+from leveattest.jobs.sweep import sweep_stuck_sessions
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def _procrastinate_jobs(engine: Engine) -> list[tuple[str, str, dict]]:
 
 
 def _run_worker(procrastinate: ProcrastinateEngine) -> None:
-    procrastinate.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+    procrastinate.run_until_idle()
 
 
 def test_submit_defers_one_procrastinate_job_in_the_same_transaction(
@@ -93,3 +94,33 @@ def test_a_killed_procrastinate_worker_loses_nothing(
     assert [j[1] for j in _procrastinate_jobs(engine)] == ["succeeded"]
     assert len(harness.pipeline.seen) == 1
     assert certificates(harness.register) == [(sid, "leveattest-app")]
+
+
+def test_a_job_whose_attempt_a_live_worker_holds_is_retried_not_succeeded(
+    harness: Harness, engine: Engine, pg: ProcrastinateEngine
+):
+    started = harness.ready()
+    sid = started["session_id"]
+    harness.client.post(f"/v1/sessions/{sid}/submit", headers=auth(started))
+    with harness.ctx.unit_of_work() as db:  # procrastinate delivered it twice: A holds it
+        assert claim(db, harness.clock, 30, session_id=sid, attempt=1) is not None
+    _run_worker(pg)
+    # procrastinate keeps it for a retry (todo, scheduled later), never "succeeded"
+    assert [j[1] for j in _procrastinate_jobs(engine)] == ["todo"]
+    assert harness.pipeline.seen == []
+
+
+def test_the_sweep_redelivers_a_session_procrastinate_lost(
+    harness: Harness, engine: Engine, pg: ProcrastinateEngine
+):
+    started = harness.ready()
+    sid = started["session_id"]
+    harness.client.post(f"/v1/sessions/{sid}/submit", headers=auth(started))
+    with engine.begin() as conn:  # the old bug: procrastinate's job ended, ours did not
+        conn.execute(text("UPDATE procrastinate_jobs SET status = 'failed'"))
+    later(harness.clock, seconds=harness.ctx.session_settings.analysis_deadline_seconds + 1)
+    assert sweep_stuck_sessions(harness.ctx, redeliver=pg.redeliver) == 1
+    assert sweep_stuck_sessions(harness.ctx, redeliver=pg.redeliver) == 0
+    _run_worker(pg)
+    assert certificates(harness.register) == [(sid, "leveattest-app")]
+    assert len(harness.pipeline.seen) == 1
