@@ -28,6 +28,8 @@ Point = tuple[float, float]
 RIGHT_EYE: Final = (33, 160, 158, 133, 153, 144)
 LEFT_EYE: Final = (362, 385, 387, 263, 373, 380)
 _CROP_SIDE: Final = 256
+# landmarks are in pixels of the crop: an eye narrower than a pixel has no aspect ratio
+_MIN_EYE_WIDTH_PX: Final = 1.0
 _MARGIN: Final = 0.35
 
 
@@ -35,7 +37,7 @@ def eye_aspect_ratio(points: Sequence[Point]) -> float:
     """EAR of one eye from its six landmarks, in the order of :data:`RIGHT_EYE`."""
     p1, p2, p3, p4, p5, p6 = points
     width = math.dist(p1, p4)
-    if width <= 0:
+    if width < _MIN_EYE_WIDTH_PX:  # no eye to measure, not a ratio of rounding errors
         return 0.0
     return (math.dist(p2, p6) + math.dist(p3, p5)) / (2.0 * width)
 

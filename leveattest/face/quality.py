@@ -204,7 +204,7 @@ def head_pose(face: DetectedFace) -> tuple[float, float]:
     (lx, ly), (rx, ry) = face.eye_centres
     ex, ey = rx - lx, ry - ly
     iod = math.hypot(ex, ey)
-    if iod <= 0:
+    if iod < 1.0:  # eye centres within a pixel: no eye line, treated as fully turned
         return 90.0, 0.0
     roll = math.degrees(math.atan2(ey, ex))
     mx, my = (lx + rx) / 2, (ly + ry) / 2

@@ -38,6 +38,11 @@ _NOSE_TIP: Final = 1
 _EYE_OUTER: Final = (33, 263)
 _CROP_SIDE: Final = 192
 _MARGIN: Final = 0.35
+# on the 192 px crop an eye is ~28 px wide: an eye aspect ratio below 0.05 is an eyelid
+# opening of about a pixel, against which no blink can be measured
+_MIN_BASELINE_EAR: Final = 0.05
+# eye corners closer than this (px) give no eye line to measure a turn along
+_MIN_EYE_SPAN_PX: Final = 1.0
 _BASELINE_FRAMES: Final = 4
 
 
@@ -107,7 +112,7 @@ def _crop(image: np.ndarray[Any, Any], box: Box) -> np.ndarray[Any, Any] | None:
     return np.ascontiguousarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA))
 
 
-def _measures(marks: Any, width: int, height: int) -> tuple[float, float]:
+def _measures(marks: Any, width: int, height: int) -> tuple[float, float] | None:
     def point(i: int) -> tuple[float, float]:
         return marks[i].x * width, marks[i].y * height
 
@@ -115,10 +120,18 @@ def _measures(marks: Any, width: int, height: int) -> tuple[float, float]:
     if ax > bx:
         (ax, ay), (bx, by) = (bx, by), (ax, ay)
     ex, ey = bx - ax, by - ay
-    span = math.hypot(ex, ey) or 1.0
+    span = math.hypot(ex, ey)
+    if span < _MIN_EYE_SPAN_PX:
+        return None
     nx, ny = point(_NOSE_TIP)
     offset = ((nx - (ax + bx) / 2) * ex + (ny - (ay + by) / 2) * ey) / (span * span)
     return offset, eye_openness(point)
+
+
+def _blink_ratio(baseline: float, openness: float) -> float:
+    """Eye openness over its baseline; 1.0 (no blink) when the baseline is too small to
+    measure a blink against."""
+    return openness / baseline if baseline >= _MIN_BASELINE_EAR else 1.0
 
 
 def _shows_prompt(
@@ -130,7 +143,7 @@ def _shows_prompt(
     """Whether one frame in the window already shows the prompt against the baseline."""
     if prompt is Prompt.BLINK:
         baseline = float(np.median([v[1] for v in base]))
-        return baseline > 0 and value[1] / baseline <= settings.blink_max_ratio
+        return _blink_ratio(baseline, value[1]) <= settings.blink_max_ratio
     sign = 1.0 if prompt is Prompt.TURN_LEFT else -1.0
     baseline = float(np.median([v[0] for v in base]))
     return sign * (value[0] - baseline) >= settings.turn_min_offset
@@ -176,7 +189,7 @@ def check_active(
     if challenge.prompt is Prompt.BLINK:
         baseline = float(np.median([v[1] for v in base]))
         lowest = min(v[1] for v in inside)
-        ratio = lowest / baseline if baseline > 0 else 1.0
+        ratio = _blink_ratio(baseline, lowest)
         evidence |= {
             "baseline_eye_openness": round(baseline, 4),
             "min_eye_openness": round(lowest, 4),

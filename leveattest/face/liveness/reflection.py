@@ -23,7 +23,10 @@ Two tests, both needed for a pass:
   drift is removed, is classified as the nearest palette colour times the fitted
   gain. The share of steps seen as their own issued colour must reach
   ``reflection_min_step_accuracy``: the same colours in another order, or another
-  challenge's sequence, do not.
+  challenge's sequence, do not. A gain below its noise floor — within
+  ``reflection_seen_min_z`` standard errors of zero, as estimated from the capture's
+  own residual noise, or below the absolute ``reflection_seen_min_gain`` — means no
+  colour is seen at all, so nothing is decided by rounding noise.
 """
 
 from __future__ import annotations
@@ -48,6 +51,14 @@ EXPECTED_STRENGTH: Final = 0.3
 MIN_COLOUR_FRAMES: Final = 8
 LATENCY_STEP_MS: Final = 10
 _REDUCE: Final = 4
+# a correlation this much better than the best so far moves the latency; exact and
+# rounding-level ties keep the earliest latency, on every CPU and BLAS
+_CORRELATION_TIE: Final = 1e-9
+# share of the expected chroma's energy that must remain once lines in time are
+# removed, or the gain cannot be told from drift
+_IDENTIFIABLE: Final = 1e-9
+# two palette colours whose squared distances differ by less than this share are a tie
+_TIE_RTOL: Final = 1e-9
 
 Array = npt.NDArray[np.float64]
 
@@ -136,28 +147,90 @@ def align(
             continue
         covariance = float((obs * exp).sum())
         corr = covariance / math.sqrt(obs_energy * exp_energy)
-        if corr > best.correlation:
+        if corr > best.correlation + _CORRELATION_TIE:
             best = Alignment(corr, latency, covariance / exp_energy)
     return best
 
 
-def _detrended(observed: Array, seconds: Array, expected: Array) -> tuple[Array, float]:
+def _annihilate(values: Array, seconds: Array) -> Array:
+    """``values`` (per column) minus its least-squares line over ``seconds`` (centred)."""
+    centred = values - values.mean(axis=0)
+    line = np.outer(seconds, seconds @ centred) / float(seconds @ seconds)
+    return np.asarray(centred - line, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class GainFit:
+    """The drift-corrected chroma and the gain of the screen's reflection in it.
+
+    ``floor`` is the smallest gain that counts as a reflection: ``min_z`` standard
+    errors of the fitted gain (a gain not distinguishable from zero in this capture's
+    own residual noise is no reflection), and never below the absolute ``min_gain``
+    (a capture with no residual noise at all, e.g. identical frames, has a standard
+    error that is itself rounding noise).
+    """
+
+    detrended: Array
+    gain: float
+    standard_error: float
+    floor: float
+
+    @property
+    def seen(self) -> bool:
+        return self.gain >= self.floor
+
+
+def fit_gain(
+    observed: Array, seconds: Array, expected: Array, min_gain: float, min_z: float
+) -> GainFit:
     """Observed minus a per-channel linear drift, and the gain, fitted jointly.
 
     Head and hand motion move the skin region over the light fall-off and the wall's
     gradient: a slow drift of the face-minus-background chroma that, in a bright room,
     is larger than the difference between two neighbouring palette colours.
+
+    The joint least-squares fit (per channel an offset and a slope in time, one gain
+    for all channels) is solved in closed form: with every column's line over time
+    removed (``_annihilate``), the gain is the plain regression of the remaining
+    observed on the remaining expected chroma, and its standard error is the residual
+    standard deviation over the remaining expected chroma's norm. The residual has
+    ``3n - 7`` degrees of freedom for ``n`` frames.
     """
+    seconds = seconds - seconds.mean()
     count = len(seconds)
-    design = np.zeros((3 * count, 7))
-    for channel in range(3):
-        rows = slice(channel * count, (channel + 1) * count)
-        design[rows, 2 * channel] = 1.0
-        design[rows, 2 * channel + 1] = seconds
-        design[rows, 6] = expected[:, channel]
-    coef = np.linalg.lstsq(design, observed.T.reshape(-1), rcond=None)[0]
-    drift = coef[0:6:2] + np.outer(seconds, coef[1:6:2])
-    return observed - drift, float(coef[6])
+    dof = 3 * count - 7
+    obs_rest, exp_rest = _annihilate(observed, seconds), _annihilate(expected, seconds)
+    exp_energy = float((exp_rest**2).sum())
+    # the expected chroma is (nearly) a line in time: the gain is not identifiable
+    if dof <= 0 or exp_energy <= _IDENTIFIABLE * float((expected**2).sum()):
+        return GainFit(observed - observed.mean(axis=0), 0.0, math.inf, math.inf)
+    gain = float((obs_rest * exp_rest).sum()) / exp_energy
+    residual = obs_rest - gain * exp_rest
+    standard_error = math.sqrt(float((residual**2).sum()) / dof / exp_energy)
+    without_gain = observed - gain * expected
+    drift = without_gain - _annihilate(without_gain, seconds)
+    return GainFit(observed - drift, gain, standard_error, max(min_gain, min_z * standard_error))
+
+
+@dataclass(frozen=True)
+class StepReading:
+    """(issued, seen) colour of each judged step, and the gain they were read with."""
+
+    steps: list[tuple[str, str]]
+    gain: GainFit
+
+    @property
+    def correct(self) -> int:
+        return sum(1 for issued, seen in self.steps if issued == seen)
+
+
+def _nearest(predicted: Array, mean: Array) -> str:
+    """The palette colour nearest ``mean``, or ``ambiguous`` on a tie within rounding."""
+    distances = ((predicted - mean) ** 2).sum(axis=1)
+    first, second = np.sort(distances)[:2]
+    if second - first <= _TIE_RTOL * second:
+        return "ambiguous"
+    return _NAMES[int(np.argmin(distances))]
 
 
 def classify_steps(
@@ -165,26 +238,38 @@ def classify_steps(
     times: Sequence[float],
     challenge: LivenessChallenge,
     latency_ms: float,
-    guard_ms: float,
-) -> list[tuple[str, str]]:
-    """(issued, seen) colour of each step with a frame well inside it, at ``latency_ms``.
+    settings: LivenessSettings,
+) -> StepReading:
+    """The issued and seen colour of each step with a frame well inside it, at ``latency_ms``.
 
     "Seen" is the palette colour whose expected chroma, times the gain, is nearest to
-    the step's mean observed chroma once a linear drift is removed.
+    the step's mean observed chroma once a linear drift is removed; ``none`` for every
+    step when the gain is below its noise floor (no colour is seen at all), and
+    ``ambiguous`` for a step equally near two colours.
     """
     shown = np.asarray(times, dtype=np.float64) - latency_ms
     seconds = (shown - shown.mean()) / 1000.0
-    detrended, gain = _detrended(observed, seconds, expected_signal(challenge, list(shown)))
-    if gain <= 0:
-        return [(step.colour, "none") for step in challenge.colours]
-    predicted = gain * _EXPECTED
+    fit = fit_gain(
+        observed,
+        seconds,
+        expected_signal(challenge, list(shown)),
+        settings.reflection_seen_min_gain,
+        settings.reflection_seen_min_z,
+    )
+    if not fit.seen:
+        return StepReading([(step.colour, "none") for step in challenge.colours], fit)
+    predicted = fit.gain * _EXPECTED
+    guard_ms = settings.reflection_step_guard_ms
     out: list[tuple[str, str]] = []
     for step in challenge.colours:
         inside = (shown >= step.start_ms + guard_ms) & (shown < step.end_ms - guard_ms)
         if inside.any():
-            mean = detrended[inside].mean(axis=0)
-            out.append((step.colour, _NAMES[int(np.argmin(((predicted - mean) ** 2).sum(axis=1)))]))
-    return out
+            out.append((step.colour, _nearest(predicted, fit.detrended[inside].mean(axis=0))))
+    return StepReading(out, fit)
+
+
+def _rounded(value: float) -> float | None:
+    return round(value, 4) if math.isfinite(value) else None
 
 
 def check_reflection(
@@ -207,10 +292,8 @@ def check_reflection(
     times = [float(frames[i].t_ms) for i in chosen]
     observed = face_background_chroma([frames[i] for i in chosen], [boxes[i] for i in chosen])
     fit = align(observed, times, challenge, range(lo, hi + 1, LATENCY_STEP_MS))
-    steps = classify_steps(
-        observed, times, challenge, fit.latency_ms, settings.reflection_step_guard_ms
-    )
-    correct = sum(1 for issued, seen in steps if issued == seen)
+    reading = classify_steps(observed, times, challenge, fit.latency_ms, settings)
+    steps, correct = reading.steps, reading.correct
     accuracy = correct / len(steps) if steps else 0.0
     enough_steps = len(steps) >= math.ceil(
         settings.reflection_min_step_share * len(challenge.colours)
@@ -221,6 +304,8 @@ def check_reflection(
         "gain": round(fit.gain, 4),
         "colour_frames": colour_frames,
         "steps": len(challenge.colours),
+        "step_gain": round(reading.gain.gain, 4),
+        "step_gain_floor": _rounded(reading.gain.floor),
         "steps_classified": len(steps),
         "steps_correct": correct,
         "step_accuracy": round(accuracy, 4),

@@ -50,6 +50,12 @@ class LivenessSettings(BaseModel):
     reflection_fail_step_accuracy: float = 0.5
     # share of the steps that must have a frame inside them to judge the order
     reflection_min_step_share: float = 0.75
+    # noise floor of the step reading: its drift-corrected gain must be at least this
+    # many standard errors (from the capture's own residual noise) above zero, and at
+    # least the absolute floor (0.005: the screen adding 0.15 % to the light on the face,
+    # a fifth of one 8-bit code value at mid-grey), or no colour is seen in any step
+    reflection_seen_min_z: float = Field(default=3.0, gt=0.0)
+    reflection_seen_min_gain: float = Field(default=0.005, gt=0.0)
     # minimum gain (regression slope of the observed on the expected chroma change) for a
     # pass; below ``reflection_fail_gain`` there is no reflection at all and the check
     # fails; in between (a screen's glare, or a genuine face in a very bright room) it is

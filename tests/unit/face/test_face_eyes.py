@@ -30,6 +30,11 @@ def test_a_degenerate_eye_has_zero_openness():
     assert eye_aspect_ratio([(1.0, 1.0)] * 6) == 0.0
 
 
+def test_an_eye_narrower_than_a_pixel_has_zero_openness_not_a_huge_ratio():
+    # corners 1e-9 px apart (rounding of coincident landmarks), lids 5 px apart
+    assert eye_aspect_ratio(_eye(1e-9, 5.0)) == 0.0
+
+
 def test_eye_openness_averages_both_eyes_by_mesh_index():
     points = dict(zip(RIGHT_EYE, _eye(30.0, 9.0), strict=True))
     points |= dict(zip(LEFT_EYE, _eye(30.0, 3.0, x0=60.0), strict=True))

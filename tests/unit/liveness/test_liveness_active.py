@@ -29,13 +29,13 @@ class ScriptedMesh:
             yield value
 
 
-def _run(clock, prompt, window_values):
+def _run(clock, prompt, window_values, baseline=(0.0, 0.3)):
     challenge = make_challenge(clock, 31, prompt)
     times = list(range(0, challenge.prompt_end_ms + 1, 100))
     frames = [Frame(t, np.zeros((64, 64, 3), np.uint8)) for t in times]
     boxes = [Box(10, 10, 50, 50)] * len(frames)
     window = sum(1 for t in times if challenge.prompt_start_ms <= t <= challenge.prompt_end_ms)
-    values = [(0.0, 0.3)] * 4 + [window_values(i) for i in range(window)]
+    values = [baseline] * 4 + [window_values(i) for i in range(window)]
     mesh = ScriptedMesh(values)
     return check_active(mesh, frames, boxes, challenge, SETTINGS), mesh.read, len(values)
 
@@ -59,3 +59,11 @@ def test_a_blink_late_in_the_window_is_still_found(clock):
     result, _, _ = _run(clock, Prompt.BLINK, lambda i: (0.0, 0.1 if i >= 12 else 0.3))
     assert result.verdict is Verdict.PASSED
     assert result.evidence["ratio"] <= SETTINGS.blink_max_ratio
+
+
+def test_eyes_already_closed_before_the_prompt_show_no_blink(clock):
+    # a baseline openness of 1e-3 (lids a fraction of a pixel apart): any later value
+    # divided by it would be noise, not a blink
+    result, _, _ = _run(clock, Prompt.BLINK, lambda i: (0.0, 1e-4), baseline=(0.0, 1e-3))
+    assert result.verdict is Verdict.FAILED
+    assert result.evidence["ratio"] == 1.0

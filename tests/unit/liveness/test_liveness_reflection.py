@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from liveness_helpers import make_challenge, rotated, shuffled
 
-from leveattest.face.liveness.reflection import align, classify_steps, expected_signal
+from leveattest.face.liveness.reflection import (
+    _EXPECTED,
+    _NAMES,
+    _nearest,
+    align,
+    classify_steps,
+    expected_signal,
+)
 from leveattest.face.liveness.settings import LivenessSettings
 
 SETTINGS = LivenessSettings()
@@ -42,7 +49,7 @@ def test_latency_is_found_in_ms_and_every_step_is_seen(clock, latency):
     assert fit.correlation > 0.9
     # at 8.5 fps the frames sample the step edges every ~118 ms
     assert abs(fit.latency_ms - latency) <= 60
-    steps = classify_steps(observed, times, challenge, fit.latency_ms, 30)
+    steps = classify_steps(observed, times, challenge, fit.latency_ms, SETTINGS).steps
     assert len(steps) == len(challenge.colours)
     assert all(issued == seen for issued, seen in steps)
 
@@ -52,7 +59,7 @@ def test_a_bright_room_with_drift_larger_than_the_signal_still_reads_every_step(
     times = _times(challenge, fps=12.0)
     observed = _observed(challenge, times, 30, gain=0.06, drift=0.03, noise=0.003)
     fit = align(observed, times, challenge, LATENCIES)
-    steps = classify_steps(observed, times, challenge, fit.latency_ms, 30)
+    steps = classify_steps(observed, times, challenge, fit.latency_ms, SETTINGS).steps
     assert all(issued == seen for issued, seen in steps)
 
 
@@ -62,7 +69,7 @@ def test_a_rotated_sequence_is_not_reachable_within_the_latency_bounds(clock, k)
     times = _times(challenge)
     observed = _observed(rotated(challenge, k), times, 40)
     fit = align(observed, times, challenge, LATENCIES)
-    steps = classify_steps(observed, times, challenge, fit.latency_ms, 30)
+    steps = classify_steps(observed, times, challenge, fit.latency_ms, SETTINGS).steps
     accuracy = sum(issued == seen for issued, seen in steps) / len(steps)
     assert fit.correlation < SETTINGS.reflection_pass or accuracy < 0.5
     assert accuracy < SETTINGS.reflection_min_step_accuracy
@@ -73,7 +80,7 @@ def test_shuffled_colours_are_seen_as_the_wrong_colours(clock):
     times = _times(challenge)
     observed = _observed(shuffled(challenge, 24), times, 40)
     fit = align(observed, times, challenge, LATENCIES)
-    steps = classify_steps(observed, times, challenge, fit.latency_ms, 30)
+    steps = classify_steps(observed, times, challenge, fit.latency_ms, SETTINGS).steps
     assert sum(issued == seen for issued, seen in steps) / len(steps) < 0.5
 
 
@@ -81,8 +88,48 @@ def test_no_gain_means_no_step_is_seen(clock):
     challenge = make_challenge(clock, 25)
     times = _times(challenge)
     flat = np.zeros((len(times), 3)) + np.array([0.5, -0.35, -0.15])
-    steps = classify_steps(flat, times, challenge, 40, 30)
-    assert all(seen == "none" for _, seen in steps)
+    reading = classify_steps(flat, times, challenge, 40, SETTINGS)
+    assert not reading.gain.seen
+    assert all(seen == "none" for _, seen in reading.steps)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_a_gain_of_rounding_size_is_not_a_reflection(clock, sign):
+    # what one BLAS kernel or another leaves of "no reflection": a gain of ~1e-16
+    challenge = make_challenge(clock, 25)
+    times = _times(challenge)
+    signal = expected_signal(challenge, [t - 40 for t in times])
+    observed = np.array([0.5, -0.35, -0.15]) + sign * 1e-16 * signal
+    reading = classify_steps(observed, times, challenge, 40, SETTINGS)
+    assert abs(reading.gain.gain) < 1e-12
+    assert all(seen == "none" for _, seen in reading.steps)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_gain_within_the_noise_is_not_a_reflection(clock, seed):
+    challenge = make_challenge(clock, 26)
+    times = _times(challenge, seed=seed)
+    observed = _observed(challenge, times, 40, gain=0.0, noise=0.01, seed=seed)
+    reading = classify_steps(observed, times, challenge, 40, SETTINGS)
+    assert abs(reading.gain.gain) < SETTINGS.reflection_seen_min_z * reading.gain.standard_error
+    assert reading.gain.floor > SETTINGS.reflection_seen_min_gain
+    assert all(seen == "none" for _, seen in reading.steps)
+
+
+def test_a_faint_reflection_well_above_the_noise_is_still_read(clock):
+    challenge = make_challenge(clock, 27)
+    times = _times(challenge, fps=12.0)
+    observed = _observed(challenge, times, 40, gain=0.03, noise=0.001)
+    reading = classify_steps(observed, times, challenge, 40, SETTINGS)
+    assert reading.gain.gain > 10 * reading.gain.floor / SETTINGS.reflection_seen_min_z
+    assert all(issued == seen for issued, seen in reading.steps)
+
+
+def test_a_step_equally_near_two_colours_is_ambiguous_not_the_first_listed():
+    predicted = 0.2 * _EXPECTED
+    between = (predicted[0] + predicted[1]) / 2
+    assert _nearest(predicted, between) == "ambiguous"
+    assert _nearest(predicted, predicted[1]) == _NAMES[1]
 
 
 @pytest.mark.parametrize(
