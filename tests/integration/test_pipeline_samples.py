@@ -32,20 +32,14 @@ from leveattest.core.clock import FixedClock
 from leveattest.core.settings import PipelineSettings, Settings
 from leveattest.emrtd.trust import FileTrustStore
 from leveattest.face import FaceEngine
+from leveattest.face.liveness.challenge import issue_challenge
+from leveattest.face.liveness.replay import InMemoryReplayIndex
+from leveattest.face.liveness.verify import LivenessEngine
 from leveattest.pipeline import Decision, Pipeline, PipelineOutcome, SessionInputs, names
+from leveattest.pipeline.steps.liveness_engine import EngineLivenessVerifier
 from leveattest.samples.aa import sign_aa_challenge
-
-try:  # liveness and the capture simulator are optional at this layer
-    from leveattest.face.liveness.challenge import issue_challenge
-    from leveattest.face.liveness.replay import InMemoryReplayIndex
-    from leveattest.face.liveness.verify import LivenessEngine
-    from leveattest.pipeline.steps.liveness_engine import EngineLivenessVerifier
-    from mobile_stub.capture.attacks import simulate_capture
-    from mobile_stub.capture.render import RenderOptions, encode_frames
-
-    LIVENESS_AVAILABLE = True
-except ImportError:  # pragma: no cover - depends on the liveness work being present
-    LIVENESS_AVAILABLE = False
+from mobile_stub.capture.attacks import simulate_capture
+from mobile_stub.capture.render import RenderOptions, encode_frames
 
 REFERENCE = date(2026, 1, 1)
 NEGATIVES = [
@@ -80,8 +74,6 @@ def face_engine() -> FaceEngine:
 
 @pytest.fixture(scope="module")
 def liveness_engine(face_engine):
-    if not LIVENESS_AVAILABLE:
-        return None
     return LivenessEngine(face_engine)
 
 
@@ -114,7 +106,7 @@ def chip_session(
     session_id = f"test-{folder.name}-{attempt}"
     frames: list[tuple[int, bytes]] = []
     liveness_challenge = None
-    if live_from is not None and LIVENESS_AVAILABLE:
+    if live_from is not None:
         # fixed per sample: the simulator's renders are reproducible, the test is not flaky
         seed = zlib.crc32(session_id.encode())
         clock = FixedClock.on(REFERENCE)
@@ -166,20 +158,14 @@ def darker(data: bytes, factor: float) -> bytes:
 
 
 @pytest.mark.parametrize("pid", ["p01", "p02"])  # a TD3 passport (RSA AA), a TD1 card (EC AA)
-def test_genuine_person_is_approved_when_liveness_passes_else_reviewed(
+def test_genuine_person_with_a_genuine_capture_is_approved(
     samples, trust, face_engine, liveness_engine, pid
 ):
     outcome = make_pipeline(trust, face_engine, liveness_engine).run(person_session(samples, pid))
     assert check(outcome, names.MRZ_PAGE_VS_CHIP).verdict is Verdict.PASSED
     assert check(outcome, names.FACE_SELFIE_CHIP).verdict is Verdict.PASSED
     assert check(outcome, names.ACTIVE_AUTH).verdict is Verdict.PASSED
-    if LIVENESS_AVAILABLE:
-        assert (outcome.decision, outcome.reasons, outcome.advice) == (Decision.APPROVE, [], [])
-    else:
-        assert (outcome.decision, outcome.reasons) == (
-            Decision.REVIEW,
-            [Reason.LIVENESS_UNCERTAIN],
-        )
+    assert (outcome.decision, outcome.reasons, outcome.advice) == (Decision.APPROVE, [], [])
     assert outcome.document is not None
     person = json.loads((samples / "persons" / pid / "person.json").read_text())
     assert outcome.document.birth_date.isoformat() == person["birth_date"]
@@ -294,8 +280,7 @@ def test_expired_passport_with_valid_chip_is_approvable_within_the_policy_window
     expiry = check(outcome, names.DOCUMENT_EXPIRY)
     assert expiry.verdict is Verdict.PASSED
     assert expiry.evidence["accepted_by_policy"] is True
-    expected = Decision.APPROVE if LIVENESS_AVAILABLE else Decision.REVIEW
-    assert outcome.decision is expected
+    assert outcome.decision is Decision.APPROVE
 
 
 def test_expired_passport_is_rejected_when_the_policy_is_off(samples, trust, face_engine):

@@ -26,11 +26,9 @@ CHALLENGE = bytes.fromhex("a1b2c3d4e5f60718")
 
 
 @pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    generate = pytest.importorskip("leveattest.samples.generate")
-    out = tmp_path_factory.mktemp("samples")
-    generate.generate_samples(out)
-    return out
+def samples(generated_samples: Path) -> Path:
+    """The session's generated sample set (tests/samples_fixture.py), read only."""
+    return generated_samples
 
 
 def _verify(folder: Path, store: FileTrustStore, at: datetime) -> ChipVerification:
