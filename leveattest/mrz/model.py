@@ -22,6 +22,8 @@ class MRZFormat(StrEnum):
     TD3 = "TD3"  # 2 x 44, passports (part 4)
     MRV_A = "MRV-A"  # 2 x 44 visa (part 7)
     MRV_B = "MRV-B"  # 2 x 36 visa (part 7)
+    # French national identity card 1988-2021: 2 x 36 with a national layout (see docs/mrz.md)
+    FRA_ID = "FRA-ID"
     UNKNOWN = "unknown"
 
 
@@ -92,6 +94,7 @@ class MRZResult:
     birth_date_partial: PartialDate | None = None
     sex: str = ""  # "M", "F" or "X" (unspecified; "<" in the MRZ reads as "X")
     expiry_date: date | None = None
+    issue_date: date | None = None  # first of the month; only layouts that print it (FRA-ID)
     optional_data: str = ""
     optional_data_2: str = ""  # TD1 line 2 optional data
     personal_number: str = ""
@@ -146,6 +149,7 @@ class MRZResult:
             "birth_date": birth,
             "sex": self.sex,
             "expiry_date": self.expiry_date.isoformat() if self.expiry_date else None,
+            "issue_date": self.issue_date.isoformat() if self.issue_date else None,
             "optional_data": optional,
             "personal_number": self.personal_number,
             "lines": list(self.lines),
@@ -157,7 +161,7 @@ class MRZResult:
         }
 
 
-_DATE_FIELDS = frozenset({"birth_date", "expiry_date"})
+_DATE_FIELDS = frozenset({"birth_date", "expiry_date", "issue_date"})
 
 
 def mrz_check_results(result: MRZResult) -> list[CheckResult]:

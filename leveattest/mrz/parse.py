@@ -12,6 +12,11 @@ Input handling (decided here, tested):
 * The format comes from the line count and length plus the first letter of the
   document code: 3 x 30 TD1; 2 x 36 TD2, or MRV-B when it starts with ``V``; 2 x 44
   TD3, or MRV-A when it starts with ``V``. Anything else is format ``unknown``.
+  Two lines of 36 starting ``IDFRA`` are the French identity card of 1988-2021, parsed
+  by its own layout (``national.france``), never as TD2.
+* A document number of one repeated character (also after folding look-alikes:
+  ``OOOOOOO0O``) is a fatal ``mrz_implausible_field``: no state issues it, and it is
+  what a misread line of fillers or a check-digit "repair" of noise looks like.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from leveattest.mrz.countries import is_known_code
 from leveattest.mrz.dates import resolve_birth_date, resolve_expiry_date
 from leveattest.mrz.model import DigitCheck, MRZFormat, MRZResult, Problem
 from leveattest.mrz.names import split_name
+from leveattest.mrz.national import france
+from leveattest.mrz.numbering import implausible_number
 
 _DOCUMENT_CODES = {
     # ICAO 9303-4 §4.2.2: P for passports; 9303-5/-6: A, C or I; 9303-7: V for visas
@@ -79,6 +86,8 @@ def detect_format(lines: Sequence[str]) -> MRZFormat:
     if lengths == [30, 30, 30]:
         return MRZFormat.TD1
     if lengths == [36, 36]:
+        if france.looks_like_fra_id(lines):
+            return MRZFormat.FRA_ID
         return MRZFormat.MRV_B if visa else MRZFormat.TD2
     if lengths == [44, 44]:
         return MRZFormat.MRV_A if visa else MRZFormat.TD3
@@ -189,6 +198,8 @@ def _parse(
         )
     problems = _character_problems(lines)
     lines = [line.upper() for line in lines]
+    if fmt is MRZFormat.FRA_ID:
+        return _parse_fra_id(lines, problems, day)
     raw = _cut(fmt, lines)
     applied: list[str] = []
 
@@ -225,6 +236,8 @@ def _parse(
         number, number_cd, optional = overflow.number, overflow.check_digit, overflow.optional_rest
     checks.append(_digit_check("document_number", number, number_cd))
     document_number = number.rstrip("<")
+    if (problem := _number_problem(document_number)) is not None:
+        problems.append(problem)
 
     # dates (ICAO 9303-3 §4.10), check digits over the printed digits
     checks.append(_digit_check("birth_date", raw.birth, raw.birth_cd))
@@ -255,15 +268,7 @@ def _parse(
             checks.append(_digit_check("personal_number", raw.optional, raw.personal_cd))
     if raw.composite is not None:
         checks.append(_digit_check("composite", raw.composite_input, raw.composite))
-    problems.extend(
-        Problem(
-            Reason.MRZ_CHECK_DIGIT_MISMATCH,
-            c.name,
-            f"expected {c.expected or '?'}, found {c.found}",
-        )
-        for c in checks
-        if not c.passed
-    )
+    problems.extend(_mismatches(checks))
 
     names = split_name(raw.name)
     if names.truncated:
@@ -325,3 +330,99 @@ def _parse(
         national_id=national,
         quirks=tuple(applied),
     )
+
+
+def _mismatches(checks: Sequence[DigitCheck]) -> list[Problem]:
+    return [
+        Problem(
+            Reason.MRZ_CHECK_DIGIT_MISMATCH,
+            c.name,
+            f"expected {c.expected or '?'}, found {c.found}",
+        )
+        for c in checks
+        if not c.passed
+    ]
+
+
+def _number_problem(number: str) -> Problem | None:
+    if not implausible_number(number):
+        return None
+    return Problem(Reason.MRZ_IMPLAUSIBLE_FIELD, "document_number", "one character repeated")
+
+
+def _parse_fra_id(lines: list[str], problems: list[Problem], day: date) -> MRZResult:
+    """The French identity card of 1988-2021 (layout in ``national.france``)."""
+    l1, l2 = lines
+    number, birth_raw = l2[0:12], l2[27:33]
+    checks = [
+        _digit_check("document_number", number, l2[12]),
+        _digit_check("birth_date", birth_raw, l2[33]),
+        _digit_check("composite", l1 + l2[0:35], l2[35]),
+    ]
+    if (problem := _number_problem(number)) is not None:
+        problems.append(problem)
+    issued = _fra_issue_date(number[0:4], day)
+    if issued is None:
+        problems.append(Problem(Reason.MRZ_INVALID_DATE, "issue_date", "not a plausible YYMM"))
+    birth = resolve_birth_date(birth_raw, day)
+    if birth.error:
+        problems.append(Problem(Reason.MRZ_INVALID_DATE, "birth_date", birth.error))
+    elif birth.partial is not None:
+        problems.append(
+            Problem(Reason.MRZ_PARTIAL_DATE, "birth_date", birth.partial.isoformat(), fatal=False)
+        )
+    birth_date = birth.value
+    if birth_date is not None and issued is not None and issued < birth_date.replace(day=1):
+        # a two-digit year after the issue: the holder was born a century earlier
+        birth_date = _century_earlier(birth_date)
+        if birth_date is None:
+            problems.append(Problem(Reason.MRZ_INVALID_DATE, "birth_date", "no such date"))
+    sex = _SEX.get(l2[34], "")
+    if sex not in {"M", "F"}:  # the card prints M or F
+        problems.append(Problem(Reason.MRZ_IMPLAUSIBLE_FIELD, "sex", "not M or F"))
+    problems.extend(_mismatches(checks))
+    surname = l1[5:30].rstrip("<").replace("<", " ")
+    given_field = l2[13:27]
+    given = " ".join(part.replace("<", " ") for part in given_field.rstrip("<").split("<<") if part)
+    if not surname:
+        problems.append(Problem(Reason.MRZ_IMPLAUSIBLE_FIELD, "names", "no surname"))
+    truncated = not given_field.endswith("<") or l1[29:30] != "<"
+    if truncated:
+        problems.append(
+            Problem(Reason.MRZ_NAME_TRUNCATED, "names", "name fills the field", fatal=False)
+        )
+    return MRZResult(
+        format=MRZFormat.FRA_ID,
+        lines=tuple(lines),
+        document_type="ID",
+        issuing_state="FRA",
+        surname=surname,
+        given_names=given,
+        name_raw=l1[5:30] + "<<" + given_field,
+        name_truncated=truncated,
+        document_number=number.rstrip("<"),
+        nationality="FRA",
+        birth_date=birth_date,
+        birth_date_partial=birth.partial,
+        sex=sex,
+        issue_date=issued,
+        optional_data=l1[30:36].rstrip("<"),
+        checks=tuple(checks),
+        problems=tuple(problems),
+        quirks=(quirks.FRENCH_ID_1988,),
+    )
+
+
+def _fra_issue_date(yymm: str, day: date) -> date | None:
+    """The first day of the month of issue; None unless a month from 1988 up to ``day``."""
+    if not yymm.isdigit() or not 1 <= int(yymm[2:]) <= 12:
+        return None
+    issued = date(france.issue_year(int(yymm[:2])), int(yymm[2:]), 1)
+    return issued if issued <= day else None
+
+
+def _century_earlier(day: date) -> date | None:
+    try:
+        return day.replace(year=day.year - 100)
+    except ValueError:  # 29 February of a year whose century year is no leap year
+        return None

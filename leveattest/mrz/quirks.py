@@ -10,6 +10,8 @@
 * ``NORWEGIAN_PERSONAL_NUMBER`` — Norwegian documents carry the fødselsnummer or
   D-nummer in the TD3 personal number field or the TD1 optional data; it is validated
   with ``national.norway`` and its date must agree with the MRZ birth date.
+* ``FRENCH_ID_1988`` — the French identity card of 1988-2021 (``IDFRA``, 2 x 36) has
+  its own layout (``national.france``): a 12-character number, no expiry date.
 * ``DANISH_CPR`` — a CPR number (10 digits) in the optional data of a DNK document is
   validated with ``national.denmark`` and its date must agree with the MRZ birth date.
 """
@@ -33,6 +35,7 @@ FILLER_CHECK_DIGIT: Final = "filler_check_digit"
 LONG_DOCUMENT_NUMBER: Final = "long_document_number"
 NORWEGIAN_PERSONAL_NUMBER: Final = "norwegian_personal_number"
 DANISH_CPR: Final = "danish_cpr"
+FRENCH_ID_1988: Final = "french_id_1988"
 
 _ELEVEN_DIGITS = re.compile(r"(?<![0-9])[0-9]{11}(?![0-9])")
 _TEN_DIGITS = re.compile(r"(?<![0-9])[0-9]{10}(?![0-9])")

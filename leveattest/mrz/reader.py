@@ -9,7 +9,10 @@ read by the OCR-B template matcher upright, then turned by 180 degrees; then by
 tesseract (legacy engine) in the likelier orientation; then the attempts are fused
 field by field (a field is only borrowed where its own check digit passes); then
 the next candidates. The winner has, in order: an MRZ shape, no impossible date or
-sex code, the most passing check digits, the template reader, the best confidence.
+sex code or repeated-character document number, the most passing check digits, the
+template reader, the best confidence. Every character of the winner that differs from
+the OCR's reading is listed as a repair (``apply_repairs(raw_lines, repairs)`` gives
+``result.lines``), borrowed fields included.
 
 Thread-safety: the template matcher is immutable after creation; the tesseract
 engine serialises on a lock (see ``ocr``). For parallelism use processes.
@@ -39,6 +42,7 @@ from leveattest.mrz.repair import (
     check_passes,
     count_checks,
     detect_format,
+    field_bound,
     repair_lines,
 )
 
@@ -146,7 +150,10 @@ def _implausible(lines: Sequence[str], fmt: FormatName | None) -> int:
         if problem.fatal
         and (
             problem.reason in (Reason.MRZ_INVALID_DATE, Reason.MRZ_INVALID_CHARACTERS)
-            or (problem.reason is Reason.MRZ_IMPLAUSIBLE_FIELD and problem.field == "sex")
+            or (
+                problem.reason is Reason.MRZ_IMPLAUSIBLE_FIELD
+                and problem.field in ("sex", "document_number")
+            )
         )
     )
 
@@ -155,26 +162,35 @@ def _fuse(base: Attempt, others: Sequence[Attempt]) -> Attempt | None:
     """``base`` with each failing check-digit field taken from an attempt where it passes.
 
     Only fields whose own check digit passes are borrowed, so the composite check
-    digit still tests the combination independently.
+    digit still tests the combination independently; a field is borrowed only when it
+    differs from ``base``'s reading within the field's repair bound, and every borrowed
+    character is listed as a repair (``other_reading:<strategy>``).
     """
     if base.format is None or base.checks_total == 0:
         return None
     layout = LAYOUTS[base.format]
     grid = [list(line) for line in base.lines]
+    repairs = list(base.repairs)
     borrowed = False
     for field_def in layout.checked:
         if field_def.name == "composite" or check_passes(grid, field_def):
             continue
+        cells = [(li, p) for li, a, b in field_def.parts for p in range(a, b)]
+        cells.append(field_def.digit)
         for other in others:
             if other.format != base.format or other.checks_total == 0:
                 continue
             other_grid = [list(line) for line in other.lines]
-            if check_passes(other_grid, field_def):
-                cells = [(li, p) for li, a, b in field_def.parts for p in range(a, b)]
-                for li, p in [*cells, field_def.digit]:
-                    grid[li][p] = other_grid[li][p]
-                borrowed = True
-                break
+            changed = [(li, p) for li, p in cells if grid[li][p] != other_grid[li][p]]
+            if not check_passes(other_grid, field_def) or len(changed) > field_bound(len(cells)):
+                continue
+            for li, p in changed:
+                why = f"other_reading:{other.strategy}"
+                field = layout.field_at(li, p)
+                repairs.append(Repair(field, li, p, grid[li][p], other_grid[li][p], why))
+                grid[li][p] = other_grid[li][p]
+            borrowed = True
+            break
     if not borrowed:
         return None
     lines = tuple("".join(chars) for chars in grid)
@@ -183,7 +199,7 @@ def _fuse(base: Attempt, others: Sequence[Attempt]) -> Attempt | None:
         base.raw,
         base.format,
         lines,
-        base.repairs,
+        tuple(repairs),
         passed,
         total,
         "fused",

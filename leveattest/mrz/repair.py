@@ -1,46 +1,72 @@
-"""Position-aware correction of OCR'd MRZ lines (ICAO 9303 parts 4-7 layouts).
+"""Position-aware correction of OCR'd MRZ lines (layouts in ``layouts``).
 
-Three kinds of repair, each reported (field, line, position, from, to, why):
+Every character changed is listed as a ``Repair`` (field, line, position, from, to,
+why); ``apply_repairs(raw, repairs)`` gives the repaired lines back. Kinds (``why``):
 
 * ``length``: a line one or two characters off is fixed by lengthening or
   shortening its longest filler run (OCR merges or splits ``<<``);
-* ``digits_only`` / ``letters_only``: where the layout allows only digits (dates,
-  check digits) a letter look-alike becomes its digit, and where only letters may
-  stand (document type, states, names) a digit becomes its letter; ``filler_run``:
-  a lone ``K``/``C``/``E`` inside a run of fillers becomes ``<``;
-* ``state_code``: an issuing state or nationality that is no known code becomes
-  the one known code that differs from it by one look-alike letter, when there is
-  exactly one;
-* ``check_digit``: a field whose check digit fails is changed at one look-alike
-  position, or its check digit is changed, **only when exactly one candidate**
-  makes the check digit pass, and, where the composite check digit covers the
-  field, makes the composite pass too (one digit alone accepts one wrong guess in
-  ten). Without a composite (visas) only letter/digit look-alikes are tried. The
-  composite digit is only repaired once every other check passes. Ambiguous
+* character class — ``digits_only`` / ``letters_only``: where the layout allows only
+  digits (dates, check digits) a letter look-alike becomes its digit, and where only
+  letters may stand (document type, states, names) a digit becomes its letter;
+  ``numbering:<STATE>``: a document number of a state whose numbering is known
+  (``numbering``) has its characters outside that numbering's alphabet replaced by
+  their look-alikes, only when the result passes the check digit;
+* guesses — ``filler_run``: noise inside a run of fillers becomes ``<``;
+  ``state_code``: a state code that is no known code becomes the one known code that
+  differs by one look-alike letter; ``digits_only+check_digit``: the only letter of a
+  digits-only field whose check digit passes becomes the digit of equal value;
+  ``check_digit:<field>``: a field whose check digit fails is changed at **one**
+  position when exactly one candidate makes it pass (and the composite, where that
+  covers the field). In alphanumeric positions only the six letter/digit look-alikes
+  O/0, I/1, B/8, S/5, Z/2, G/6 are tried, and only for a character that stands once
+  in the field; in digit positions also the OCR's close alternatives. Ambiguous
   fields are left alone (and stay invalid).
+
+Bounds (``MAX_TOTAL``, ``_field_bound``): in a field of n characters at most
+max(1, n // 2) characters change and at most max(2, n // 4) of them by a guess — a
+repair never rewrites a field (one-character fields: check digits, sex, may change);
+at most ``MAX_TOTAL`` characters per MRZ. A field over its bound is put back as read
+(its check digit then fails); an MRZ over the total keeps only its length repairs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Final, Literal
+from typing import Final
 
-from leveattest.mrz.checkdigit import MRZ_ALPHABET, char_value, safe_check_digit
+from leveattest.mrz.checkdigit import MRZ_ALPHABET, char_value
 from leveattest.mrz.countries import is_known_code
+from leveattest.mrz.layouts import (
+    LAYOUTS,
+    LINE_SHAPES,
+    CheckedField,
+    FormatName,
+    Kind,
+    Layout,
+    Span,
+    check_passes,
+    detect_format,
+    field_lengths,
+)
+from leveattest.mrz.numbering import LOOKALIKE, Numbering, numbering_for
 
-FormatName = Literal["TD1", "TD2", "TD3", "MRVA", "MRVB"]
-# character classes: A letters or filler, N digits, X letters/digits/filler,
-# C check digit (digit, or filler for an empty optional field), S sex
-Kind = Literal["A", "N", "X", "C", "S"]
+__all__ = [
+    "LAYOUTS",
+    "LINE_SHAPES",
+    "MAX_TOTAL",
+    "FormatName",
+    "Repair",
+    "apply_repairs",
+    "check_passes",
+    "count_checks",
+    "detect_format",
+    "field_bound",
+    "repair_lines",
+]
 
-LINE_SHAPES: Final[dict[FormatName, tuple[int, int]]] = {
-    "TD1": (3, 30),
-    "TD2": (2, 36),
-    "TD3": (2, 44),
-    "MRVA": (2, 44),
-    "MRVB": (2, 36),
-}
+MAX_TOTAL: Final = 12  # repaired characters per MRZ (length repairs not counted)
+_CLASS_WHYS: Final = ("digits_only", "letters_only")
 
 # fmt: off
 TO_DIGIT: Final = {
@@ -71,43 +97,6 @@ Alternatives = Sequence[Sequence[str]]
 
 
 @dataclass(frozen=True)
-class Span:
-    name: str
-    line: int
-    start: int
-    end: int
-    kind: Kind
-
-
-@dataclass(frozen=True)
-class CheckedField:
-    """A field protected by a check digit: data spans and the check digit position."""
-
-    name: str
-    parts: tuple[tuple[int, int, int], ...]  # (line, start, end) concatenated
-    digit: tuple[int, int]  # (line, position)
-
-
-@dataclass(frozen=True)
-class Layout:
-    format: FormatName
-    spans: tuple[Span, ...]
-    checked: tuple[CheckedField, ...]
-
-    def kind_at(self, line: int, pos: int) -> Kind:
-        for span in self.spans:
-            if span.line == line and span.start <= pos < span.end:
-                return span.kind
-        return "X"
-
-    def field_at(self, line: int, pos: int) -> str:
-        for span in self.spans:
-            if span.line == line and span.start <= pos < span.end:
-                return span.name
-        return "unknown"
-
-
-@dataclass(frozen=True)
 class Repair:
     """One change made to the OCR text; positions are 0-based."""
 
@@ -122,92 +111,6 @@ class Repair:
         data = asdict(self)
         data["from"] = data.pop("from_")
         return data
-
-
-def _two_line(
-    fmt: FormatName, width: int, optional_end: int, *, td3: bool, composite: bool
-) -> Layout:
-    spans = [
-        Span("document_type", 0, 0, 2, "A"),
-        Span("issuing_state", 0, 2, 5, "A"),
-        Span("names", 0, 5, width, "A"),
-        Span("document_number", 1, 0, 9, "X"),
-        Span("document_number_check", 1, 9, 10, "C"),
-        Span("nationality", 1, 10, 13, "A"),
-        Span("birth_date", 1, 13, 19, "N"),
-        Span("birth_date_check", 1, 19, 20, "C"),
-        Span("sex", 1, 20, 21, "S"),
-        Span("expiry_date", 1, 21, 27, "N"),
-        Span("expiry_date_check", 1, 27, 28, "C"),
-    ]
-    checked = [
-        CheckedField("document_number", ((1, 0, 9),), (1, 9)),
-        CheckedField("birth_date", ((1, 13, 19),), (1, 19)),
-        CheckedField("expiry_date", ((1, 21, 27),), (1, 27)),
-    ]
-    if td3:
-        spans += [
-            Span("personal_number", 1, 28, 42, "X"),
-            Span("personal_number_check", 1, 42, 43, "C"),
-        ]
-        checked.append(CheckedField("personal_number", ((1, 28, 42),), (1, 42)))
-    else:
-        spans.append(Span("optional_data", 1, 28, optional_end, "X"))
-    if composite:
-        spans.append(Span("composite_check", 1, width - 1, width, "C"))
-        checked.append(
-            CheckedField("composite", ((1, 0, 10), (1, 13, 20), (1, 21, width - 1)), (1, width - 1))
-        )
-    return Layout(fmt, tuple(spans), tuple(checked))
-
-
-LAYOUTS: Final[dict[FormatName, Layout]] = {
-    "TD3": _two_line("TD3", 44, 42, td3=True, composite=True),
-    "TD2": _two_line("TD2", 36, 35, td3=False, composite=True),
-    "MRVA": _two_line("MRVA", 44, 44, td3=False, composite=False),
-    "MRVB": _two_line("MRVB", 36, 36, td3=False, composite=False),
-    "TD1": Layout(
-        "TD1",
-        (
-            Span("document_type", 0, 0, 2, "A"),
-            Span("issuing_state", 0, 2, 5, "A"),
-            Span("document_number", 0, 5, 14, "X"),
-            Span("document_number_check", 0, 14, 15, "C"),
-            Span("optional_data", 0, 15, 30, "X"),
-            Span("birth_date", 1, 0, 6, "N"),
-            Span("birth_date_check", 1, 6, 7, "C"),
-            Span("sex", 1, 7, 8, "S"),
-            Span("expiry_date", 1, 8, 14, "N"),
-            Span("expiry_date_check", 1, 14, 15, "C"),
-            Span("nationality", 1, 15, 18, "A"),
-            Span("optional_data_2", 1, 18, 29, "X"),
-            Span("composite_check", 1, 29, 30, "C"),
-            Span("names", 2, 0, 30, "A"),
-        ),
-        (
-            CheckedField("document_number", ((0, 5, 14),), (0, 14)),
-            CheckedField("birth_date", ((1, 0, 6),), (1, 6)),
-            CheckedField("expiry_date", ((1, 8, 14),), (1, 14)),
-            CheckedField("composite", ((0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29)), (1, 29)),
-        ),
-    ),
-}
-
-
-def detect_format(lines: Sequence[str]) -> FormatName | None:
-    """The layout whose shape the lines have (lengths may be off by two)."""
-    count = len(lines)
-    if count == 3:
-        return "TD1"
-    if count != 2:
-        return None
-    mean = (len(lines[0]) + len(lines[1])) / 2
-    visa = lines[0][:1] == "V"
-    if abs(mean - 44) <= 3:
-        return "MRVA" if visa else "TD3"
-    if abs(mean - 36) <= 3:
-        return "MRVB" if visa else "TD2"
-    return None
 
 
 def _fix_length(line: str, width: int, index: int, repairs: list[Repair]) -> str:
@@ -245,7 +148,8 @@ def _class_fixes(lines: list[list[str]], layout: Layout, repairs: list[Repair]) 
             new, why = c, ""
             if span.kind == "N" or (span.kind == "C" and c != "<"):
                 if c.isalpha() and c in MRZ_ALPHABET:
-                    new, why = _as_digit(lines, layout, span.line, pos), "digits_only"
+                    new = _as_digit(lines, layout, span.line, pos)
+                    why = "digits_only" if TO_DIGIT.get(c) == new else "digits_only+check_digit"
             elif span.kind == "A" and c.isdigit() and c in TO_LETTER:
                 new, why = TO_LETTER[c], "letters_only"
             if new != c:
@@ -282,7 +186,7 @@ def _filler_runs(chars: list[str], span: Span, repairs: list[Repair]) -> None:
     fields a lone ``K``/``C``/``E``-like character between fillers is a misread ``<``.
     """
     end = min(span.end, len(chars))
-    names = span.name == "names"
+    names = span.name in ("names", "given_names")
     pos = span.start
     while pos < end:
         if chars[pos] == "<":
@@ -326,15 +230,6 @@ def _state_codes(lines: list[list[str]], layout: Layout, repairs: list[Repair]) 
             chars[pos] = alt
 
 
-def check_passes(lines: Sequence[Sequence[str]], field: CheckedField) -> bool:
-    """True when the field's check digit matches (an all-filler field with ``<``/``0`` passes)."""
-    data = "".join("".join(lines[li][s:e]) for li, s, e in field.parts)
-    digit = lines[field.digit[0]][field.digit[1]]
-    if digit == "<" and set(data) <= {"<"}:
-        return True
-    return safe_check_digit(data) == digit
-
-
 def _allowed(kind: Kind, c: str) -> bool:
     if kind in ("N", "C"):
         return c.isdigit()
@@ -352,34 +247,29 @@ def _check_digit_fix(
     frozen: set[tuple[int, int]],
     composite: CheckedField | None = None,
     alternatives: Alternatives | None = None,
+    numbering: Numbering | None = None,
 ) -> None:
-    if check_passes(lines, field):
-        # O/0 pairs at weights 7+3 (or 1+1+...) cancel out mod 10, so the check
-        # cannot tell them apart: prefer 0, as document numbers do
-        _round_glyph_fix(lines, layout, field, repairs=repairs, frozen=frozen, composite=composite)
+    if numbering is not None and _numbering_fix(lines, field, numbering, repairs, frozen):
         return
     dl, dp = field.digit
-    if lines[dl][dp] == "<":  # TD1 long document number: the digit lives elsewhere
+    if check_passes(lines, field) or lines[dl][dp] == "<":  # "<": TD1 long number
         return
-    if _round_glyph_fix(lines, layout, field, repairs=repairs, frozen=frozen, composite=composite):
-        return
-    positions = [(li, p) for li, s, e in field.parts for p in range(s, e)] + [field.digit]
+    cells = [(li, p) for li, s, e in field.parts for p in range(s, e)]
     passing: list[tuple[int, int, str]] = []
-    for li, p in positions:
+    for li, p in [*cells, field.digit]:
         if (li, p) in frozen:
             continue
         original = lines[li][p]
         kind = layout.kind_at(li, p)
-        looks = CONFUSABLE.get(original, frozenset())
-        if alternatives is None:
-            options = set(looks)
-        else:
-            # with OCR evidence: what the engine itself found close, plus the
-            # letter/digit twins of OCR-B (0/O, 1/I, 8/B, ...) it may not list
-            options = {c for c in looks if c.isdigit() != original.isdigit()}
-            if p < len(alternatives[li]):
-                options.update(alternatives[li][p])
-        options.discard(original)
+        if kind == "X" and sum(lines[a][b] == original for a, b in cells) > 1:
+            # the same glyph stands elsewhere in the field: changing one of them and
+            # keeping the others (``OOOOOOO0O``) is chance satisfying the check digit
+            continue
+        options = _options(original, kind, alternatives[li][p] if alternatives else None)
+        if numbering is not None and kind == "X":
+            index = _index_in(field, li, p)
+            allowed = numbering.positions[index] if index < len(numbering.positions) else {"<"}
+            options &= allowed
         for alt in sorted(options):
             if not _allowed(kind, alt):
                 continue
@@ -389,8 +279,8 @@ def _check_digit_fix(
             lines[li][p] = original
     why = f"check_digit:{field.name}"
     if composite is not None:
-        # one digit alone is satisfied by one in ten wrong guesses: the composite
-        # check digit, computed independently over the field, must agree as well
+        # the composite must agree as well (it adds evidence only where its weights
+        # differ from the field's: not for document numbers, which start it)
         passing = [c for c in passing if _passes_with(lines, composite, c)]
         why = f"check_digit:{field.name}+composite"
     else:
@@ -402,43 +292,55 @@ def _check_digit_fix(
         lines[li][p] = alt
 
 
-def _round_glyph_fix(
+def _options(original: str, kind: Kind, close: str | None) -> set[str]:
+    """Characters one position may be changed to by a check-digit repair.
+
+    Alphanumeric positions: only the letter/digit look-alike (O/0, I/1, B/8, S/5, Z/2,
+    G/6) — a letter and a digit of equal value mod 10 weigh the same in the check, so
+    nothing wider is justified there. Other positions: the wider OCR-B look-alikes and,
+    with OCR evidence, what the engine itself found nearly as likely.
+    """
+    if kind == "X":
+        twin = LOOKALIKE.get(original)
+        return {twin} if twin else set()
+    looks = CONFUSABLE.get(original, frozenset())
+    if close is None:
+        return set(looks) - {original}
+    options = {c for c in looks if c.isdigit() != original.isdigit()}
+    options.update(close)
+    options.discard(original)
+    return options
+
+
+def _index_in(field: CheckedField, line: int, pos: int) -> int:
+    cells = [(li, p) for li, a, b in field.parts for p in range(a, b)]
+    return cells.index((line, pos)) if (line, pos) in cells else len(cells)
+
+
+def _numbering_fix(
     lines: list[list[str]],
-    layout: Layout,
     field: CheckedField,
-    *,
+    numbering: Numbering,
     repairs: list[Repair],
     frozen: set[tuple[int, int]],
-    composite: CheckedField | None,
 ) -> bool:
-    """Letters O where digits 0 were printed: one candidate, every O -> 0. Tried first.
-
-    OCR-B's O and 0 differ by little, and document numbers use 0 far more than O.
-    Only this single variant is tried (a search over every O/0 choice would let
-    chance satisfy the check digit); it is applied when it passes the field's check
-    digit and, where one covers the field, the composite. It goes before the
-    one-character search because two O's at weights 3 and 7 cancel out mod 10: a
-    lone O -> 0 could then pass while two more O's stay wrong.
-    """
-    cells = [
-        (li, p)
-        for li, a, b in field.parts
-        for p in range(a, b)
-        if (li, p) not in frozen and lines[li][p] == "O" and layout.kind_at(li, p) == "X"
-    ]
-    if not cells:
+    """The document number read in the class its state's numbering allows, if that
+    passes the check digit (the whole field at once: one candidate, never a search)."""
+    cells = [(li, p) for li, a, b in field.parts for p in range(a, b)]
+    text = "".join(lines[li][p] for li, p in cells)
+    conformed = numbering.conform(text)
+    if conformed is None or conformed == text or any(c in frozen for c in cells):
         return False
-    for li, p in cells:
-        lines[li][p] = "0"
-    ok = check_passes(lines, field) and (composite is None or check_passes(lines, composite))
-    for li, p in cells:
-        lines[li][p] = "O"
-    if not ok:
+    for (li, p), c in zip(cells, conformed, strict=True):
+        lines[li][p] = c
+    if not check_passes(lines, field):
+        for (li, p), c in zip(cells, text, strict=True):
+            lines[li][p] = c
         return False
-    why = f"check_digit:{field.name}" + ("+composite" if composite else "") + ":all_o_to_0"
-    for li, p in cells:
-        repairs.append(Repair(layout.field_at(li, p), li, p, "O", "0", why))
-        lines[li][p] = "0"
+    why = f"numbering:{numbering.state}"
+    for (li, p), old, new in zip(cells, text, conformed, strict=True):
+        if old != new:
+            repairs.append(Repair(field.name, li, p, old, new, why))
     return True
 
 
@@ -489,8 +391,10 @@ def repair_lines(
             alternatives = None
     layout = LAYOUTS[fmt]
     grid = [list(line) for line in fixed]
+    length_repairs = list(repairs)
     _class_fixes(grid, layout, repairs)
     _state_codes(grid, layout, repairs)
+    numbering = _numbering(grid, layout)
     composite = [f for f in layout.checked if f.name == "composite"]
     frozen: set[tuple[int, int]] = set()
     for field in layout.checked:
@@ -505,6 +409,7 @@ def repair_lines(
             frozen=frozen,
             composite=covered,
             alternatives=alternatives,
+            numbering=numbering if field.name == "document_number" else None,
         )
         if check_passes(grid, field):
             frozen.update((li, p) for li, s, e in field.parts for p in range(s, e))
@@ -515,7 +420,65 @@ def repair_lines(
             _check_digit_fix(
                 grid, layout, field, repairs=repairs, frozen=frozen, alternatives=alternatives
             )
-    return ["".join(chars) for chars in grid], repairs
+    kept = enforce_bounds(grid, fixed, layout, repairs[len(length_repairs) :])
+    return ["".join(chars) for chars in grid], length_repairs + kept
+
+
+def _numbering(grid: list[list[str]], layout: Layout) -> Numbering | None:
+    """The issuing state's numbering for this document number, if known."""
+    state = "".join(grid[0][2:5]).rstrip("<")
+    number = next((f for f in layout.checked if f.name == "document_number"), None)
+    if number is None:
+        return None
+    text = "".join("".join(grid[li][a:b]) for li, a, b in number.parts).rstrip("<")
+    return numbering_for(state, grid[0][0], len(text))
+
+
+def field_bound(length: int) -> int:
+    """Characters that may change in a field of ``length`` (never the whole field)."""
+    return max(1, length // 2)
+
+
+def _guess_bound(length: int) -> int:
+    """Of those, characters that may change by a guess (not by their class)."""
+    return max(2, length // 4)
+
+
+def enforce_bounds(
+    grid: list[list[str]], before: Sequence[str], layout: Layout, repairs: list[Repair]
+) -> list[Repair]:
+    """Put back (in ``grid``) every field whose repairs exceed its bound, and everything
+    when the MRZ's total does; the repairs that remain."""
+    lengths = field_lengths(layout)
+    cells: dict[str, set[tuple[int, int]]] = {}
+    guesses: dict[str, set[tuple[int, int]]] = {}
+    for r in repairs:
+        cells.setdefault(r.field, set()).add((r.line, r.position))
+        if not (r.why in _CLASS_WHYS or r.why.startswith("numbering:")):
+            guesses.setdefault(r.field, set()).add((r.line, r.position))
+    over = set()
+    for name, changed in cells.items():
+        length = lengths.get(name, 1)
+        if len(changed) > field_bound(length) or len(guesses.get(name, ())) > _guess_bound(length):
+            over.add(name)
+    if sum(len(c) for c in cells.values()) > MAX_TOTAL:
+        over = set(cells)
+    for name in over:
+        for li, p in cells[name]:
+            grid[li][p] = before[li][p]
+    return [r for r in repairs if r.field not in over]
+
+
+def apply_repairs(lines: Sequence[str], repairs: Sequence[Repair]) -> list[str]:
+    """``lines`` with ``repairs`` applied in order: a repair's ``from`` must be what
+    stands at its position (ValueError otherwise). Length repairs replace a run."""
+    out = list(lines)
+    for r in repairs:
+        line = out[r.line]
+        if line[r.position : r.position + len(r.from_)] != r.from_:
+            raise ValueError(f"repair does not apply at line {r.line} position {r.position}")
+        out[r.line] = line[: r.position] + r.to + line[r.position + len(r.from_) :]
+    return out
 
 
 def count_checks(lines: Sequence[str], fmt: FormatName | None = None) -> tuple[int, int]:

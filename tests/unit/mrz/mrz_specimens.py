@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from leveattest.mrz.compose import MRZFields
 from leveattest.mrz.national.norway import control_digit
 
 TODAY = date(2026, 11, 22)
@@ -62,3 +63,18 @@ def number_2032(remainder: int) -> str:
         if number is not None:
             return number
     raise AssertionError("no such number")
+
+
+def holder_fields(state: str, number: str, document_type: str = "I") -> MRZFields:
+    """A fictitious holder (born 1952, card valid to 2034) with this state and number."""
+    return MRZFields(
+        document_type=document_type,
+        issuing_state=state,
+        surname="HANSEN",
+        given_names="KARI ANNE",
+        document_number=number,
+        nationality=state,
+        birth_date=date(1952, 12, 11),
+        sex="F",
+        expiry_date=date(2034, 1, 15),
+    )

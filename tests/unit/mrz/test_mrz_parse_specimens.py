@@ -24,6 +24,7 @@ def test_td3_specimen_parses_exactly() -> None:
         "birth_date": "1974-08-12",
         "sex": "F",
         "expiry_date": "2012-04-15",
+        "issue_date": None,
         "optional_data": "ZE184226B",
         "personal_number": "ZE184226B",
         "lines": TD3,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mrz_specimens import holder_fields
 
 from leveattest.mrz.checkdigit import check_digit
-from leveattest.mrz.compose import MRZFields, compose_td1
+from leveattest.mrz.compose import compose_td1
 from leveattest.mrz.repair import (
     LAYOUTS,
     Repair,
@@ -84,29 +83,54 @@ def test_single_letter_given_name_is_not_taken_for_a_filler() -> None:
 
 
 def test_document_number_repaired_when_exactly_one_look_alike_passes() -> None:
-    # ICAO 9303-3 §4.9 check digit plus the composite: only D -> 0 satisfies both
-    damaged = [TD3[0], _set(TD3[1], 5, "D")]
+    # ICAO 9303-3 §4.9 check digit plus the composite: only O -> 0 satisfies both
+    damaged = [TD3[0], _set(TD3[1], 5, "O")]
     fixed, repairs = repair_lines(damaged)
     assert fixed == TD3
     assert [(r.field, r.position, r.from_, r.to) for r in repairs] == [
-        ("document_number", 5, "D", "0")
+        ("document_number", 5, "O", "0")
     ]
     assert repairs[0].why == "check_digit:document_number+composite"
 
 
-def test_letters_o_in_a_document_number_become_zeros_together() -> None:
-    # O at weights 3 and 7 cancel out mod 10: a lone O -> 0 must not be accepted
+def test_document_number_of_an_unknown_state_gets_no_d_for_0_guess() -> None:
+    # D/0 is no letter/digit look-alike pair: in an alphanumeric field it is not tried
+    damaged = [TD3[0], _set(TD3[1], 5, "D")]
+    fixed, repairs = repair_lines(damaged)
+    assert fixed == damaged
+    assert repairs == []
+
+
+def test_letters_o_in_a_number_of_an_unknown_state_are_not_rewritten_as_a_class() -> None:
+    # three O's: no single substitution passes, and Egypt's numbering is not in the table
     line = "A00051376" + "4EGY6002202M1503151<<<<<<<<<<<<<<06"
     damaged = ["P<EGYMABROUK<<ALAAELDIN<ISMAIL<MOHAMED<<<<<<", "AOOO51376" + line[9:]]
     fixed, repairs = repair_lines(damaged)
-    assert fixed[1] == line
-    assert [r.position for r in repairs] == [1, 2, 3]
-    assert {r.why for r in repairs} == {"check_digit:document_number+composite:all_o_to_0"}
+    assert fixed == damaged
+    assert not [r for r in repairs if r.field == "document_number"]
 
 
-def test_ambiguous_document_number_is_left_alone() -> None:
-    # Z at position 6 (was 2): Z->2 and other look-alikes compete; nothing is guessed
-    damaged = [TD3[0], _set(TD3[1], 6, "Z")]
+def test_letters_o_in_a_dutch_number_become_zeros_by_its_numbering() -> None:
+    # Dutch document numbers never use the letter O: every O is a 0, if the check passes
+    number = "XA0000014"
+    line2 = number + check_digit(number) + "NLD6002202M1503151<<<<<<<<<<<<<<<"
+    line2 = line2[:42] + check_digit(line2[28:42])
+    line2 = line2 + check_digit(line2[0:10] + line2[13:20] + line2[21:43])
+    lines = ["P<NLDDE<BRUIJN<<WILLEKE<LISELOTTE<<<<<<<<<<<", line2]
+    damaged = [lines[0], "XAOO0OO14" + line2[9:]]
+    fixed, repairs = repair_lines(damaged)
+    assert fixed == lines
+    assert {r.why for r in repairs} == {"numbering:NLD"}
+    assert [r.position for r in repairs] == [2, 3, 5, 6]
+    # five of nine characters would be more than half the field: put back as read
+    damaged = [lines[0], "XAOOOOO14" + line2[9:]]
+    fixed, repairs = repair_lines(damaged)
+    assert fixed == damaged
+    assert repairs == []
+
+
+def test_document_number_with_two_misreads_and_no_passing_substitution_is_left_alone() -> None:
+    damaged = [TD3[0], "L89B9O2C3" + TD3[1][9:]]
     fixed, repairs = repair_lines(damaged)
     assert fixed == damaged
     assert repairs == []
@@ -218,24 +242,29 @@ def test_state_code_q_for_o_is_repaired_against_the_code_list() -> None:
     ]
 
 
-def test_cancelling_letters_o_in_a_passing_document_number_become_zeros() -> None:
+def _td1(state: str, number: str, doc_type: str = "I") -> list[str]:
+    return compose_td1(holder_fields(state, number, doc_type))
+
+
+def test_cancelling_letters_o_of_an_unknown_state_stay_as_read() -> None:
     # weights 7 and 3 (positions 7 and 8 of the TD1 number): two O's add 8 + 2 = 10,
-    # so the check digit passes with O's and with 0's alike; 0 is preferred
-    lines = compose_td1(
-        MRZFields(
-            document_type="I",
-            issuing_state="NOR",
-            surname="HANSEN",
-            given_names="KARI ANNE",
-            document_number="EK4737004",
-            nationality="NOR",
-            birth_date=date(1952, 12, 11),
-            sex="F",
-            expiry_date=date(2034, 1, 15),
-        )
-    )
+    # so the check digit passes with O's and with 0's alike; without the state's
+    # numbering nothing justifies a rewrite, so the number stays as read
+    lines = _td1("NOR", "EK4737004")
     damaged = [lines[0][:11] + "OO" + lines[0][13:], lines[1], lines[2]]
     assert count_checks(damaged) == count_checks(lines)  # the check cannot tell
     fixed, repairs = repair_lines(damaged)
+    assert fixed == damaged
+    assert repairs == []
+
+
+def test_cancelling_letters_o_of_a_digits_only_numbering_become_zeros() -> None:
+    # a Danish passport number is nine digits: the O's are read as 0 (class + check)
+    lines = _td1("DNK", "204737004", doc_type="P")
+    damaged = [lines[0][:11] + "OO" + lines[0][13:], lines[1], lines[2]]
+    fixed, repairs = repair_lines(damaged)
     assert fixed == lines
-    assert [r.position for r in repairs] == [11, 12]
+    assert [(r.position, r.from_, r.to, r.why) for r in repairs] == [
+        (11, "O", "0", "numbering:DNK"),
+        (12, "O", "0", "numbering:DNK"),
+    ]
