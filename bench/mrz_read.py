@@ -1,6 +1,10 @@
 """Benchmark ``read_mrz`` on the third-party MRZ images (read in place, never copied).
 
-    OMP_THREAD_LIMIT=1 uv run python bench/mrz_read.py [--data ../shared/data/mrz] [--engines]
+    OMP_THREAD_LIMIT=1 uv run python bench/mrz_read.py [--data DIR] [--engines]
+
+The data comes from the project's setting (``LEVEATTEST_DATA__SHARED_DATA``, its ``mrz``
+folder) unless ``--data`` names another folder. Every repair the reader made is listed
+per image (field, 1-based position, from -> to, why).
 
 Reports, on ONE core: the share of ground-truth images read exactly (both lines equal
 to GROUND_TRUTH.tsv), for the other images whether every check digit passed, and
@@ -31,6 +35,7 @@ import cv2
 cv2.setNumThreads(1)
 
 from leveattest.core.errors import LeveattestError  # noqa: E402
+from leveattest.core.settings import Settings  # noqa: E402
 from leveattest.mrz.image import load_gray  # noqa: E402
 from leveattest.mrz.locate import find_candidates  # noqa: E402
 from leveattest.mrz.reader import read_mrz, select_lines  # noqa: E402
@@ -282,14 +287,14 @@ def small_photo_table(count: int) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "mrz")
+    parser.add_argument("--data", type=Path, default=None, help="default: the setting's mrz/")
     parser.add_argument("--engines", action="store_true", help="also compare the OCR engines")
     parser.add_argument(
         "--synthetic", type=int, default=12, help="synthetic phone photos (0: none)"
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "mrz_read.md")
     args = parser.parse_args()
-    data: Path = args.data
+    data: Path = args.data or Settings().data.shared_data / "mrz"
     if not data.is_dir():
         print(f"data not found: {data}", file=sys.stderr)
         return 2
@@ -316,8 +321,11 @@ def main() -> int:
             valid = read.result.valid
             checks_ok = all(c.passed for c in read.result.checks) and bool(read.result.checks)
             outcome = read.strategy
+            repairs = "; ".join(
+                f"{r.field} {r.position + 1} {r.from_}→{r.to} ({r.why})" for r in read.repairs
+            )
         except LeveattestError as exc:
-            lines, valid, checks_ok, outcome = None, False, False, exc.code
+            lines, valid, checks_ok, outcome, repairs = None, False, False, exc.code, ""
         elapsed = time.perf_counter() - started
         times.append(elapsed)
         if path.name in truth:
@@ -331,7 +339,7 @@ def main() -> int:
             verdict = "check digits pass" if checks_ok else "check digits fail"
         rows.append(
             f"| {path.parent.name}/{path.name} | {verdict} | {'yes' if valid else 'no'} "
-            f"| {outcome} | {elapsed:.3f} |"
+            f"| {outcome} | {elapsed:.3f} | {repairs or '—'} |"
         )
 
     report = [
@@ -356,8 +364,8 @@ def main() -> int:
         "Images are mostly small scans (250–1900 px wide); "
         '"valid" also needs known state codes and plausible dates (parser rules).',
         "",
-        "| image | vs ground truth / check digits | valid | strategy or error | s |",
-        "|---|---|---|---|---|",
+        "| image | vs ground truth / check digits | valid | strategy or error | s | repairs |",
+        "|---|---|---|---|---|---|",
         *rows,
     ]
     if args.synthetic and OCRB.is_file():

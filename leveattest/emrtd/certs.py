@@ -3,6 +3,9 @@
 Certificates are parsed with asn1crypto (it accepts the negative serial numbers and
 explicit EC parameters found in real CSCAs, where ``cryptography`` warns or refuses);
 signatures are checked over the *original* TBS bytes with ``crypto.verify_signature``.
+The outer Certificate SEQUENCE may use BER (an indefinite length, as inside some SODs);
+the tbsCertificate must be DER, since it is hashed exactly as encoded (RFC 5280 §4.1).
+Subject and issuer are kept as ``names.name_key`` keys (RFC 4518 prepared, RDNs in order).
 """
 
 from __future__ import annotations
@@ -10,36 +13,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from asn1crypto import pem, x509
 
 from leveattest.core.errors import ChipDataError, ChipStructureError
 from leveattest.emrtd.crypto import PublicKey, load_public_key, resolve_scheme, verify_signature
-from leveattest.emrtd.tlv import parse_tlv
+from leveattest.emrtd.names import name_key, reversed_name_key
+from leveattest.emrtd.tlv import parse_tlv, require_definite, to_definite
 
 MAX_CERT_BYTES = 64_000
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError)
-
-
-@lru_cache(maxsize=8192)
-def _name_key(der: bytes) -> str:
-    parts = []
-    for rdn in x509.Name.load(der).chosen:
-        for attr in rdn:
-            value = attr["value"].native
-            text = (
-                " ".join(str(value).casefold().split()) if isinstance(value, str) else repr(value)
-            )
-            parts.append(f"{attr['type'].dotted}={text}")
-    return "/".join(parts)
-
-
-def name_key(name: x509.Name) -> str:
-    """A comparison key for a DN: attribute OIDs with case-folded, whitespace-collapsed
-    values (RFC 5280 §7.1, simplified), cached by DER (thousands of repeated issuer names)."""
-    return _name_key(name.dump())
 
 
 def _key_identifiers(cert: x509.Certificate) -> tuple[bytes | None, bytes | None]:
@@ -64,6 +48,7 @@ class CertRecord:
     fingerprint: str
     subject: str
     issuer: str
+    issuer_reversed: str  # the issuer's key with its RDNs reversed (a quirk of some DSCs)
     ski: bytes | None
     aki: bytes | None
     not_before: datetime
@@ -75,6 +60,11 @@ class CertRecord:
     @property
     def self_issued(self) -> bool:
         return self.subject == self.issuer
+
+    def issued_by_name(self, candidate: CertRecord) -> bool:
+        """Whether ``candidate``'s subject names this certificate's issuer (in either RDN
+        order, see ``names``)."""
+        return candidate.subject in (self.issuer, self.issuer_reversed)
 
     def public_key(self) -> PublicKey:
         if self._key is None:
@@ -112,6 +102,7 @@ def record_from_asn1(cert: x509.Certificate, source: dict[str, Any] | None = Non
             fingerprint=hashlib.sha256(der).hexdigest(),
             subject=name_key(cert.subject),
             issuer=name_key(cert.issuer),
+            issuer_reversed=reversed_name_key(cert.issuer),
             ski=ski,
             aki=aki,
             not_before=validity["not_before"].native,
@@ -124,13 +115,19 @@ def record_from_asn1(cert: x509.Certificate, source: dict[str, Any] | None = Non
 
 
 def load_certificate(data: bytes, source: dict[str, Any] | None = None) -> CertRecord:
-    """Parse one certificate, PEM or DER."""
+    """Parse one certificate, PEM or DER (or BER around a DER tbsCertificate)."""
     if pem.detect(data):
         try:
             _type, _headers, data = pem.unarmor(data)
         except _PARSE_ERRORS as exc:
             raise ChipStructureError("malformed PEM") from exc
-    parse_tlv(data, max_bytes=MAX_CERT_BYTES, expected_tag=0x30)
+    tree = parse_tlv(data, max_bytes=MAX_CERT_BYTES, expected_tag=0x30, ber=True)
+    if tree.indefinite_count or tree.constructed_string_count:
+        parts = tree.children()
+        if not parts:
+            raise ChipStructureError("empty certificate")
+        require_definite(parts[0], "tbsCertificate")
+        data = to_definite(tree)
     try:
         cert = x509.Certificate.load(data)
     except _PARSE_ERRORS as exc:

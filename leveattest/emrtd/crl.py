@@ -14,8 +14,9 @@ from typing import Any
 from asn1crypto import crl, pem
 
 from leveattest.core.errors import ChipDataError, ChipStructureError
-from leveattest.emrtd.certs import CertRecord, name_key
+from leveattest.emrtd.certs import CertRecord
 from leveattest.emrtd.crypto import resolve_scheme, verify_signature
+from leveattest.emrtd.names import name_key
 from leveattest.emrtd.tlv import parse_tlv
 
 MAX_CRL_BYTES = 20_000_000

@@ -16,8 +16,8 @@ from asn1crypto import cms
 
 from leveattest.core.errors import ChipDataError, ChipStructureError, ChipUnexpectedContentError
 from leveattest.emrtd.asn1 import ID_ICAO_CSCA_MASTER_LIST, CscaMasterList
-from leveattest.emrtd.certs import CertRecord, name_key, record_from_asn1, signed_by
-from leveattest.emrtd.cmssig import check_signer
+from leveattest.emrtd.certs import CertRecord, record_from_asn1, signed_by
+from leveattest.emrtd.cmssig import check_signer, definite_content_info, find_signer
 from leveattest.emrtd.sod import ID_SIGNED_DATA, read_signed_attributes
 from leveattest.emrtd.tlv import parse_tlv
 
@@ -47,26 +47,18 @@ class MasterList:
 
 
 def _find_signer(signed: Any, signer_info: Any) -> CertRecord | None:
-    sid = signer_info["sid"]
-    for choice in signed["certificates"] or []:
-        if choice.name != "certificate":
-            continue
-        cert = choice.chosen
-        if sid.name == "issuer_and_serial_number":
-            wanted = sid.chosen
-            if (
-                name_key(cert.issuer) == name_key(wanted["issuer"])
-                and cert.serial_number == wanted["serial_number"].native
-            ):
-                return record_from_asn1(cert, {"kind": "master_list_signer"})
-        elif cert.key_identifier == sid.chosen.native:
-            return record_from_asn1(cert, {"kind": "master_list_signer"})
-    return None
+    records = [
+        record_from_asn1(choice.chosen, {"kind": "master_list_signer"})
+        for choice in signed["certificates"] or []
+        if choice.name == "certificate"
+    ]
+    match = find_signer(signer_info["sid"], records)
+    return match.certificate if match is not None else None
 
 
 def _issued_by_any(child: CertRecord, candidates: Sequence[CertRecord]) -> CertRecord | None:
     for issuer in candidates:
-        if issuer.subject != child.issuer:
+        if not child.issued_by_name(issuer):
             continue
         if child.aki is not None and issuer.ski is not None and child.aki != issuer.ski:
             continue
@@ -85,9 +77,9 @@ def load_master_list(
     trusted_issuers: Callable[[CertRecord], Sequence[CertRecord]],
 ) -> MasterList:
     """Parse and verify a master list. ``trusted_issuers`` finds already-trusted anchors."""
-    parse_tlv(data, max_bytes=MAX_MASTER_LIST_BYTES, expected_tag=0x30)
+    tree = parse_tlv(data, max_bytes=MAX_MASTER_LIST_BYTES, expected_tag=0x30, ber=True)
     try:
-        info = cms.ContentInfo.load(data)
+        info = cms.ContentInfo.load(definite_content_info(tree))
         if info["content_type"].dotted != ID_SIGNED_DATA:
             raise ChipUnexpectedContentError("master list is not CMS SignedData")
         signed = info["content"]

@@ -19,6 +19,7 @@ from leveattest.core.settings import ChipSettings
 from leveattest.emrtd.certs import CertRecord, extension_problems, signed_by
 from leveattest.emrtd.cmssig import SignerCheck, check_signer
 from leveattest.emrtd.crypto import digest
+from leveattest.emrtd.names import match_names
 from leveattest.emrtd.sod import Sod
 from leveattest.emrtd.trust import TrustStore
 
@@ -33,13 +34,15 @@ CLOCK_SKEW = timedelta(days=1)
 
 def check_sod_signature(sod: Sod) -> tuple[CheckResult, SignerCheck | None]:
     """RFC 5652 §5.6 with ICAO 9303-10 §4.6.2: signature, contentType, messageDigest."""
-    dsc = sod.signer_certificate()
+    match = sod.signer_match()
     base: dict[str, Any] = {"deviations": list(sod.deviations)}
-    if dsc is None:
+    if match is None:
         return CheckResult.failed(
             SOD_SIGNATURE, Reason.SOD_MALFORMED, "SOD holds no certificate for its signer", **base
         ), None
-    base["dsc_fingerprint_sha256"] = dsc.fingerprint
+    dsc = match.certificate
+    # how the SignerInfo named its certificate (cmssig.find_signer; docs/verification.md)
+    base |= {"dsc_fingerprint_sha256": dsc.fingerprint, "signer_match": match.how}
     try:
         check = check_signer(
             sod.signer_info,
@@ -173,6 +176,8 @@ def check_trust_chain(sod: Sod, trust: TrustStore) -> tuple[CheckResult, Chain |
         return CheckResult.failed(TRUST_CHAIN, reason, **evidence), None
     path = _path_to_anchor(issuer, trust)
     chain = Chain(dsc, issuer, path)
+    name_match = match_names(dsc.cert.issuer, issuer.cert.subject)
+    evidence["issuer_name_match"] = name_match.value if name_match is not None else None
     evidence["path"] = [
         {**record.summary(), "role": "link" if "verified_by" in record.source else "csca",
          "source": record.source.get("kind"), "file": record.source.get("file")}

@@ -6,9 +6,15 @@ LDSSecurityObject of version 0 (LDS 1.7) or 1 (LDS 1.8, with LDSVersionInfo). Kn
 real-world departures are accepted only when the caller allow-lists them by name
 (``Deviation``) and every deviation used is recorded on the result.
 
-Nothing is re-serialised before hashing: ``econtent`` is the eContent octets exactly as
-read and ``signed_attrs_der`` is the original signed-attribute bytes re-tagged from
-[0] IMPLICIT to SET (0x31) as RFC 5652 §5.4 prescribes.
+BER is not a deviation: ICAO 9303-10 and RFC 5652 allow it, and issuing states write the
+0x77 wrapper and the CMS layers with indefinite lengths and the eContent as a constructed
+OCTET STRING. It is accepted there (bounded, see ``tlv``) and counted in the evidence;
+the signed attributes and the certificates' tbsCertificate must still be DER.
+
+Nothing is re-serialised before hashing: ``econtent`` is the eContent octets as read (a
+constructed OCTET STRING's segments concatenated) and ``signed_attrs_der`` is the
+signed-attribute bytes as encoded with the [0] IMPLICIT tag replaced by SET (0x31), as
+RFC 5652 §5.4 prescribes — length octets included, exactly as written.
 """
 
 from __future__ import annotations
@@ -28,9 +34,11 @@ from leveattest.core.errors import (
     ChipUnexpectedContentError,
 )
 from leveattest.emrtd.asn1 import ID_ICAO_LDS_SECURITY_OBJECT, LDSSecurityObject
-from leveattest.emrtd.certs import CertRecord, name_key, record_from_asn1
+from leveattest.emrtd.certs import CertRecord, record_from_asn1
+from leveattest.emrtd.cmssig import SignerMatch, definite_content_info, find_signer
 from leveattest.emrtd.crypto import hash_name
-from leveattest.emrtd.tlv import encode_tlv, parse_tlv
+from leveattest.emrtd.names import name_key
+from leveattest.emrtd.tlv import Tlv, parse_tlv, to_definite
 
 SOD_TAG = 0x77
 MAX_SOD_BYTES = 64_000
@@ -64,21 +72,17 @@ class Sod:
     signing_time: datetime | None
     certificates: tuple[CertRecord, ...]
     deviations: tuple[str, ...]
+    indefinite_lengths: int = 0
+    constructed_octet_strings: int = 0
+
+    def signer_match(self) -> SignerMatch | None:
+        """The certificate the SignerInfo's sid names and how it matched (``find_signer``)."""
+        return find_signer(self.signer_info["sid"], self.certificates)
 
     def signer_certificate(self) -> CertRecord | None:
         """The certificate the SignerInfo's sid names (issuerAndSerialNumber or SKI)."""
-        sid = self.signer_info["sid"]
-        for record in self.certificates:
-            if sid.name == "issuer_and_serial_number":
-                wanted = sid.chosen
-                if (
-                    name_key(record.cert.issuer) == name_key(wanted["issuer"])
-                    and record.cert.serial_number == wanted["serial_number"].native
-                ):
-                    return record
-            elif record.ski is not None and record.ski == sid.chosen.native:
-                return record
-        return None
+        match = self.signer_match()
+        return match.certificate if match is not None else None
 
     def evidence(self) -> dict[str, Any]:
         return {
@@ -88,6 +92,10 @@ class Sod:
             "data_groups": sorted(self.dg_hashes),
             "econtent_type": self.econtent_type,
             "deviations": list(self.deviations),
+            "asn1_encoding": {
+                "indefinite_lengths": self.indefinite_lengths,
+                "constructed_octet_strings": self.constructed_octet_strings,
+            },
             "signing_time": self.signing_time.isoformat() if self.signing_time else None,
         }
 
@@ -97,8 +105,8 @@ def _unexpected(message: str, **context: Any) -> ChipUnexpectedContentError:
 
 
 def _parse_lds(econtent: bytes) -> tuple[int, str, dict[int, bytes], dict[str, str] | None]:
-    parse_tlv(econtent, max_bytes=MAX_SOD_BYTES, expected_tag=0x30)
-    lso = LDSSecurityObject.load(econtent)
+    tree = parse_tlv(econtent, max_bytes=MAX_SOD_BYTES, expected_tag=0x30, ber=True)
+    lso = LDSSecurityObject.load(to_definite(tree))
     version = lso["version"].native
     has_info = lso["lds_version_info"].native is not None
     if version == 0 and has_info:
@@ -144,33 +152,41 @@ def read_signed_attributes(
             digest = bytes(values[0].native)
         elif kind == "1.2.840.113549.1.9.5":
             signing_time = values[0].native
-    # RFC 5652 §5.4: the signature covers the DER SET OF, i.e. the [0] bytes re-tagged 0x31
-    return encode_tlv(0x31, attrs.contents), content_type, digest, signing_time
+    # RFC 5652 §5.4: the signature covers the DER SET OF, i.e. the [0] bytes re-tagged 0x31;
+    # as encoded, never re-serialised (parse_sod refused BER inside them)
+    encoded = attrs.dump()
+    if encoded[:1] != b"\xa0" or encoded[1:2] == b"\x80":
+        raise ChipStructureError("signed attributes are not a definite-length [0]")
+    return b"\x31" + encoded[1:], content_type, digest, signing_time
 
 
 def parse_sod(data: bytes, *, allow: Iterable[Deviation | str] = ()) -> Sod:
     """Parse EF.SOD strictly; ``allow`` names the deviations this caller accepts."""
     allowed = {Deviation(item) for item in allow}
     used: list[str] = []
+
+    def read(*, allow_trailing: bool) -> Tlv:
+        return parse_tlv(data, max_bytes=MAX_SOD_BYTES, expected_tag=SOD_TAG, ber=True,
+                         allow_trailing=allow_trailing)  # fmt: skip
+
     try:
-        outer = parse_tlv(data, max_bytes=MAX_SOD_BYTES, expected_tag=SOD_TAG)
+        outer = read(allow_trailing=False)
     except ChipTrailingDataError:
         if Deviation.TRAILING_BYTES not in allowed:
             raise
         used.append(Deviation.TRAILING_BYTES.value)
-        outer = parse_tlv(data, max_bytes=MAX_SOD_BYTES, expected_tag=SOD_TAG, allow_trailing=True)
-    inner = outer.value
-    parse_tlv(inner, max_bytes=MAX_SOD_BYTES, expected_tag=0x30)
+        outer = read(allow_trailing=True)
+    inner = parse_tlv(outer.value, max_bytes=MAX_SOD_BYTES, expected_tag=0x30, ber=True)
     try:
-        return _parse_signed_data(outer.raw, inner, allowed, used)
+        return _parse_signed_data(outer, inner, allowed, used)
     except ChipDataError:
         raise
     except _PARSE_ERRORS as exc:
         raise ChipStructureError("malformed SOD") from exc
 
 
-def _parse_signed_data(raw: bytes, inner: bytes, allowed: set[Deviation], used: list[str]) -> Sod:
-    info = cms.ContentInfo.load(inner)
+def _parse_signed_data(outer: Tlv, inner: Tlv, allowed: set[Deviation], used: list[str]) -> Sod:
+    info = cms.ContentInfo.load(definite_content_info(inner))
     root_type = info["content_type"].dotted
     if root_type != ID_SIGNED_DATA:
         raise _unexpected("SOD is not CMS SignedData", content_type=root_type)
@@ -208,7 +224,7 @@ def _parse_signed_data(raw: bytes, inner: bytes, allowed: set[Deviation], used: 
     else:
         sid.chosen.native  # noqa: B018
     return Sod(
-        raw=raw,
+        raw=outer.raw,
         signed_data=signed,
         econtent_type=econtent_type,
         econtent=econtent,
@@ -224,4 +240,6 @@ def _parse_signed_data(raw: bytes, inner: bytes, allowed: set[Deviation], used: 
         signing_time=signing_time,
         certificates=tuple(certificates),
         deviations=tuple(used),
+        indefinite_lengths=outer.indefinite_count,
+        constructed_octet_strings=outer.constructed_string_count,
     )

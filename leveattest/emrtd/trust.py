@@ -37,7 +37,8 @@ class TrustStore(Protocol):
 
     def issuer_candidates(self, cert: CertRecord) -> Sequence[CertRecord]:
         """Trusted certificates (anchors or verified link certificates) that may have
-        issued ``cert``: by authority key identifier first, then by issuer DN."""
+        issued ``cert``: by authority key identifier first, then by issuer DN (X.500 name
+        rules, RDNs in order or reversed)."""
         ...
 
     def crls_for(self, issuer: CertRecord) -> Sequence[CrlRecord]:
@@ -75,12 +76,14 @@ class _Index:
         self.by_subject.setdefault(record.subject, []).append(record)
 
     def candidates(self, cert: CertRecord) -> list[CertRecord]:
+        # subject DN = issuer DN by X.500 name rules, in either RDN order (names module)
         found: list[CertRecord] = []
         if cert.aki is not None:
-            found = [c for c in self.by_ski.get(cert.aki, ()) if c.subject == cert.issuer]
-        for record in self.by_subject.get(cert.issuer, ()):
-            if record not in found:
-                found.append(record)
+            found = [c for c in self.by_ski.get(cert.aki, ()) if cert.issued_by_name(c)]
+        for key in (cert.issuer, cert.issuer_reversed):
+            for record in self.by_subject.get(key, ()):
+                if record not in found:
+                    found.append(record)
         return found
 
 

@@ -75,6 +75,8 @@ class Pki:
     dsc_key_usage_ok: bool = True
     csca_cn: str = "Test CSCA"
     country: str = "UT"
+    dsc_issuer: x509.Name | None = None  # None: the CSCA's subject, as it should be
+    dsc_ski: bool = False
     csca_key: object = field(init=False)
     dsc_key: object = field(init=False)
     csca: x509.Certificate = field(init=False)
@@ -107,7 +109,7 @@ class Pki:
         builder = (
             x509.CertificateBuilder()
             .subject_name(_name("Test DSC", self.country))
-            .issuer_name(self.csca.subject)
+            .issuer_name(self.dsc_issuer or self.csca.subject)
             .public_key(public.public_key())  # type: ignore[attr-defined]
             .serial_number(serial)
             .not_valid_before(self.dsc_not_before)
@@ -118,6 +120,11 @@ class Pki:
                 critical=False,
             )
         )
+        if self.dsc_ski:
+            builder = builder.add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(public.public_key()),  # type: ignore[attr-defined]
+                critical=False,
+            )
         return builder.sign(self.csca_key, hashes.SHA256())  # type: ignore[arg-type]
 
     def csca_pem(self) -> bytes:
@@ -258,8 +265,17 @@ def build_sod(
     lds_version: int = 0,
     signing_time: datetime | None = None,
     mutation: str | None = None,
+    signer_issuer: a_x509.Name | None = None,
+    signer_id: str = "issuer_and_serial_number",
+    attributes_length_octets: int | None = None,
 ) -> bytes:
-    """An EF.SOD over ``data_groups``; ``mutation`` names the one thing to get wrong."""
+    """An EF.SOD over ``data_groups``; ``mutation`` names the one thing to get wrong.
+
+    ``signer_issuer`` names the issuer in the SignerInfo's issuerAndSerialNumber (default:
+    the DSC's issuer, byte for byte); ``signer_id="subject_key_identifier"`` uses the [0]
+    SKI choice instead. ``attributes_length_octets`` writes the signed attributes' length in
+    that many octets (a non-minimal, still definite length) and signs them as written.
+    """
     hashes_list = [
         {"data_group_number": n, "data_group_hash_value": hashlib.new(hash_name, b).digest()}
         for n, b in sorted(data_groups.items())
@@ -291,6 +307,10 @@ def build_sod(
         )
     signed_attrs = cms.CMSAttributes(attrs)
     to_sign = signed_attrs.dump()
+    if attributes_length_octets is not None:
+        body = signed_attrs.contents
+        length = len(body).to_bytes(attributes_length_octets, "big")
+        to_sign = b"\x31" + bytes([0x80 | attributes_length_octets]) + length + body
     key = pki.dsc_key
     h = _HASHES[hash_name]()
     if scheme == "pkcs1":
@@ -328,23 +348,27 @@ def build_sod(
     if mutation == "signature_algorithm":
         sig_alg = {"algorithm": "1.2.3.4.5"}
     dsc = a_x509.Certificate.load(pki.dsc.public_bytes(serialization.Encoding.DER))
+    if signer_id == "subject_key_identifier":
+        sid = cms.SignerIdentifier({"subject_key_identifier": dsc.key_identifier})
+    else:
+        issuer = signer_issuer if signer_issuer is not None else dsc.issuer
+        sid = cms.SignerIdentifier(
+            {"issuer_and_serial_number": {"issuer": issuer, "serial_number": dsc.serial_number}}
+        )
     signer = cms.SignerInfo(
         {
-            "version": "v1",
-            "sid": cms.SignerIdentifier(
-                {
-                    "issuer_and_serial_number": {
-                        "issuer": dsc.issuer,
-                        "serial_number": dsc.serial_number,
-                    }
-                }
-            ),
+            "version": "v3" if signer_id == "subject_key_identifier" else "v1",
+            "sid": sid,
             "digest_algorithm": {"algorithm": hash_name},
             "signed_attrs": signed_attrs,
             "signature_algorithm": sig_alg,
             "signature": signature,
         }
     )
+    if attributes_length_octets is not None:  # the same attributes, written as signed
+        written = b"\xa0" + to_sign[1:]
+        contents = signer.contents.replace(b"\xa0" + signed_attrs.dump()[1:], written, 1)
+        signer = cms.SignerInfo.load(encode_tlv(0x30, contents))
     certificates = [] if mutation == "no_dsc" else [dsc]
     signed = cms.SignedData(
         {

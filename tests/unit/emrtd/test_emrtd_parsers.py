@@ -6,6 +6,8 @@ import contextlib
 from datetime import date
 
 import pytest
+from asn1crypto import x509 as a_x509
+from ber_reencode import reencode, sod_as_ber
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from emrtd_builder import (
@@ -39,7 +41,7 @@ from leveattest.emrtd.lds import (
 )
 from leveattest.emrtd.masterlist import load_master_list
 from leveattest.emrtd.sod import parse_sod
-from leveattest.emrtd.tlv import encode_tlv, parse_tlv
+from leveattest.emrtd.tlv import encode_tlv, parse_tlv, to_definite
 from leveattest.emrtd.verify import verify_chip
 
 _PKI = Pki(kind="ec", csca_cn="Fuzz CSCA")
@@ -51,8 +53,32 @@ _COM = encode_tlv(
     0x60,
     encode_tlv(0x5F01, b"0107") + encode_tlv(0x5F36, b"040000") + encode_tlv(0x5C, b"\x61\x75"),
 )
+# BER (indefinite lengths everywhere in the CMS layers, eContent in segments) and a signer
+# named with reversed RDNs, other string types, case and spaces: the new parser paths
+_QUIRKY_ISSUER = a_x509.Name(
+    name="",
+    value=a_x509.RDNSequence(
+        [
+            a_x509.RelativeDistinguishedName([a_x509.NameTypeAndValue(
+                {"type": kind, "value": a_x509.DirectoryString(name="printable_string", value=text)}
+            )])
+            for kind, text in (("common_name", " FUZZ  csca"), ("country_name", "ut"))
+        ]
+    ),
+)  # fmt: skip
+_SOD_BER = sod_as_ber(
+    build_sod(_PKI, _DGS, scheme="ecdsa", signer_issuer=_QUIRKY_ISSUER), segment=9
+)
+_CERT_BER = reencode(_CERT, lambda path: "indefinite" if len(path) == 1 else None)
 _PARSERS = {
     "sod": (parse_sod, _SOD),
+    "sod_ber": (parse_sod, _SOD_BER),
+    "cert_ber": (load_certificate, _CERT_BER),
+    "masterlist_ber": (
+        lambda b: load_master_list(b, file="x", trusted_issuers=lambda c: []),
+        _SOD_BER[2:-2],
+    ),
+    "tlv_ber": (lambda b: to_definite(parse_tlv(b, max_bytes=100_000, ber=True)), _SOD_BER),
     "dg1": (lambda b: parse_dg1(b, today=date(2026, 1, 1)), _DGS[1]),
     "dg2": (parse_dg2, _DGS[2]),
     "dg11": (parse_dg11, encode_tlv(0x6B, encode_tlv(0x5F0E, b"A<B"))),
@@ -70,7 +96,7 @@ _PARSERS = {
 @pytest.mark.parametrize("name", sorted(_PARSERS))
 def test_valid_sample_parses(name):
     parser, sample = _PARSERS[name]
-    if name == "masterlist":
+    if name.startswith("masterlist"):
         with pytest.raises(ChipUnexpectedContentError):  # an SOD is not a master list
             parser(sample)
         return
@@ -180,15 +206,22 @@ def fuzz_store(tmp_path_factory):
     return FileTrustStore([_PKI.write_store(tmp_path_factory.mktemp("fuzz"))])
 
 
+@pytest.mark.parametrize("sample", ["der", "ber_with_quirky_signer_name"])
 @_FUZZ
 @given(st.data())
-def test_verify_chip_on_mutated_sod_returns_a_verdict_or_our_error(fuzz_store, data):
-    sod = data.draw(_mutations(_SOD))
+def test_verify_chip_on_mutated_sod_returns_a_verdict_or_our_error(fuzz_store, sample, data):
+    sod = data.draw(_mutations(_SOD if sample == "der" else _SOD_BER))
     try:
         result = verify_chip(sod, _DGS, fuzz_store, at=AT)
     except LeveattestError:
         return
     assert result.result.value in ("accepted", "inconclusive", "rejected")
+
+
+def test_ber_sod_with_quirky_signer_name_passes_every_check_it_can(fuzz_store):
+    result = verify_chip(_SOD_BER, _DGS, fuzz_store, at=AT)
+    assert result.check("sod_signature").evidence["signer_match"] == "name_order_reversed"
+    assert [c.check for c in result.checks if not c.ok] == ["revocation", "active_auth"]
 
 
 def test_sod_whose_signer_issuer_name_has_a_wrong_string_tag_is_malformed(fuzz_store):
