@@ -5,21 +5,36 @@ a read-only connection and append their disclosures through the group commit
 (``register.group_commit``) before answering. Errors become problem+json; every refusal
 is written to the audit log in its own transaction, so it survives the rollback of the
 refused request. Blocking work runs on the register's own threads (``RegisterState.run``).
+
+While the database is unreachable (or busy) every request answers 503 problem+json
+``service_unavailable`` (``service_busy``) with ``Retry-After``: a refusal that cannot be
+audited is not sent either. ``/healthz`` is the process only; ``/readyz`` runs ``SELECT 1``
+(bounded by ``READY_TIMEOUT_SECONDS``) and answers 200 or 503.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leveattest.core.clock import Clock, SystemClock
-from leveattest.core.errors import LeveattestError
+from leveattest.core.errors import LeveattestError, ServiceUnavailableError
 from leveattest.core.logging import get_logger
+from leveattest.core.problems import error_for_http_status
+from leveattest.persistence import SNAPSHOT_READ
+from leveattest.persistence.outage import (
+    DATABASE_ERROR_TYPES,
+    probe_database,
+    unavailable_error,
+)
 from register.audit import record_audit
 from register.db.engine import make_engine, make_session_factory
-from register.errors import RegisterError, RegisterInputError
+from register.errors import DisclosureLogUnavailableError, RegisterError, RegisterInputError
 from register.keys import RegisterKeys
 from register.problems import is_refusal, problem_response
 from register.routes import router, well_known
@@ -27,6 +42,7 @@ from register.settings import RegisterSettings, load_register_settings
 from register.state import RegisterState
 
 PREFIX = "/register/v1"
+READY_TIMEOUT_SECONDS = 2.0
 log = get_logger("register.api")
 
 
@@ -56,23 +72,78 @@ def create_register_app(
     app.include_router(well_known)
     app.include_router(well_known, prefix=PREFIX)
 
+    async def _refused(request: Request, error: LeveattestError) -> JSONResponse:
+        """Audit the refusal, then answer it; a refusal that cannot be audited (the
+        database is down) is not answered as a refusal but as a 503."""
+        if is_refusal(error):
+            try:
+                await state.run(_audit_refusal, state, request, error)
+            except DATABASE_ERROR_TYPES as exc:
+                unavailable = unavailable_error(exc)
+                if unavailable is None:
+                    raise
+                error = unavailable
+        log.info("register.refused", code=error.code, status=error.http_status)
+        return problem_response(error)
+
     @app.exception_handler(LeveattestError)
     async def _on_error(request: Request, exc: LeveattestError) -> JSONResponse:
-        if is_refusal(exc):
-            await state.run(_audit_refusal, state, request, exc)
-        log.info("register.refused", code=exc.code, status=exc.http_status)
-        return problem_response(exc)
+        if isinstance(exc, DisclosureLogUnavailableError):
+            # nothing was disclosed; an outage says so with the shared code and Retry-After
+            return problem_response(unavailable_error(exc) or exc)
+        return await _refused(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         del exc  # pydantic errors may echo input: never returned
-        error = RegisterInputError()
-        await state.run(_audit_refusal, state, request, error)
+        return await _refused(request, RegisterInputError())
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        del request
+        error, status = error_for_http_status(exc.status_code)
+        allow = {"Allow": exc.headers["Allow"]} if exc.headers and "Allow" in exc.headers else None
+        return problem_response(error, status=status, headers=allow)
+
+    async def _on_database(request: Request, exc: Exception) -> JSONResponse:
+        del request
+        error = unavailable_error(exc)
+        if error is None:
+            raise exc  # a bug, not an outage: the 500 below, with its traceback
+        log.info("register.unavailable", code=error.code)
         return problem_response(error)
+
+    for error_type in DATABASE_ERROR_TYPES:
+        app.add_exception_handler(error_type, _on_database)
+
+    @app.exception_handler(Exception)
+    async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        del request
+        unavailable = unavailable_error(exc)
+        if unavailable is not None:
+            return problem_response(unavailable)
+        log.error("register.unexpected", error_type=type(exc).__name__)
+        return problem_response(LeveattestError())
 
     @app.get("/healthz", include_in_schema=False)
     def _health() -> Response:
         return Response(status_code=204)
+
+    @app.get("/readyz", include_in_schema=False)
+    async def _ready() -> Response:
+        bind: Engine = state.sessions.kw["bind"]
+        try:
+            probe = await asyncio.wait_for(
+                state.run(probe_database, bind, SNAPSHOT_READ), READY_TIMEOUT_SECONDS
+            )
+            database: dict[str, object] = {"ok": True}
+            if not probe.ok:
+                database = {"ok": False, "reason": str(probe.fault or "error")}
+        except TimeoutError:
+            database = {"ok": False, "reason": "timeout"}
+        if database["ok"]:
+            return JSONResponse({"status": "ready", "checks": {"database": database}})
+        return problem_response(ServiceUnavailableError(checks={"database": database}))
 
     return app
 

@@ -2,15 +2,16 @@
 
 OpenAPI is published at ``/v1/openapi.json`` (interactive docs at ``/v1/docs``). The
 database schema must already be migrated (``leveattest serve`` migrates first). Analysis
-never runs here: ``submit`` enqueues a job for a worker process.
+never runs here: ``submit`` enqueues a job for a worker process. ``/healthz`` and
+``/readyz``: ``leveattest.api.health``.
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from leveattest.api import routes, uploads
+from leveattest.api import health, routes, uploads
 from leveattest.api.problems import install_problem_handlers
 from leveattest.core.clock import Clock, SystemClock
 from leveattest.core.settings import Settings
@@ -101,9 +102,5 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(routes.router)
     app.include_router(uploads.router)
-
-    @app.get("/healthz", include_in_schema=False)
-    def _health() -> Response:
-        return Response(status_code=204)
-
+    app.include_router(health.router)
     return app

@@ -1,68 +1,52 @@
 """Errors → RFC 9457 ``application/problem+json`` with a stable ``code``.
 
-Only whitelisted context keys reach the client; validation errors never echo input.
+Only whitelisted context keys reach the client; validation errors never echo input. A
+framework ``HTTPException`` keeps its status (``leveattest.core.problems``); a database
+outage or a busy database answers 503 with ``Retry-After``
+(``leveattest.persistence.outage``); anything else unexpected is a 500 ``internal_error``.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from leveattest.core.errors import InputError, LeveattestError
+from leveattest.core.errors import LeveattestError, RequestInvalidError
 from leveattest.core.logging import get_logger
+from leveattest.core.problems import (
+    PROBLEM_JSON,
+    error_for_http_status,
+    problem_body,
+    problem_headers,
+    problem_status,
+)
+from leveattest.persistence.outage import DATABASE_ERROR_TYPES, unavailable_error
 
-PROBLEM_TYPE_BASE = "https://leveattest.example/problems/"
-PROBLEM_JSON = "application/problem+json"
-_PUBLIC_CONTEXT = frozenset({"missing", "part", "max", "expected", "reason", "status", "fields"})
+_PUBLIC_CONTEXT = frozenset(
+    {"missing", "part", "max", "expected", "reason", "status", "fields", "checks"}
+)
+# a session's state travels as ``status`` in the error context; ``status`` is the HTTP one
+_RENAMED = {"status": "state"}
 log = get_logger("leveattest.api")
 
 
-class RequestInvalidError(InputError):
-    """The request is not valid."""
-
-    code = "request_invalid"
-
-
-class RouteNotFoundError(LeveattestError):
-    """No such resource."""
-
-    code = "not_found"
-    http_status = 404
-
-
-class MethodNotAllowedError(LeveattestError):
-    """This method is not allowed here."""
-
-    code = "method_not_allowed"
-    http_status = 405
-
-
-def problem_body(error: LeveattestError, instance: str | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + error.code,
-        "title": error.message,
-        "status": error.http_status,
-        "code": error.code,
-    }
-    if instance:
-        body["instance"] = instance
-    body.update({k: v for k, v in error.context.items() if k in _PUBLIC_CONTEXT})
-    return body
-
-
-def problem_response(error: LeveattestError, instance: str | None = None) -> JSONResponse:
-    headers = {"Cache-Control": "no-store"}
-    if error.http_status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="leveattest"'
+def problem_response(
+    error: LeveattestError,
+    instance: str | None = None,
+    *,
+    status: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    all_headers = {**(headers or {}), **problem_headers(error)}
+    if problem_status(error, status) == 401:
+        all_headers["WWW-Authenticate"] = 'Bearer realm="leveattest"'
     return JSONResponse(
-        problem_body(error, instance),
-        status_code=error.http_status,
+        problem_body(error, _PUBLIC_CONTEXT, instance=instance, status=status, renamed=_RENAMED),
+        status_code=problem_status(error, status),
         media_type=PROBLEM_JSON,
-        headers=headers,
+        headers=all_headers,
     )
 
 
@@ -79,16 +63,24 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        error: LeveattestError
-        if exc.status_code == 405:
-            error = MethodNotAllowedError()
-        elif exc.status_code == 404:
-            error = RouteNotFoundError()
-        else:
-            error = LeveattestError(str(exc.detail))
+        error, status = error_for_http_status(exc.status_code)
+        allow = {"Allow": exc.headers["Allow"]} if exc.headers and "Allow" in exc.headers else None
+        return problem_response(error, request.url.path, status=status, headers=allow)
+
+    async def _on_database(request: Request, exc: Exception) -> JSONResponse:
+        error = unavailable_error(exc)
+        if error is None:
+            raise exc  # a bug, not an outage: the 500 below, with its traceback
+        log.info("api.problem", code=error.code, status=error.http_status)
         return problem_response(error, request.url.path)
+
+    for error_type in DATABASE_ERROR_TYPES:
+        app.add_exception_handler(error_type, _on_database)
 
     @app.exception_handler(Exception)
     async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        unavailable = unavailable_error(exc)  # an outage wrapped in another library's error
+        if unavailable is not None:
+            return problem_response(unavailable, request.url.path)
         log.error("api.unexpected", error_type=type(exc).__name__)
         return problem_response(LeveattestError(), request.url.path)

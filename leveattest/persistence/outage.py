@@ -39,7 +39,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from leveattest.core.errors import ServiceBusyError, ServiceUnavailableError
@@ -101,6 +101,10 @@ def unavailable_error(error: BaseException) -> ServiceUnavailableError | None:
         return ServiceBusyError()
     return None
 
+
+# what a request handler may see of a database, wrapped by SQLAlchemy or not (the register's
+# COPY and pipelined appends talk to psycopg directly)
+DATABASE_ERROR_TYPES: tuple[type[Exception], ...] = (SQLAlchemyError, psycopg.Error, sqlite3.Error)
 
 # the exception classes a job engine treats as "the database is not there right now"
 # (retry with back-off); request handlers sort finer with :func:`database_fault`

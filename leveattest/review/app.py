@@ -2,7 +2,10 @@
 
 Server-rendered pages (Jinja2, autoescaped), our own CSS, no JavaScript and nothing
 fetched from elsewhere. Every response is ``Cache-Control: no-store`` with a strict
-Content-Security-Policy; errors render an HTML page with the stable error code.
+Content-Security-Policy; errors render an HTML page with the stable error code for a
+browser (``Accept: text/html``) and problem+json for anything else, with the status kept
+(a framework ``HTTPException`` too); a database outage answers 503 ``service_unavailable``
+with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -11,11 +14,21 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from leveattest.core.errors import LeveattestError
+from leveattest.core.errors import LeveattestError, RequestInvalidError, UnsupportedFormatError
+from leveattest.core.problems import (
+    PROBLEM_JSON,
+    error_for_http_status,
+    problem_body,
+    problem_headers,
+    problem_status,
+)
+from leveattest.persistence.outage import DATABASE_ERROR_TYPES, unavailable_error
 from leveattest.review import web
 from leveattest.review.auth import IdentityProvider, LocalIdentityProvider
 from leveattest.review.errors import NotSignedInError
@@ -68,6 +81,38 @@ def create_review_app(
     app.include_router(web.router)
     app.mount("/ops/static", StaticFiles(directory=HERE / "static"), name="ops-static")
 
+    def _refused(
+        request: Request,
+        error: LeveattestError,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """The error page for a browser (it asks for HTML), problem+json for anything else
+        (monitors, scripts); both with the stable code and the status."""
+        status = problem_status(error, status)
+        all_headers = {**(headers or {}), **problem_headers(error)}
+        if "text/html" in request.headers.get("accept", ""):
+            html = app.state.templates.get_template("error.html").render(
+                code=error.code, message=error.message, status=status, staff=None
+            )
+            return HTMLResponse(html, status_code=status, headers=all_headers)
+        return JSONResponse(
+            problem_body(error, (), instance=request.url.path, status=status),
+            status_code=status,
+            media_type=PROBLEM_JSON,
+            headers=all_headers,
+        )
+
+    @app.middleware("http")
+    async def _forms_only(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """The console's forms are URL-encoded; a multipart body is refused unread (no
+        uploads here, and Starlette leaves the temporary file of a truncated part open)."""
+        if request.headers.get("content-type", "").lower().lstrip().startswith("multipart/"):
+            return _refused(request, UnsupportedFormatError(), 415)
+        return await call_next(request)
+
     @app.middleware("http")
     async def _headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -82,9 +127,27 @@ def create_review_app(
         assert isinstance(exc, LeveattestError)
         if isinstance(exc, NotSignedInError) and request.method == "GET":
             return RedirectResponse("/ops/login", status_code=303)
-        html = app.state.templates.get_template("error.html").render(
-            code=exc.code, message=exc.message, status=exc.http_status, staff=None
-        )
-        return HTMLResponse(html, status_code=exc.http_status)
+        return _refused(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: Exception) -> Response:
+        del exc  # pydantic errors may echo input: never returned
+        return _refused(request, RequestInvalidError())
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        error, status = error_for_http_status(exc.status_code)
+        allow = {"Allow": exc.headers["Allow"]} if exc.headers and "Allow" in exc.headers else None
+        return _refused(request, error, status, allow)
+
+    async def _database(request: Request, exc: Exception) -> Response:
+        error = unavailable_error(exc)
+        if error is None:
+            raise exc  # a bug, not an outage: a 500 with its traceback
+        return _refused(request, error)
+
+    for error_type in DATABASE_ERROR_TYPES:
+        app.add_exception_handler(error_type, _database)
 
     return app

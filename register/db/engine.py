@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 from leveattest.persistence import make_engine, make_session_factory
+from leveattest.persistence.outage import watch_engine
 
 __all__ = ["make_engine", "make_read_engine", "make_session_factory"]
 
@@ -32,7 +33,8 @@ def make_read_engine(engine: Engine) -> Engine:
     PostgreSQL: autocommit, so a single-statement read is one round trip (no BEGIN or
     COMMIT; a multi-statement read sees committed data per statement, as it did under
     READ COMMITTED), and no ping per checkout: reads are idempotent, so
-    ``RegisterState.run_read`` retries once on a connection found dead instead. SQLite:
+    ``RegisterState.run_read`` retries once on a connection found dead instead (a database
+    restart invalidates the whole pool, so the retry gets a fresh connection). SQLite:
     WAL, deferred ``BEGIN`` and ``query_only``, so readers neither take nor wait for the
     write lock. An in-memory SQLite database cannot be shared: its engine is used as is.
     """
@@ -46,13 +48,17 @@ def make_read_engine(engine: Engine) -> Engine:
 
 def _new_read_engine(engine: Engine) -> Engine:
     if engine.dialect.name != "sqlite":
-        return create_engine(
-            engine.url, isolation_level="AUTOCOMMIT", pool_size=8, pool_pre_ping=False
+        return watch_engine(
+            create_engine(
+                engine.url, isolation_level="AUTOCOMMIT", pool_size=8, pool_pre_ping=False
+            )
         )
     database = engine.url.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return engine
-    reader = create_engine(engine.url, connect_args={"timeout": 30, "check_same_thread": False})
+    reader = watch_engine(
+        create_engine(engine.url, connect_args={"timeout": 30, "check_same_thread": False})
+    )
 
     @event.listens_for(reader, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

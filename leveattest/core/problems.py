@@ -1,0 +1,94 @@
+"""RFC 9457 problem documents, shared by the mobile API, the register and the ops console.
+
+Framework-free: each app wraps :func:`problem_body` and :func:`problem_headers` in its own
+response class and adds what is its own (the register's OAuth ``error``, its realm).
+:func:`error_for_http_status` gives the error for a status the web framework decided
+(an ``HTTPException`` of Starlette/FastAPI): the status is kept, the code is stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from leveattest.core.errors import (
+    InputTooLargeError,
+    LeveattestError,
+    MethodNotAllowedError,
+    RequestInvalidError,
+    RequestRefusedError,
+    RouteNotFoundError,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+    UnsupportedFormatError,
+)
+
+PROBLEM_TYPE_BASE = "https://leveattest.example/problems/"
+PROBLEM_JSON = "application/problem+json"
+
+_BY_STATUS: dict[int, type[LeveattestError]] = {
+    400: RequestInvalidError,  # e.g. a body that is not valid UTF-8 ("error parsing the body")
+    404: RouteNotFoundError,
+    405: MethodNotAllowedError,
+    413: InputTooLargeError,
+    415: UnsupportedFormatError,
+    422: RequestInvalidError,
+    429: TooManyRequestsError,
+    503: ServiceUnavailableError,
+}
+
+
+def error_for_http_status(status: int) -> tuple[LeveattestError, int]:
+    """The error and the status to answer for a framework ``HTTPException(status)``.
+
+    A 4xx keeps its status (unknown ones answer ``request_refused``); a 5xx other than 503
+    is ours and answers ``internal_error``. The exception's detail is never echoed.
+    """
+    known = _BY_STATUS.get(status)
+    if known is not None:
+        return known(), status
+    if 400 <= status < 500:
+        return RequestRefusedError(), status
+    return LeveattestError(), 500
+
+
+def problem_status(error: LeveattestError, status: int | None = None) -> int:
+    return status if status is not None else error.http_status
+
+
+def problem_body(
+    error: LeveattestError,
+    public_context: Iterable[str],
+    *,
+    instance: str | None = None,
+    status: int | None = None,
+    renamed: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """``type``, ``title``, ``status``, ``code``, ``instance`` and the whitelisted context.
+
+    The standard members always win: a context value under one of their names is
+    published under its name in ``renamed`` (e.g. a session's ``status`` as ``state``),
+    or not at all, so ``status`` is always the HTTP status.
+    """
+    public = frozenset(public_context)
+    renamed = renamed or {}
+    body: dict[str, Any] = {renamed.get(k, k): v for k, v in error.context.items() if k in public}
+    body.update(
+        {
+            "type": PROBLEM_TYPE_BASE + error.code,
+            "title": error.message,
+            "status": problem_status(error, status),
+            "code": error.code,
+        }
+    )
+    if instance:
+        body["instance"] = instance
+    return body
+
+
+def problem_headers(error: LeveattestError) -> dict[str, str]:
+    """``Cache-Control: no-store``, and ``Retry-After`` for a temporary unavailability."""
+    headers = {"Cache-Control": "no-store"}
+    if isinstance(error, ServiceUnavailableError):
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    return headers
