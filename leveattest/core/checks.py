@@ -53,6 +53,7 @@ class Reason(StrEnum):
     CERTIFICATE_NOT_YET_VALID = "certificate_not_yet_valid"
     CERTIFICATE_EXPIRED = "certificate_expired"
     CERTIFICATE_EXTENSIONS_INVALID = "certificate_extensions_invalid"
+    NO_REFERENCE_TIME = "no_reference_time"
     REVOKED = "revoked"
     REVOCATION_UNKNOWN = "revocation_unknown"
     CRL_STALE = "crl_stale"

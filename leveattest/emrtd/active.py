@@ -16,9 +16,9 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from leveattest.core.checks import CheckResult, Reason, Verdict
+from leveattest.core.checks import CheckResult, Reason
 from leveattest.core.errors import ChipDataError, ChipUnsupportedAlgorithmError
 from leveattest.emrtd.crypto import (
     SignatureScheme,
@@ -27,7 +27,9 @@ from leveattest.emrtd.crypto import (
     ecdsa_scheme_for_oid,
     verify_signature,
 )
+from leveattest.emrtd.ecverify import EcPublicKey
 from leveattest.emrtd.lds import Dg14, parse_dg14, parse_dg15
+from leveattest.emrtd.passive import dg_authenticated
 from leveattest.emrtd.sod import Sod
 
 ACTIVE_AUTH = "active_auth"
@@ -67,15 +69,10 @@ def verify_iso9796_2(
     return hmac.compare_digest(stored, computed), evidence
 
 
-def _ec_scheme(key: ec.EllipticCurvePublicKey, dg14: Dg14 | None) -> tuple[SignatureScheme, str]:
+def _ec_scheme(key: EcPublicKey, dg14: Dg14 | None) -> tuple[SignatureScheme, str]:
     if dg14 is not None and dg14.aa_signature_algorithm is not None:
         return ecdsa_scheme_for_oid(dg14.aa_signature_algorithm), "dg14"
     return SignatureScheme("ecdsa", default_ecdsa_hash(key)), "key_size_default"
-
-
-def _dg_authenticated(dg_hashes: CheckResult, number: int) -> bool:
-    entry = dg_hashes.evidence.get("data_groups", {}).get(f"DG{number}", {})
-    return dg_hashes.verdict is not Verdict.NOT_CHECKED and bool(entry.get("match"))
 
 
 def check_active_auth(
@@ -110,7 +107,7 @@ def check_active_auth(
     if not 1 <= len(challenge) <= MAX_CHALLENGE_BYTES:
         return CheckResult.failed(name, Reason.AA_CHALLENGE_INVALID, **evidence)
     evidence["challenge_bytes"] = len(challenge)
-    trusted = signature_check.ok and _dg_authenticated(dg_hashes, 15)
+    trusted = signature_check.ok and dg_authenticated(dg_hashes, 15)
     evidence["dg15_authenticated"] = trusted
     if not signature_check.ok:  # nothing in the SOD is authenticated: a consequence, not a fact
         return CheckResult.not_checked(
@@ -123,7 +120,7 @@ def check_active_auth(
     try:
         key = parse_dg15(dg15).public_key
         dg14 = None
-        if 14 in data_groups and _dg_authenticated(dg_hashes, 14):
+        if 14 in data_groups and dg_authenticated(dg_hashes, 14):
             dg14 = parse_dg14(data_groups[14])
         if isinstance(key, rsa.RSAPublicKey):
             valid, details = verify_iso9796_2(key, challenge, signature)

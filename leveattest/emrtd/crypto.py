@@ -1,10 +1,11 @@
 """Public keys and signature schemes used in eMRTD PKI (ICAO 9303-12 §4.1, -11 §6.1).
 
 Keys come from asn1crypto ``PublicKeyInfo`` (so explicit EC parameters can be mapped,
-see ``curves``); signatures are verified with ``cryptography``. Supported: RSA PKCS#1 v1.5,
-RSASSA-PSS (parameters parsed: hash, MGF1 hash, salt length, trailer), ECDSA with DER or
-plain (r||s, BSI TR-03111) encoding, hashes SHA-1/224/256/384/512. Anything else raises
-``ChipUnsupportedAlgorithmError``: an unknown algorithm is never guessed.
+see ``curves``). Supported: RSA PKCS#1 v1.5 and RSASSA-PSS (parameters parsed: hash, MGF1
+hash, salt length, trailer) with ``cryptography``; ECDSA with DER or plain (r||s, BSI
+TR-03111) encoding on every Brainpool r1 and NIST curve ICAO allows (``ecverify``); hashes
+SHA-1/224/256/384/512. Anything else raises ``ChipUnsupportedAlgorithmError``: an unknown
+algorithm or curve is never guessed.
 """
 
 from __future__ import annotations
@@ -15,22 +16,21 @@ from typing import Any
 
 from asn1crypto import algos, keys
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
 from leveattest.core.errors import ChipDataError, ChipUnsupportedAlgorithmError
-from leveattest.emrtd.curves import named_curve_for
+from leveattest.emrtd.curves import curve_for_oid, curve_for_parameters
+from leveattest.emrtd.ecverify import (
+    HASH_CLASSES,
+    Backend,
+    EcPublicKey,
+    backend_name,
+    verify_ecdsa,
+)
 
-PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+PublicKey = rsa.RSAPublicKey | EcPublicKey
 
 HASH_NAMES = ("sha1", "sha224", "sha256", "sha384", "sha512")
-_HASH_CLASSES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
 _HASH_OIDS = {
     "1.3.14.3.2.26": "sha1",
     "2.16.840.1.101.3.4.2.4": "sha224",
@@ -63,15 +63,6 @@ _ECDSA_PLAIN = {
     "0.4.0.127.0.7.1.1.4.1.4": "sha384",
     "0.4.0.127.0.7.1.1.4.1.5": "sha512",
 }
-_NAMED_CURVES: dict[str, type[ec.EllipticCurve]] = {
-    "1.2.840.10045.3.1.7": ec.SECP256R1,
-    "1.3.132.0.34": ec.SECP384R1,
-    "1.3.132.0.35": ec.SECP521R1,
-    "1.3.132.0.33": ec.SECP224R1,
-    "1.3.36.3.3.2.8.1.1.7": ec.BrainpoolP256R1,
-    "1.3.36.3.3.2.8.1.1.11": ec.BrainpoolP384R1,
-    "1.3.36.3.3.2.8.1.1.13": ec.BrainpoolP512R1,
-}
 
 
 def hash_name(oid: str) -> str:
@@ -83,13 +74,14 @@ def hash_name(oid: str) -> str:
 
 
 def digest(name: str, data: bytes) -> bytes:
-    if name not in _HASH_CLASSES:
+    if name not in HASH_CLASSES:
         raise ChipUnsupportedAlgorithmError("unsupported hash algorithm", hash=name)
     return hashlib.new(name, data).digest()
 
 
 def load_public_key(info: keys.PublicKeyInfo) -> PublicKey:
-    """A ``cryptography`` key from a SubjectPublicKeyInfo, mapping explicit EC curves."""
+    """An RSA or EC key from a SubjectPublicKeyInfo; EC points are checked on their curve,
+    explicit EC parameters are mapped to a known curve or refused."""
     try:
         oid = info["algorithm"]["algorithm"].dotted
         if oid in (RSA_ENCRYPTION, RSASSA_PSS):
@@ -101,16 +93,13 @@ def load_public_key(info: keys.PublicKeyInfo) -> PublicKey:
         if oid == EC_PUBLIC_KEY:
             params = info["algorithm"]["parameters"]
             if params.name == "named":
-                curve_cls = _NAMED_CURVES.get(params.chosen.dotted)
-                if curve_cls is None:
-                    raise ChipUnsupportedAlgorithmError("unsupported named curve")
-                curve: ec.EllipticCurve = curve_cls()
+                curve = curve_for_oid(params.chosen.dotted)
             elif params.name == "specified":
-                curve = named_curve_for(params.chosen)
+                curve = curve_for_parameters(params.chosen)
             else:
                 raise ChipUnsupportedAlgorithmError("implicitly-CA curve parameters")
             point = bytes(info["public_key"].native)
-            return ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
+            return EcPublicKey.from_encoded(curve, point)
     except ChipDataError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
@@ -181,12 +170,19 @@ def resolve_scheme(signature_algorithm: Any, digest_oid: str | None = None) -> S
     raise ChipUnsupportedAlgorithmError("unsupported signature algorithm", oid=oid)
 
 
-def _ecdsa_der(signature: bytes, key: ec.EllipticCurvePublicKey, plain: bool) -> tuple[bytes, str]:
-    """The DER form of an ECDSA signature and the encoding it arrived in.
+# a DER ECDSA-Sig-Value is at most two INTEGERs of order_size + 1 bytes plus headers
+_DER_OVERHEAD = 12
+
+
+def _ecdsa_rs(signature: bytes, key: EcPublicKey, plain: bool) -> tuple[int, int, str] | None:
+    """(r, s, encoding) of an ECDSA signature, or None when it is neither encoding.
 
     Both encodings occur in the field whatever the OID says; the OID only decides which
-    reading is tried first when a signature could be either."""
-    size = (key.curve.key_size + 7) // 8
+    reading is tried first when a signature could be either. Sizes are checked before
+    anything is parsed."""
+    size = key.curve.order_size
+    if len(signature) > 2 * size + _DER_OVERHEAD:
+        return None
     is_plain_length = len(signature) == 2 * size
     if not (plain and is_plain_length) and signature[:1] == b"\x30":
         try:
@@ -195,49 +191,60 @@ def _ecdsa_der(signature: bytes, key: ec.EllipticCurvePublicKey, plain: bool) ->
             pass
         else:
             if utils.encode_dss_signature(r, s) == signature:
-                return signature, "der"
+                return r, s, "der"
     if not is_plain_length:
-        raise InvalidSignature
-    r = int.from_bytes(signature[:size], "big")
-    s = int.from_bytes(signature[size:], "big")
-    return utils.encode_dss_signature(r, s), "plain"
+        return None
+    return int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big"), "plain"
 
 
 def verify_signature(
-    key: PublicKey, scheme: SignatureScheme, signature: bytes, data: bytes
+    key: PublicKey,
+    scheme: SignatureScheme,
+    signature: bytes,
+    data: bytes,
+    *,
+    ecdsa_backend: Backend = "auto",
 ) -> tuple[bool, str | None]:
     """(valid, ECDSA encoding seen) — never raises for a wrong signature, only for
-    an unusable key/algorithm combination."""
-    hash_alg = _HASH_CLASSES[scheme.hash]()
+    an unusable key/algorithm combination. ``ecdsa_backend="pure"`` verifies ECDSA with
+    the pure-Python implementation even where ``cryptography`` has the curve."""
+    hash_alg = HASH_CLASSES[scheme.hash]()
+    if scheme.kind == "ecdsa":
+        if not isinstance(key, EcPublicKey):
+            raise ChipUnsupportedAlgorithmError("ECDSA signature with a non-EC key")
+        parsed = _ecdsa_rs(signature, key, scheme.plain_ecdsa)
+        if parsed is None:
+            return False, None
+        r, s, encoding = parsed
+        if not verify_ecdsa(key, scheme.hash, r, s, data, backend=ecdsa_backend):
+            return False, None
+        return True, encoding
+    if scheme.kind not in ("rsa_pkcs1v15", "rsassa_pss"):
+        raise ChipUnsupportedAlgorithmError("unsupported signature scheme", scheme=scheme.kind)
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ChipUnsupportedAlgorithmError("RSA signature with a non-RSA key")
     try:
-        if scheme.kind in ("rsa_pkcs1v15", "rsassa_pss"):
-            if not isinstance(key, rsa.RSAPublicKey):
-                raise ChipUnsupportedAlgorithmError("RSA signature with a non-RSA key")
-            if scheme.kind == "rsa_pkcs1v15":
-                key.verify(signature, data, padding.PKCS1v15(), hash_alg)
-            else:
-                mgf_hash = _HASH_CLASSES[scheme.mgf_hash or scheme.hash]()
-                pss = padding.PSS(padding.MGF1(mgf_hash), scheme.salt_length or 0)
-                key.verify(signature, data, pss, hash_alg)
-            return True, None
-        if scheme.kind == "ecdsa":
-            if not isinstance(key, ec.EllipticCurvePublicKey):
-                raise ChipUnsupportedAlgorithmError("ECDSA signature with a non-EC key")
-            der, encoding = _ecdsa_der(signature, key, scheme.plain_ecdsa)
-            key.verify(der, data, ec.ECDSA(hash_alg))
-            return True, encoding
-    except InvalidSignature:
+        if scheme.kind == "rsa_pkcs1v15":
+            key.verify(signature, data, padding.PKCS1v15(), hash_alg)
+        else:
+            mgf_hash = HASH_CLASSES[scheme.mgf_hash or scheme.hash]()
+            pss = padding.PSS(padding.MGF1(mgf_hash), scheme.salt_length or 0)
+            key.verify(signature, data, pss, hash_alg)
+    except (InvalidSignature, ValueError):
         return False, None
-    except ValueError:
-        return False, None
-    raise ChipUnsupportedAlgorithmError("unsupported signature scheme", scheme=scheme.kind)
+    return True, None
 
 
 def key_description(key: PublicKey) -> dict[str, Any]:
     """Key type and size for evidence (no key material)."""
     if isinstance(key, rsa.RSAPublicKey):
         return {"key_type": "rsa", "key_bits": key.key_size}
-    return {"key_type": "ec", "curve": key.curve.name, "key_bits": key.curve.key_size}
+    return {
+        "key_type": "ec",
+        "curve": key.curve.name,
+        "key_bits": key.curve.bits,
+        "ecdsa_backend": backend_name(key.curve),
+    }
 
 
 def ecdsa_scheme_for_oid(oid: str) -> SignatureScheme:
@@ -249,9 +256,9 @@ def ecdsa_scheme_for_oid(oid: str) -> SignatureScheme:
     raise ChipUnsupportedAlgorithmError("unsupported AA signature algorithm", oid=oid)
 
 
-def default_ecdsa_hash(key: ec.EllipticCurvePublicKey) -> str:
+def default_ecdsa_hash(key: EcPublicKey) -> str:
     """Hash matching the curve size when DG14 names none (BSI TR-03111 §4.1.1)."""
-    bits = key.curve.key_size
+    bits = key.curve.bits
     if bits <= 192:
         return "sha1"
     if bits <= 224:

@@ -140,6 +140,40 @@ def parse_dg12(data: bytes, *, max_bytes: int = MAX_DG_BYTES) -> dict[str, Any]:
     return _optional_details(data, TAG_DG12, _DG12_FIELDS, max_bytes)
 
 
+def _find(items: list[Tlv], tag: int) -> Tlv | None:
+    for item in items:
+        if item.tag == tag:
+            return item
+        if item.constructed:
+            found = _find(item.children(), tag)
+            if found is not None:
+                return found
+    return None
+
+
+def parse_dg12_date_of_issue(data: bytes, *, max_bytes: int = MAX_DG_BYTES) -> date | None:
+    """DG12's date of issue (tag 5F26, 9303-10 §4.7.12): ``YYYYMMDD`` as 8 ASCII digits, or
+    as 4 bytes of packed BCD as some older documents write it; None when DG12 has none.
+    Anything else raises ``ChipUnexpectedContentError``."""
+    root = parse_tlv(data, max_bytes=max_bytes, expected_tag=TAG_DG12)
+    item = _find(root.children(), 0x5F26)
+    if item is None:
+        return None
+    raw = item.value
+    if len(raw) == 4:
+        text = raw.hex()  # packed BCD: each nibble one digit
+    elif len(raw) == 8 and raw.isascii():
+        text = raw.decode("ascii")
+    else:
+        text = ""
+    if len(text) != 8 or not text.isdigit():
+        raise ChipUnexpectedContentError("DG12 date of issue is not YYYYMMDD")
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError as exc:
+        raise ChipUnexpectedContentError("DG12 date of issue is not a date") from exc
+
+
 @dataclass(frozen=True, slots=True)
 class Dg14:
     protocols: tuple[str, ...]

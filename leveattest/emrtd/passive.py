@@ -13,13 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from leveattest.core.checks import CheckResult, Reason
+from leveattest.core.checks import CheckResult, Reason, Verdict
 from leveattest.core.errors import ChipDataError, ChipUnsupportedAlgorithmError
 from leveattest.core.settings import ChipSettings
 from leveattest.emrtd.certs import CertRecord, extension_problems, signed_by
 from leveattest.emrtd.cmssig import SignerCheck, check_signer
 from leveattest.emrtd.crypto import digest
 from leveattest.emrtd.names import match_names
+from leveattest.emrtd.reftime import (
+    CLOCK_SKEW,
+    JUDGEMENT_REASONS,
+    Judgement,
+    judge_window,
+    reference_window,
+)
 from leveattest.emrtd.sod import Sod
 from leveattest.emrtd.trust import TrustStore
 
@@ -28,8 +35,6 @@ DG_HASHES = "dg_hashes"
 TRUST_CHAIN = "trust_chain"
 DSC_VALIDITY = "dsc_validity"
 REVOCATION = "revocation"
-# an SOD signed a little "in the future" is tolerated (reader and issuer clocks differ)
-CLOCK_SKEW = timedelta(days=1)
 
 
 def check_sod_signature(sod: Sod) -> tuple[CheckResult, SignerCheck | None]:
@@ -73,6 +78,12 @@ def check_sod_signature(sod: Sod) -> tuple[CheckResult, SignerCheck | None]:
             SOD_SIGNATURE, Reason.SIGNED_ATTRIBUTES_INVALID, detail, **evidence
         ), check
     return CheckResult.passed(SOD_SIGNATURE, **evidence), check
+
+
+def dg_authenticated(dg_hashes: CheckResult, number: int) -> bool:
+    """Whether data group ``number`` was presented and its hash matches a validly signed SOD."""
+    entry = dg_hashes.evidence.get("data_groups", {}).get(f"DG{number}", {})
+    return dg_hashes.verdict is not Verdict.NOT_CHECKED and bool(entry.get("match"))
 
 
 def check_dg_hashes(
@@ -201,54 +212,95 @@ def _window(record: CertRecord, at: datetime) -> Reason | None:
     return None
 
 
+def _chain_problem(
+    chain: Chain | None, at: datetime, evidence: dict[str, Any], expired_now: list[CertRecord]
+) -> CheckResult | None:
+    """Chain model: each CSCA/link certificate valid when the certificate below was issued."""
+    if chain is None:
+        return None
+    issued = chain.dsc.not_before
+    for record in chain.path:
+        problem = _window(record, issued)
+        key = "csca" if record is chain.path[-1] else "link"
+        evidence[f"{key}_not_after"] = record.not_after.isoformat()
+        evidence[f"{key}_expired_now"] = at > record.not_after
+        if problem is not None:
+            return CheckResult.failed(
+                DSC_VALIDITY, problem, f"{key} not valid when the DSC was issued", **evidence
+            )
+        if at > record.not_after:
+            expired_now.append(record)
+        issued = record.not_before
+    return None
+
+
 def check_dsc_validity(
-    sod: Sod, chain: Chain | None, *, at: datetime, settings: ChipSettings
+    sod: Sod,
+    chain: Chain | None,
+    *,
+    at: datetime,
+    settings: ChipSettings,
+    data_groups: Mapping[int, bytes] | None = None,
+    dg_hashes: CheckResult | None = None,
 ) -> CheckResult:
-    """Validity in the chain model (9303-12 §5.3): the DSC at SOD signing time, each CSCA
-    at the DSC's issuance; "expired today" is a separate, policy-controlled fact."""
+    """Validity in the chain model (9303-12 §5.3): the DSC when the SOD was signed — the
+    reference time comes from the signingTime attribute, else the authenticated DG12 date
+    of issue, else the DSC's private key usage period (``reftime``), else the check is
+    inconclusive (``no_reference_time``) — and each CSCA at the DSC's issuance; "expired
+    today" is a separate, policy-controlled fact."""
     dsc = chain.dsc if chain else sod.signer_certificate()
     if dsc is None:
         return CheckResult.not_checked(DSC_VALIDITY, detail="no DSC in SOD")
-    if sod.signing_time is not None:
-        reference, source = sod.signing_time, "signing_time_attribute"
-    else:
-        reference, source = dsc.not_before, "dsc_not_before"
+    groups = dict(data_groups or {})
+    window, sources = reference_window(
+        sod,
+        dsc,
+        data_groups=groups,
+        dg12_authenticated=dg_hashes is not None and dg_authenticated(dg_hashes, 12),
+        at=at,
+    )
     evidence: dict[str, Any] = {
-        "reference_time": reference.isoformat(),
-        "reference_time_source": source,
+        "reference_time_source": None,
+        "reference_sources": sources,
         "checked_at": at.isoformat(),
         "dsc_not_before": dsc.not_before.isoformat(),
         "dsc_not_after": dsc.not_after.isoformat(),
         "dsc_expired_now": at > dsc.not_after,
         "accept_expired_certificates_now": settings.accept_expired_certificates_now,
     }
-    if reference > at + CLOCK_SKEW or dsc.not_before > at + CLOCK_SKEW:
+    if window is not None:
+        evidence |= window.evidence(dsc)
+    if dsc.not_before > at + CLOCK_SKEW or (
+        window is not None and window.earliest > at + CLOCK_SKEW
+    ):
         return CheckResult.failed(
             DSC_VALIDITY, Reason.CERTIFICATE_NOT_YET_VALID, "signed after the check time",
             **evidence,
         )  # fmt: skip
-    problem = _window(dsc, reference)
-    if problem is not None:
-        return CheckResult.failed(DSC_VALIDITY, problem, "DSC not valid at signing", **evidence)
+    judgement = judge_window(dsc, window) if window is not None else None
+    if judgement in JUDGEMENT_REASONS:
+        return CheckResult.failed(
+            DSC_VALIDITY, JUDGEMENT_REASONS[judgement], "DSC not valid at signing", **evidence
+        )
     expired_now = [dsc] if at > dsc.not_after else []
-    if chain is not None:
-        issued = dsc.not_before
-        for record in chain.path:
-            problem = _window(record, issued)
-            key = "csca" if record is chain.path[-1] else "link"
-            evidence[f"{key}_not_after"] = record.not_after.isoformat()
-            evidence[f"{key}_expired_now"] = at > record.not_after
-            if problem is not None:
-                return CheckResult.failed(
-                    DSC_VALIDITY, problem, f"{key} not valid when the DSC was issued", **evidence
-                )
-            if at > record.not_after:
-                expired_now.append(record)
-            issued = record.not_before
+    failed = _chain_problem(chain, at, evidence, expired_now)
+    if failed is not None:
+        return failed
     if expired_now and not settings.accept_expired_certificates_now:
         return CheckResult.failed(
             DSC_VALIDITY, Reason.CERTIFICATE_EXPIRED, "expired at the check time", **evidence
         )
+    if judgement is None:
+        return CheckResult.inconclusive(
+            DSC_VALIDITY, Reason.NO_REFERENCE_TIME,
+            "no signing time, authenticated DG12 date of issue or private key usage period",
+            **evidence,
+        )  # fmt: skip
+    if judgement is Judgement.PARTLY:
+        return CheckResult.inconclusive(
+            DSC_VALIDITY, Reason.NO_REFERENCE_TIME,
+            "the private key usage period reaches outside the DSC's validity", **evidence,
+        )  # fmt: skip
     return CheckResult.passed(DSC_VALIDITY, **evidence)
 
 

@@ -162,7 +162,9 @@ def verify_chip(
         parsed, data_groups, signature_ok=signature.ok, required=required_data_groups
     )
     chain_result, chain = check_trust_chain(parsed, trust)
-    validity = check_dsc_validity(parsed, chain, at=at, settings=cfg)
+    validity = check_dsc_validity(
+        parsed, chain, at=at, settings=cfg, data_groups=data_groups, dg_hashes=hashes
+    )
     revocation = check_revocation(chain, trust, at=at, settings=cfg)
     active = check_active_auth(
         parsed,

@@ -14,7 +14,12 @@ Order of the rules (first that applies wins; docs/verification.md, "Decision pol
    the challenge not followed) while ``attempt < retry_budget``; after that **review**
    with ``retry_budget_exhausted``.
 4. **review** — any other doubt: a check inconclusive, not checked or not present where
-   it must pass, a required check missing, a verdict we do not know (fail closed). The
+   it must pass, a required check missing, a verdict we do not know (fail closed). This
+   includes ``dsc_validity`` inconclusive with ``no_reference_time``: signature, hashes,
+   chain and revocation verified, but nothing dates the SOD's signature (no signingTime,
+   authenticated DG12 date of issue or DSC private key usage period), so a person decides;
+   never a reject (a genuine passport may lack all three), never a retry (reading the chip
+   again adds no date), never an approval on "the DSC is valid now". The
    liveness verifier's own signals (``liveness_*``) are fused by the verifier into the
    ``liveness`` summary, which is what counts here; they are stored as evidence.
 5. **approve** — every required check passed and nothing else is doubtful. Allowed

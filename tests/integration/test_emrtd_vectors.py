@@ -78,11 +78,20 @@ def test_loes2006_signature_and_hashes_valid_chain_untrusted(emrtd, full_store):
     assert result.result is ChipResult.REJECTED
 
 
-def test_etsi_valid_at_signing_time_but_expired_now(emrtd, etsi_store):
+def test_etsi_without_a_reference_time_is_inconclusive_and_expired_now(emrtd, etsi_store):
+    # the ETSI SOD has no signingTime, no DG12 and a DSC without a private key usage period:
+    # nothing dates its signature, so dsc_validity cannot pass (9303-12 §5.3, chain model)
     result = _verify(emrtd / "etsi", etsi_store)
-    for name in ("sod_parse", "sod_signature", "dg_hashes", "trust_chain", "dsc_validity"):
+    for name in ("sod_parse", "sod_signature", "dg_hashes", "trust_chain"):
         assert result.check(name).verdict is Verdict.PASSED, name
-    validity = result.check("dsc_validity").evidence
+    check = result.check("dsc_validity")
+    assert (check.verdict, check.reason) == (Verdict.INCONCLUSIVE, Reason.NO_REFERENCE_TIME)
+    assert check.evidence["reference_sources"] == {
+        "signing_time_attribute": "absent",
+        "dg12_date_of_issue": "not_presented",
+        "dsc_private_key_usage_period": "absent",
+    }
+    validity = check.evidence
     assert validity["dsc_expired_now"] is True
     assert validity["csca_expired_now"] is True
     assert result.check("revocation").reason is Reason.REVOCATION_UNKNOWN
@@ -121,6 +130,9 @@ def test_slovenia_signature_chain_dg15_and_aa_pairs_verify(emrtd, store_name, re
                 assert result.check(name).verdict is Verdict.PASSED, (name, result.check(name))
             assert _dg_match(result) == {"DG15": True}
             assert result.check("active_auth").evidence["hash"] == "sha1"
+            # no signingTime: the DSC's private key usage period dates the signature
+            source = result.check("dsc_validity").evidence["reference_time_source"]
+            assert source == "dsc_private_key_usage_period"
             wrong = _verify(
                 folder, store, aa_challenge=bytes(8), aa_signature=bytes.fromhex(signature)
             )

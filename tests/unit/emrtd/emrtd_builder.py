@@ -75,6 +75,9 @@ class Pki:
     dsc_key_usage_ok: bool = True
     csca_cn: str = "Test CSCA"
     country: str = "UT"
+    # the DSC's private key usage period from its notBefore (9303-12 §7.1.1; about three
+    # months in practice); None: no such extension, so only a signingTime or DG12 dates a SOD
+    dsc_pkup_days: int | None = 92
     dsc_issuer: x509.Name | None = None  # None: the CSCA's subject, as it should be
     dsc_ski: bool = False
     csca_key: object = field(init=False)
@@ -120,6 +123,11 @@ class Pki:
                 critical=False,
             )
         )
+        if self.dsc_pkup_days is not None:
+            period = x509.PrivateKeyUsagePeriod(
+                self.dsc_not_before, self.dsc_not_before + timedelta(days=self.dsc_pkup_days)
+            )
+            builder = builder.add_extension(period, critical=False)
         if self.dsc_ski:
             builder = builder.add_extension(
                 x509.SubjectKeyIdentifier.from_public_key(public.public_key()),  # type: ignore[attr-defined]
@@ -393,7 +401,7 @@ def spki_with_explicit_curve(public: ec.EllipticCurvePublicKey, *, tamper: bool 
     """SubjectPublicKeyInfo with explicit domain parameters (as ICAO 9303-12 requires)."""
     from leveattest.emrtd.curves import KNOWN_CURVES  # noqa: PLC0415
 
-    known = next(k for k in KNOWN_CURVES if k.curve.name == public.curve.name)
+    known = next(k for k in KNOWN_CURVES if k.name == public.curve.name)
     size = (known.p.bit_length() + 7) // 8
     specified = keys.SpecifiedECDomain(
         {
