@@ -204,9 +204,27 @@ def _insert_entries(connection: Connection, rows: list[tuple[Any, ...]]) -> None
 
 
 def verify_chain(session: Session) -> ChainVerification:
-    """Recompute every hash from the start; report the first entry that does not fit."""
+    """Recompute every hash from the start up to the head; report the first entry that
+    does not fit.
+
+    The head is read first and the entries up to its ``last_id`` after it: the head and
+    its entries are committed in one transaction, so every entry up to the head read is
+    visible to the later statement, even under READ COMMITTED, and entries appended by
+    writers in between (beyond that head) are left for the next run instead of being
+    mistaken for a tampered tail. A cut tail (fewer entries than the head says) is
+    ``head_mismatch``; an entry slipped in beyond the head without moving it would be
+    hit by the next append's primary key. Run it in a REPEATABLE READ transaction (the
+    ``verify-log`` command does on PostgreSQL) to check one snapshot.
+    """
+    head = session.execute(
+        select(Head.last_id, Head.last_hash).where(Head.name == DISCLOSURE_LOG)
+    ).one()
+    head_seq, head_hash = int(head[0]), head[1] or GENESIS_HASH
     result = session.execute(
-        select(DisclosureEntry).order_by(DisclosureEntry.seq).execution_options(yield_per=5_000)
+        select(DisclosureEntry)
+        .where(DisclosureEntry.seq <= head_seq)
+        .order_by(DisclosureEntry.seq)
+        .execution_options(yield_per=5_000)
     )
     try:
         walked = _walk(result.scalars())
@@ -215,9 +233,8 @@ def verify_chain(session: Session) -> ChainVerification:
     if isinstance(walked, ChainVerification):
         return walked
     count, last_seq, last_hash = walked
-    head = session.scalars(select(Head).where(Head.name == DISCLOSURE_LOG)).one()
-    if head.last_id != last_seq or (head.last_hash or GENESIS_HASH) != last_hash:
-        return ChainVerification(False, count, head.last_id, "head_mismatch")
+    if head_seq != last_seq or head_hash != last_hash:
+        return ChainVerification(False, count, head_seq, "head_mismatch")
     return ChainVerification(True, count)
 
 
