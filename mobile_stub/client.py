@@ -104,6 +104,12 @@ class MobileClient:
         )
         return SessionStarted.model_validate(response.json())
 
+    def start_known_person(self, person: dict[str, str]) -> SessionStarted:
+        """A session for a person the service already knows (staff and test path; the
+        service refuses it unless ``LEVEATTEST_SESSIONS__ALLOW_KNOWN_PERSON_START``)."""
+        response = self._call("POST", "/v1/sessions", json={"person": person})
+        return SessionStarted.model_validate(response.json())
+
     def consent(
         self, session: SessionStarted, *, notice_version: str | None = None, language: str = "nb"
     ) -> ConsentReceipt:

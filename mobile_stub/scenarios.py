@@ -101,6 +101,23 @@ def capture_and_submit(
 ) -> tuple[SessionStatus, Frames]:
     """One attempt after consent: read the chip, photograph page and selfie, capture the
     liveness frames under this attempt's challenge, submit, wait for the outcome."""
+    frames = capture_and_upload(
+        client, session, chip_folder, selfie_from=selfie_from, species=species, frames=frames
+    )
+    client.submit(session)
+    return client.wait(session), frames
+
+
+def capture_and_upload(
+    client: MobileClient,
+    session: SessionStarted,
+    chip_folder: Path,
+    *,
+    selfie_from: Path | None = None,
+    species: str = "genuine",
+    frames: Frames | None = None,
+) -> Frames:
+    """Everything of one attempt but the submit: chip files, page, selfie and frames."""
     person = person_of(chip_folder)
     portrait = ((selfie_from or person) / "selfie.jpg").read_bytes()
     read_chip(client, session, chip_folder)
@@ -111,8 +128,7 @@ def capture_and_submit(
             portrait, session.liveness_challenge, species, challenge_seed(session)
         )
     upload_frames(client, session, frames)
-    client.submit(session)
-    return client.wait(session), frames
+    return frames
 
 
 def walk(

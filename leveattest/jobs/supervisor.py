@@ -99,19 +99,17 @@ class WorkerSupervisor:
             name=f"leveattest-worker-{index}",
             daemon=True,
         )
-        # the children ignore Ctrl-C: the supervisor stops them with SIGTERM
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            process.start()
-        finally:
-            signal.signal(signal.SIGINT, previous)
+        process.start()
         return process
 
     def _watch(self) -> None:
         while not self._stopping.wait(self.check_every):
             with self._lock:
                 for slot in self._slots:
-                    self._check(slot)
+                    try:
+                        self._check(slot)
+                    except Exception as exc:  # noqa: BLE001 - the monitor must keep watching
+                        log.warning("worker.restart_failed", slot=slot.index, error=repr(exc))
 
     def _check(self, slot: _Slot) -> None:
         now = time.monotonic()
@@ -140,7 +138,10 @@ class WorkerSupervisor:
 
 def run_child(parent_pid: int, target: Callable[..., None], args: tuple[Any, ...]) -> None:
     """A worker process: ``target(*args)``, stopped (SIGTERM to itself) when the parent is
-    gone, so that it finishes its job and exits instead of running on as an orphan."""
+    gone, so that it finishes its job and exits instead of running on as an orphan.
+    Ctrl-C in the terminal reaches the whole process group: the worker ignores it, the
+    supervisor stops it with SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def _watch_parent() -> None:
         while True:

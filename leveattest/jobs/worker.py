@@ -11,6 +11,7 @@ only here, in a worker process.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -119,6 +120,7 @@ def _run(
             log.warning("job.given_up", job=claimed.job_id, session=fingerprint(row.id))
             return str(row.state)
         row.state, row.updated_at = SessionState.ANALYSING, ctx.clock.now()
+    log.info("job.claimed", job=claimed.job_id, tries=claimed.tries, pid=os.getpid())
     started = time.perf_counter()
     try:
         with LeaseHeartbeat(ctx, claimed):
