@@ -31,6 +31,14 @@ class Status(StrEnum):
     EXPIRED = "expired"
 
 
+class OutcomeCode(StrEnum):
+    """The final outcome told to the pensioner (and queued for notification)."""
+
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    DEADLINE_PASSED = "deadline_passed"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -108,6 +116,19 @@ class SubmitAccepted(_Model):
     status_url: str
 
 
+class SessionOutcome(_Model):
+    """The final outcome in plain words and what to do next, in ``language`` (the consent
+    language; English until that language has a catalog); the ids are stable, for apps
+    that carry their own translations."""
+
+    code: OutcomeCode
+    message_id: str
+    message: str
+    next_step_id: str
+    next_step: str
+    language: str
+
+
 class SessionStatus(_Model):
     session_id: str
     status: Status
@@ -117,6 +138,7 @@ class SessionStatus(_Model):
     advice: list[str]  # what the pensioner can do, in plain words
     updated_at: datetime
     decided_at: datetime | None = None
+    outcome: SessionOutcome | None = None  # once there is a final outcome
 
 
 class ChallengesIssued(_Model):
@@ -135,18 +157,32 @@ class RetryStarted(ChallengesIssued):
 
 
 class DeletionItem(_Model):
-    category: str  # chip | page | selfie | liveness | person_facts | replay_hashes
+    # chip | page | selfie | liveness | person_facts | replay_prints | check_results |
+    # document_facts | notifications
+    category: str
     count: int
     bytes: int
 
 
+class RegisterKeeps(_Model):
+    """After a withdrawal: what the register keeps of a certificate already recorded, and why."""
+
+    recorded_at: datetime
+    items: list[str]  # full_name, birth_date, identifier, certificate_date, ...
+    reason_id: str
+    reason: str
+
+
 class DeletionReceipt(_Model):
+    """What was deleted and when; never content, never personal data."""
+
     session_id: str
     cause: str  # withdrawn | decision | retention | retry | expired
     deleted_at: datetime
     items: list[DeletionItem]
     keys_destroyed: int
     digest: str
+    register_keeps: RegisterKeeps | None = None
 
 
 class HeldCategory(_Model):

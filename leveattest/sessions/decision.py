@@ -4,7 +4,8 @@ The worker calls :func:`apply_outcome` in ONE transaction with the job's complet
 On approval the certificate is written through ``RegisterClient.record_certificate``
 (idempotent per session reference, so a retried job cannot write twice), then the
 state changes; biometrics are shredded right after the commit (:func:`finalise`), and
-the retention sweep catches any session whose shredding did not run.
+the retention sweep catches any session whose shredding did not run. A final outcome is
+queued for the pensioner in the same transaction (``notifications.queue_outcome``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from leveattest.sessions.models import (
     StoredCheck,
     VerificationSession,
 )
+from leveattest.sessions.notifications import queue_outcome
 from leveattest.sessions.tokens import person_fingerprint
 from register.client import CertificateReceipt, CertificateRecord
 
@@ -149,6 +151,7 @@ def apply_outcome(
     }[decision]
     if row.state in FINAL_STATES:
         row.decided_at, row.decided_by = now, "pipeline"
+        queue_outcome(db, ctx.clock, row)
     log.info(
         "session.decided", session=fingerprint(row.id), decision=decision.value, reasons=reasons
     )
@@ -177,6 +180,7 @@ def approve_after_review(
         now = ctx.clock.now()
         row.state, row.decision, row.decided_at = SessionState.APPROVED, "approve", now
         row.decided_by, row.updated_at = reviewer[:64], now
+        queue_outcome(db, ctx.clock, row)
     finalise(ctx, session_id)
     return receipt
 
@@ -222,6 +226,7 @@ def reject_after_review(
         row.state, row.decision, row.decided_at = SessionState.REJECTED, "reject", now
         row.decided_by, row.updated_at = confirmed_by[:64], now
         row.reasons = [*(row.reasons or []), "rejected_after_review"]
+        queue_outcome(db, ctx.clock, row)
         log.info("session.rejected_after_review", session=fingerprint(row.id))
     finalise(ctx, session_id)
     return row

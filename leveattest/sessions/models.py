@@ -3,7 +3,8 @@
 Personal data lives only in ``verification_sessions.person_facts`` (what the chip said,
 needed for the register hand-off after a review) and in the encrypted blob store; both
 are cleared at the final decision, on withdrawal and by the retention job. Evidence of
-checks never holds images (see ``leveattest.sessions.evidence``).
+checks never holds images (see ``leveattest.sessions.evidence``). How long each table is
+kept, and why: docs/retention.md.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ class VerificationSession(Base):
     # the holder's age band when the pipeline decided (kept: no birth date, for fairness
     # figures across ages on the ops dashboard)
     age_band: Mapped[str | None] = mapped_column(String(10))
+    # the register's deadline for the invitation passed before a certificate was recorded
+    deadline_passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AttemptNonce(Base):
@@ -94,7 +97,11 @@ class AttemptNonce(Base):
 
 
 class SessionUpload(Base):
-    """One uploaded part (content is in the blob store; here only hash and size)."""
+    """One uploaded part (content is in the blob store; here a keyed MAC and the size).
+
+    Never a plain hash: the SHA-256 of DG1/DG2 is what the passport's EF.SOD signs, so it
+    would link the row to the passport. The row is deleted with the blobs it describes.
+    """
 
     __tablename__ = "session_uploads"
     __table_args__ = (UniqueConstraint("session_id", "attempt", "slot"),)
@@ -107,7 +114,8 @@ class SessionUpload(Base):
     slot: Mapped[str] = mapped_column(String(20))  # DG1, PAGE, SELFIE, FRAME-007 ...
     category: Mapped[str] = mapped_column(String(20))  # chip | page | selfie | liveness
     content_type: Mapped[str] = mapped_column(String(40))
-    sha256: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256 under a key derived from the master key (``uploads.content_mac``)
+    content_mac: Mapped[str | None] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     captured_at_ms: Mapped[int | None] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -167,3 +175,24 @@ class ReplayPrint(Base):
     face_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
     selfie_hash: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class NotificationOutbox(Base):
+    """An outcome waiting to be told to the pensioner, one row per session and outcome.
+
+    Channels (letter, e-mail, push) are the pensioner issue's; the row holds only what a
+    notification needs: the session, the outcome code and the language (no name, no
+    address, no identifier). Deleted with the session row (docs/retention.md).
+    """
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (UniqueConstraint("session_id", "outcome"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("verification_sessions.id", ondelete="CASCADE")
+    )
+    outcome: Mapped[str] = mapped_column(String(20))  # approved | rejected | deadline_passed
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -86,6 +86,17 @@ def live_uploads(db: Session, session_id: str, attempt: int | None = None) -> li
     return list(db.scalars(query.order_by(SessionUpload.slot)))
 
 
+def attempt_uploads(db: Session, session_id: str, attempt: int) -> list[SessionUpload]:
+    """Every upload row of one attempt, including parts superseded by renewed challenges."""
+    return list(
+        db.scalars(
+            select(SessionUpload).where(
+                SessionUpload.session_id == session_id, SessionUpload.attempt == attempt
+            )
+        )
+    )
+
+
 def check_count(db: Session, session_id: str) -> int:
     return int(db.scalar(select(func.count()).where(StoredCheck.session_id == session_id)) or 0)
 

@@ -255,17 +255,19 @@ def _issued(
 
 
 def withdraw(db: Session, ctx: SessionContext, row: VerificationSession) -> DeletionReceipt:
-    """Consent withdrawn: stop processing, shred every blob, null personal fields."""
+    """Consent withdrawn: stop processing; delete every blob, upload row, check result and
+    fact of the session (``deletion.shred``); the receipt says what was deleted, and after
+    an approval what the register keeps and why."""
     if row.withdrawn_at is not None:
         previous = [r for r in repository.deletion_records(db, row.id) if r.cause == "withdrawn"]
         if previous:
-            return receipt_view(previous[-1])
+            return receipt_view(previous[-1], row)
     now = ctx.clock.now()
     ctx.queue.cancel(db, row.id)
     repository.mark_nonces_used(db, row.id, row.attempt, now)
     record = shred(db, ctx, row, "withdrawn")
     row.withdrawn_at = row.updated_at = now
     if row.state not in FINAL_STATES:
-        row.state = SessionState.WITHDRAWN
+        row.state, row.decision = SessionState.WITHDRAWN, None
     log.info("session.withdrawn", session=fingerprint(row.id))
-    return receipt_view(record)
+    return receipt_view(record, row)

@@ -6,6 +6,11 @@ the nonce it signs: unknown → ``aa_nonce_unknown``, expired → ``aa_nonce_exp
 already used (another signature, or a nonce of an earlier attempt) → ``aa_nonce_reused``.
 Frames must name the liveness challenge of the current attempt.
 
+Rows keep a keyed MAC of the content, never its plain SHA-256: the hashes of DG1 and DG2
+are the ones the passport's EF.SOD signs, so a plain hash would let anyone holding the
+passport link a (withdrawn) session to it. The phone's receipt still carries the SHA-256
+of what was received; it is computed from the request, not stored.
+
 The API stages the part's blob (hash, encryption, disk sync) with :func:`stage_upload`
 before its unit of work and passes it to :func:`record_upload`, which only publishes it
 (a rename) once every check has passed: the transaction, and on SQLite the one write
@@ -55,6 +60,14 @@ class IncomingPart:
         return hashlib.sha256(self.data).hexdigest()
 
 
+def content_mac(ctx: SessionContext, digest: str) -> str:
+    """HMAC-SHA256 over the part's SHA-256 under a key derived from the master key: the
+    same bytes give the same MAC (idempotent uploads), nobody without the key can tie it
+    to a known file."""
+    key = ("upload-mac|" + ctx.settings.security.master_key.get_secret_value()).encode()
+    return hmac.new(key, digest.encode("ascii"), hashlib.sha256).hexdigest()
+
+
 def stage_upload(ctx: SessionContext, owner: str, part: IncomingPart) -> StagedBlob | None:
     """Encrypt and write the part's blob ahead of the unit of work (not yet visible).
 
@@ -88,14 +101,16 @@ def record_upload(
     require_collecting(ctx, row)
     check_content(spec, media, data)
     digest = part.digest
+    mac = content_mac(ctx, digest)
     existing = repository.upload(db, row.id, row.attempt, slot)
     if (
         existing is not None
         and existing.deleted_at is None
-        and existing.sha256 == digest
+        and existing.content_mac is not None
+        and hmac.compare_digest(existing.content_mac, mac)
         and existing.captured_at_ms == captured_at_ms
     ):
-        return _receipt(existing), False
+        return _receipt(existing, digest), False
     if slot == "AA_SIGNATURE":
         _consume_aa_nonce(db, ctx, row, part.nonce_hex)
     if spec.category == "liveness":
@@ -118,11 +133,11 @@ def record_upload(
     else:
         existing.replaced += 1
         log.info("upload.replaced", session=fingerprint(row.id), part=slot)
-    existing.content_type, existing.sha256, existing.size = media, digest, len(data)
+    existing.content_type, existing.content_mac, existing.size = media, mac, len(data)
     existing.captured_at_ms, existing.received_at, existing.deleted_at = captured_at_ms, now, None
     row.updated_at = now
     db.flush()
-    return _receipt(existing), True
+    return _receipt(existing, digest), True
 
 
 def _consume_aa_nonce(
@@ -160,12 +175,12 @@ def _check_challenge(
     raise ChallengeUnknownError(reason="unknown")
 
 
-def _receipt(upload: SessionUpload) -> UploadReceipt:
+def _receipt(upload: SessionUpload, digest: str) -> UploadReceipt:
     return UploadReceipt(
         session_id=upload.session_id,
         attempt=upload.attempt,
         part=upload.slot,
-        sha256=upload.sha256,
+        sha256=digest,
         size=upload.size,
         content_type=upload.content_type,
         received_at=upload.received_at,

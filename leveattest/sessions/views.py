@@ -19,6 +19,7 @@ from leveattest.sessions import repository
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.deletion import receipt_view
 from leveattest.sessions.models import OPEN_STATES, ReplayPrint, SessionState, VerificationSession
+from leveattest.sessions.notifications import outcome_view
 from leveattest.sessions.service import retries_remaining
 
 REGISTER_NOTE = (
@@ -48,6 +49,7 @@ def session_status(ctx: SessionContext, row: VerificationSession) -> SessionStat
         advice=list(row.advice or []),
         updated_at=row.updated_at,
         decided_at=row.decided_at,
+        outcome=outcome_view(row),
     )
 
 
@@ -85,5 +87,5 @@ def privacy_view(db: Session, ctx: SessionContext, row: VerificationSession) -> 
         ),
         biometrics_deleted_at=row.biometrics_deleted_at,
         deletion_due_by=due,
-        deletions=[receipt_view(r) for r in repository.deletion_records(db, row.id)],
+        deletions=[receipt_view(r, row) for r in repository.deletion_records(db, row.id)],
     )

@@ -226,7 +226,7 @@ class Console:
                         slot=slot,
                         category=category,
                         content_type="application/octet-stream" if slot == "DG2" else "image/jpeg",
-                        sha256="00" * 32,
+                        content_mac="00" * 32,
                         size=len(data),
                         captured_at_ms=int(slot[-3:]) * 150 if category == "liveness" else None,
                         received_at=submitted,

@@ -1,0 +1,79 @@
+"""Outcomes queued for the pensioner: a transactional outbox, one row per outcome.
+
+:func:`queue_outcome` runs in the unit of work that decides (so an outcome is queued if
+and only if it was committed) and is idempotent: a second call, or a concurrent one on
+another worker, leaves the one row (unique ``(session_id, outcome)``). The channels that
+send the rows (letter, e-mail, push) belong to the pensioner issue; a row holds nothing
+personal beyond what a notification needs (session, outcome, language).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from leveattest.contracts.sessions import OutcomeCode, SessionOutcome
+from leveattest.core.clock import Clock
+from leveattest.core.logging import fingerprint, get_logger
+from leveattest.sessions.messages import OUTCOMES, translate
+from leveattest.sessions.models import NotificationOutbox, SessionState, VerificationSession
+
+log = get_logger("leveattest.sessions.notifications")
+DEFAULT_LANGUAGE = "en"  # the source language of the texts
+
+
+def outcome_of(row: VerificationSession) -> OutcomeCode | None:
+    """The session's final outcome for the pensioner, if it has one."""
+    if row.state == SessionState.APPROVED:
+        return OutcomeCode.APPROVED
+    if row.state == SessionState.REJECTED:
+        return OutcomeCode.REJECTED
+    if row.deadline_passed_at is not None:
+        return OutcomeCode.DEADLINE_PASSED
+    return None
+
+
+def outcome_view(row: VerificationSession) -> SessionOutcome | None:
+    """The outcome in plain words with what to do next, in the consent language."""
+    code = outcome_of(row)
+    if code is None:
+        return None
+    message, next_step = OUTCOMES[code]
+    language = row.consent_language or DEFAULT_LANGUAGE
+    return SessionOutcome(
+        code=code,
+        message_id=message.message_id,
+        message=translate(message, language),
+        next_step_id=next_step.message_id,
+        next_step=translate(next_step, language),
+        language=language,
+    )
+
+
+def queue_outcome(db: Session, clock: Clock, row: VerificationSession) -> bool:
+    """Queue the session's outcome for notification (caller commits); True when new."""
+    code = outcome_of(row)
+    if code is None:
+        return False
+    exists = db.scalar(
+        select(NotificationOutbox.id).where(
+            NotificationOutbox.session_id == row.id, NotificationOutbox.outcome == code.value
+        )
+    )
+    if exists is not None:
+        return False
+    try:
+        with db.begin_nested():
+            db.add(
+                NotificationOutbox(
+                    session_id=row.id,
+                    outcome=code.value,
+                    language=row.consent_language,
+                    created_at=clock.now(),
+                )
+            )
+    except IntegrityError:
+        return False  # queued by a concurrent unit of work
+    log.info("notification.queued", session=fingerprint(row.id), outcome=code.value)
+    return True
