@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from register.auth import AccessContext
 from register.cursor import decode_cursor, encode_cursor
-from register.db.models import ChangeEvent, Head, Person, Relationship
+from register.db.models import ChangeEvent, Head, Person, PersonAlias, Relationship
 from register.disclosure import Disclosure
 from register.errors import RegisterInputError
 from register.heads import CHANGE_EVENTS
@@ -27,6 +27,20 @@ from register.status_sql import split_status, with_status
 from register.statuses import is_postgres
 
 CHANGES_TYP = "changes+jws"
+_ALIAS = 4  # the relationship's alias_id among the status columns (register.status_sql)
+
+
+def _aliases(connection: Connection, rows: Any) -> dict[int, tuple[str, str, str]]:
+    """The document aliases the page's relationships name persons by (usually none)."""
+    ids = sorted({row[8 + _ALIAS] for row in rows if row[8 + _ALIAS] is not None})
+    if not ids:
+        return {}
+    found = connection.execute(
+        select(
+            PersonAlias.id, PersonAlias.id_scheme, PersonAlias.id_state, PersonAlias.id_value
+        ).where(PersonAlias.id.in_(ids))
+    )
+    return {row[0]: (row[1], row[2], row[3]) for row in found}
 
 
 def changes_statement(
@@ -41,7 +55,7 @@ def changes_statement(
         raise RegisterInputError(reason="limit")
     today = clock.today()
 
-    def read(connection: Connection) -> tuple[list[Any], int]:
+    def read(connection: Connection) -> tuple[list[Any], int, dict[int, tuple[str, str, str]]]:
         require_active(connection, ctx)
         # the counter first: every event up to it is committed (ids follow commit order)
         head_id = connection.execute(
@@ -51,14 +65,18 @@ def changes_statement(
             _page_query(ctx.company_id, size + 1, lateral=is_postgres(connection)),
             {"company_id": ctx.company_id, "today": today, "after": after, "head": head_id},
         ).all()
-        return list(rows), head_id
+        return list(rows), head_id, _aliases(connection, rows)
 
-    rows, head_id = state.run_read(read)
+    rows, head_id, aliases = state.run_read(read)
     has_more = len(rows) > size
     page = rows[:size]
     items: list[bytes] = []
     disclosures: list[Disclosure] = []
-    for event_id, kind, at, person_id, scheme, id_state, id_value, objected_at, *tail in page:
+    for event_id, kind, at, person_id, own_scheme, own_state, own_value, objected_at, *tail in page:
+        # the identifier the company knows the person by: their own, or a document alias
+        scheme, id_state, id_value = (
+            (own_scheme, own_state, own_value) if tail[_ALIAS] is None else aliases[tail[_ALIAS]]
+        )
         if scheme == IdScheme.NORWEGIAN.value:
             ref, person = f"no:{id_value}", {"national_id": id_value}
         else:

@@ -160,15 +160,27 @@ class CompanyClient:
         return str(data["access_token"])
 
     def payment_statement(
-        self, person: dict[str, str], agreement_reference: str, latest_payment_period: str
+        self,
+        person: dict[str, str],
+        agreement_reference: str,
+        latest_payment_period: str,
+        *,
+        full_name: str | None = None,
+        birth_date: str | None = None,
     ) -> str:
-        claims = {
+        """``full_name`` / ``birth_date``: the pensioner as the company knows them, so the
+        register can link a foreign document to them (docs/identity.md)."""
+        claims: dict[str, Any] = {
             "iss": self.client_id,
             "iat": int(self.clock.now().timestamp()),
             "person": person,
             "agreement_reference": agreement_reference,
             "latest_payment_period": latest_payment_period,
         }
+        if full_name is not None:
+            claims["full_name"] = full_name
+        if birth_date is not None:
+            claims["birth_date"] = birth_date
         header = {"alg": SIGNING_ALG, "kid": str(self.key.kid), "typ": STATEMENT_TYP}
         return jws.serialize_compact(header, canonical_json(claims), self.key)
 
@@ -177,9 +189,21 @@ class CompanyClient:
         return await self._http.request(method, self.base_url + path, headers=headers, **kwargs)
 
     async def register_relationship(
-        self, person: dict[str, str], agreement_reference: str, latest_payment_period: str
+        self,
+        person: dict[str, str],
+        agreement_reference: str,
+        latest_payment_period: str,
+        *,
+        full_name: str | None = None,
+        birth_date: str | None = None,
     ) -> dict[str, Any]:
-        statement = self.payment_statement(person, agreement_reference, latest_payment_period)
+        statement = self.payment_statement(
+            person,
+            agreement_reference,
+            latest_payment_period,
+            full_name=full_name,
+            birth_date=birth_date,
+        )
         body = {"statement": statement}
         response = await self._call("POST", "/relationships", "register.relationships", json=body)
         return dict(_checked(response).json())

@@ -3,15 +3,19 @@ relationship.
 
 Each entry's hash is ``sha256(prev_hash || canonical_json(content))``. The person is in
 the hashed content only as a commitment ``sha256(salt || person_ref)`` with a random
-per-entry salt: retention removes ``subject_ref`` and ``subject_salt`` and the chain
-still verifies, while the commitment alone can no longer be linked to anyone (the salt
-defeats a dictionary over the national-id space). ``register_heads`` keeps the last seq
-and hash, so truncating the tail is detected too.
+per-entry salt, and no plain identifier is stored at any time: beside the commitment sits
+``subject_key`` = HMAC-SHA-256 of the reference under the register secret, through which
+the person's report finds their entries (``subject_key``). Retention removes the key and
+the salt and the chain still verifies, while the commitment alone can no longer be linked
+to anyone (the salt defeats a dictionary over the national-id space, the key cannot be
+computed without the secret). ``register_heads`` keeps the last seq and hash, so
+truncating the tail is detected too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,8 +49,14 @@ class ChainVerification:
     reason: str | None = None  # seq_gap | prev_hash_mismatch | entry_hash_mismatch | ...
 
 
-def _commitment(salt: str, ref: str) -> str:
-    return hashlib.sha256(f"{salt}|{ref}".encode()).hexdigest()
+def subject_key(secret: str, ref: str) -> str:
+    """The keyed lookup of a person reference in the log (HMAC-SHA-256, hex)."""
+    return hmac.new(f"disclosure|{secret}".encode(), ref.encode(), hashlib.sha256).hexdigest()
+
+
+def commitment_matches(salt: str, ref: str, commitment: str) -> bool:
+    """Whether ``commitment`` commits to ``ref`` (for a person who knows their reference)."""
+    return hmac.compare_digest(hashlib.sha256(f"{salt}|{ref}".encode()).hexdigest(), commitment)
 
 
 def _content(
@@ -113,14 +123,16 @@ COLUMNS = (
     "statement_sha256",
     "subject_commitment",
     "subject_salt",
-    "subject_ref",
+    "subject_key",
     "prev_hash",
     "entry_hash",
 )
 BULK_FROM = 50  # below this many entries a plain INSERT is cheaper than COPY
 
 
-def append_disclosures(session: Session, clock: Clock, items: Sequence[Disclosure]) -> list[int]:
+def append_disclosures(
+    session: Session, clock: Clock, items: Sequence[Disclosure], secret: str
+) -> list[int]:
     """Append entries under the chain-head lock; the caller commits. Returns their seqs.
 
     Call it last in the transaction: the head row stays locked until commit.
@@ -130,22 +142,23 @@ def append_disclosures(session: Session, clock: Clock, items: Sequence[Disclosur
     created_at = clock.now()
     connection = session.connection()
     seq, last_hash = lock_head_values(connection, DISCLOSURE_LOG)
-    rows, prev = chain_rows(items, created_at, seq, last_hash or GENESIS_HASH)
+    rows, prev = chain_rows(items, created_at, seq, last_hash or GENESIS_HASH, secret)
     _insert_entries(connection, rows)
     set_head_values(connection, DISCLOSURE_LOG, seq + len(rows), prev)
     return list(range(seq + 1, seq + len(rows) + 1))
 
 
 def chain_rows(
-    items: Sequence[Disclosure], created_at: datetime, last_seq: int, prev: str
+    items: Sequence[Disclosure], created_at: datetime, last_seq: int, prev: str, secret: str
 ) -> tuple[list[tuple[Any, ...]], str]:
     """The log rows (``COLUMNS`` order) for ``items`` after entry ``last_seq`` with hash
-    ``prev``, and the new head hash."""
+    ``prev``, and the new head hash; ``secret`` keys the subject lookup."""
     created_text = created_at.isoformat()
     salts = secrets.token_hex(16 * len(items))  # one call: 32 hex characters per entry
     rows: list[tuple[Any, ...]] = []
     sha256 = hashlib.sha256
     seq = last_seq
+    keys: dict[str, str] = {}
     for index, item in enumerate(items):
         seq += 1
         salt = salts[32 * index : 32 * index + 32]
@@ -160,6 +173,9 @@ def chain_rows(
             commitment=commitment,
         )
         entry_hash = sha256(prev.encode() + content).hexdigest()
+        key = keys.get(item.subject_ref)
+        if key is None:  # a batch names each person once; a changes page may repeat one
+            key = keys[item.subject_ref] = subject_key(secret, item.subject_ref)
         rows.append(
             (
                 seq,
@@ -170,7 +186,7 @@ def chain_rows(
                 item.statement_sha256,
                 commitment,
                 salt,
-                item.subject_ref,
+                key,
                 prev,
                 entry_hash,
             )
@@ -257,21 +273,16 @@ def _walk(entries: Iterable[DisclosureEntry]) -> ChainVerification | tuple[int, 
         )
         if _entry_hash(entry.prev_hash, content) != entry.entry_hash:
             return ChainVerification(False, count, entry.seq, "entry_hash_mismatch")
-        if entry.subject_ref is not None and (
-            entry.subject_salt is None
-            or _commitment(entry.subject_salt, entry.subject_ref) != entry.subject_commitment
-        ):
-            return ChainVerification(False, count, entry.seq, "subject_mismatch")
         expected_prev, expected_seq = entry.entry_hash, entry.seq + 1
     return count, expected_seq - 1, expected_prev
 
 
 def pseudonymise_disclosures(session: Session, before: datetime) -> int:
-    """Drop the person reference and salt of entries older than ``before``."""
+    """Drop the keyed lookup and the salt of entries older than ``before``."""
     result = session.execute(
         update(DisclosureEntry)
-        .where(DisclosureEntry.created_at < before, DisclosureEntry.subject_ref.is_not(None))
-        .values(subject_ref=None, subject_salt=None)
+        .where(DisclosureEntry.created_at < before, DisclosureEntry.subject_key.is_not(None))
+        .values(subject_key=None, subject_salt=None)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -50,13 +50,13 @@ class PipelinedAppender:
         self._held: PoolProxiedConnection | None = None
         self._lock = threading.Lock()
 
-    def append(self, clock: Clock, items: Sequence[Disclosure]) -> list[int]:
+    def append(self, clock: Clock, items: Sequence[Disclosure], secret: str) -> list[int]:
         """Append and commit ``items``; on any failure nothing is committed."""
         with self._lock:
             if self._held is None:
                 self._held = self._engine.raw_connection()  # pinged once, then kept
             try:
-                return _append(_driver(self._held.driver_connection), clock, items)
+                return _append(_driver(self._held.driver_connection), clock, items, secret)
             except Exception:
                 held, self._held = self._held, None
                 held.invalidate()  # closing rolls back; the next group gets a new connection
@@ -76,14 +76,16 @@ def _driver(connection: DBAPIConnection | None) -> psycopg.Connection[Any]:
     return connection
 
 
-def _append(pg: psycopg.Connection[Any], clock: Clock, items: Sequence[Disclosure]) -> list[int]:
+def _append(
+    pg: psycopg.Connection[Any], clock: Clock, items: Sequence[Disclosure], secret: str
+) -> list[int]:
     created_at = clock.now()
     with pg.pipeline():
         head = pg.execute(_LOCK, (DISCLOSURE_LOG,)).fetchone()  # BEGIN + lock: one round trip
     if head is None:
         raise LookupError("the disclosure-log head row is missing")
     last_seq, last_hash = int(head[0]), head[1] or GENESIS_HASH
-    rows, new_hash = chain_rows(items, created_at, last_seq, last_hash)
+    rows, new_hash = chain_rows(items, created_at, last_seq, last_hash, secret)
     new_seq = last_seq + len(rows)
     if len(rows) >= BULK_FROM:
         with pg.cursor() as cursor, cursor.copy(_COPY) as copy:

@@ -44,9 +44,10 @@ class _Ticket:
 class DisclosureWriter:
     """Appends disclosures of concurrent requests in shared transactions."""
 
-    def __init__(self, unit_of_work: UnitOfWork, clock: Clock, engine: Engine) -> None:
+    def __init__(self, unit_of_work: UnitOfWork, clock: Clock, engine: Engine, secret: str) -> None:
         self._unit_of_work = unit_of_work
         self._clock = clock
+        self._secret = secret  # keys each entry's subject lookup (register.disclosure)
         # PostgreSQL: a kept connection, two round trips per group (register.disclosure_pg)
         postgres = engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg"
         self._pipelined = pipelined_appender(engine) if postgres else None
@@ -91,6 +92,6 @@ class DisclosureWriter:
 
     def _append(self, entries: list[Disclosure]) -> list[int]:
         if self._pipelined is not None:
-            return self._pipelined.append(self._clock, entries)
+            return self._pipelined.append(self._clock, entries, self._secret)
         with self._unit_of_work() as session:
-            return append_disclosures(session, self._clock, entries)
+            return append_disclosures(session, self._clock, entries, self._secret)

@@ -1,27 +1,87 @@
-"""Persons by identifier, and the change events the changes feed pages through."""
+"""Persons by identifier (their own, or a document alias), and the change events the
+changes feed pages through."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leveattest.core.clock import Clock
-from register.db.models import ChangeEvent, Person
+from leveattest.core.errors import LeveattestError
+from register.db.models import ChangeEvent, Person, PersonAlias
 from register.heads import CHANGE_EVENTS, lock_head
-from register.identity import IdScheme, PersonId
+from register.identity import IdScheme, PersonId, foreign_id
+
+T = TypeVar("T", Person, PersonAlias)
+
+
+def _by_identifier(session: Session, model: type[T], pid: PersonId) -> T | None:
+    """The ``Person`` whose own identifier, or the ``PersonAlias`` which, is ``pid``."""
+    table: Any = model
+    return session.scalars(
+        select(model).where(
+            table.id_scheme == pid.scheme.value,
+            table.id_state == pid.state,
+            table.id_value == pid.value,
+        )
+    ).one_or_none()
+
+
+def _own(session: Session, pid: PersonId) -> Person | None:
+    return _by_identifier(session, Person, pid)
+
+
+def find_alias(session: Session, pid: PersonId) -> PersonAlias | None:
+    return _by_identifier(session, PersonAlias, pid)
+
+
+def find_identity(session: Session, pid: PersonId) -> tuple[Person, PersonAlias | None] | None:
+    """The person ``pid`` names, and the alias it names them by (None: their own id)."""
+    person = _own(session, pid)
+    if person is not None:
+        return person, None
+    alias = find_alias(session, pid)
+    if alias is None:
+        return None
+    return session.get_one(Person, alias.person_id), alias
 
 
 def find_person(session: Session, pid: PersonId) -> Person | None:
-    return session.scalars(
-        select(Person).where(
-            Person.id_scheme == pid.scheme.value,
-            Person.id_state == pid.state,
-            Person.id_value == pid.value,
+    found = find_identity(session, pid)
+    return None if found is None else found[0]
+
+
+def aliases_of(session: Session, person_id: int) -> list[PersonAlias]:
+    return list(
+        session.scalars(
+            select(PersonAlias).where(PersonAlias.person_id == person_id).order_by(PersonAlias.id)
         )
-    ).one_or_none()
+    )
+
+
+def identifiers_of(session: Session, person: Person) -> list[PersonId]:
+    """The person's own identifier first, then every document alias."""
+    own = PersonId(IdScheme(person.id_scheme), person.id_value, person.id_state, person.id_kind)
+    return [own, *(alias_id(alias) for alias in aliases_of(session, person.id))]
+
+
+def alias_id(alias: PersonAlias) -> PersonId:
+    return PersonId(IdScheme(alias.id_scheme), alias.id_value, alias.id_state, alias.id_kind)
+
+
+def document_alias(number: str, issuing_state: str, document_type: str) -> PersonId | None:
+    """The alias a verified document gives, or None: Norwegian documents are not aliased
+    (companies know those holders by their national number) and a number that is no
+    valid foreign id is not one either."""
+    try:
+        pid = foreign_id(number, issuing_state)
+    except LeveattestError:
+        return None
+    return PersonId(pid.scheme, pid.value, pid.state, document_type[:20] or "document")
 
 
 def find_persons(session: Session, pids: Iterable[PersonId]) -> dict[str, Person]:
@@ -53,6 +113,17 @@ def person_json(person: Person) -> dict[str, str]:
     if person.id_scheme == IdScheme.NORWEGIAN.value:
         return {"national_id": person.id_value}
     return {"foreign_id": person.id_value, "issuing_state": person.id_state}
+
+
+def get_or_create_identity(
+    session: Session, clock: Clock, pid: PersonId
+) -> tuple[Person, PersonAlias | None]:
+    """The person ``pid`` names (through an alias too), created with ``pid`` as their own
+    identifier when nobody has it."""
+    found = find_identity(session, pid)
+    if found is not None:
+        return found
+    return get_or_create_person(session, clock, pid), None
 
 
 def get_or_create_person(session: Session, clock: Clock, pid: PersonId) -> Person:

@@ -23,17 +23,14 @@ from sqlalchemy import BindParameter, Connection, Select, and_, bindparam, selec
 
 from register.audit import record_audit, subject_fingerprint
 from register.auth import AccessContext
-from register.db.models import (
-    Company,
-    Person,
-)
+from register.db.models import Company, Person, PersonAlias
 from register.disclosure import Disclosure
 from register.errors import (
     InvalidTokenError,
     NationalIdInvalidError,
     NotFoundError,
 )
-from register.identity import PersonId, person_id_from_json
+from register.identity import IdScheme, PersonId, person_id_from_json
 from register.keys import canonical_json
 from register.settings import RegisterSettings
 from register.state import RegisterState
@@ -72,14 +69,21 @@ def envelope(settings: RegisterSettings, ctx: AccessContext, now: datetime) -> d
 
 
 @cache
-def _status_query(*, lateral: bool) -> Select[*tuple[Any, ...]]:
+def _status_query(*, lateral: bool, by_alias: bool = False) -> Select[*tuple[Any, ...]]:
     """Company, person and the person's status in one round trip (the single-status hot
-    path). Built once: constructing this statement costs more than running it."""
+    path; ``by_alias``: the person a document alias names). Built once: constructing
+    this statement costs more than running it."""
     company_id: BindParameter[int] = bindparam("company_id")
-    person_match = and_(
-        Person.id_scheme == bindparam("scheme"),
-        Person.id_state == bindparam("state"),
-        Person.id_value == bindparam("value"),
+    source: Any = PersonAlias if by_alias else Person
+    match = and_(
+        source.id_scheme == bindparam("scheme"),
+        source.id_state == bindparam("state"),
+        source.id_value == bindparam("value"),
+    )
+    person_match = (
+        Person.id == select(PersonAlias.person_id).where(match).scalar_subquery()
+        if by_alias
+        else match
     )
     query = (
         select(Company.active, Person.id, Person.objected_at)
@@ -93,19 +97,22 @@ def _status_query(*, lateral: bool) -> Select[*tuple[Any, ...]]:
 def _status_row(
     connection: Connection, ctx: AccessContext, pid: PersonId, today: date
 ) -> tuple[Any, ...]:
-    row = connection.execute(
-        _status_query(lateral=connection.dialect.name == "postgresql"),
-        {
-            "company_id": ctx.company_id,
-            "client_id": ctx.client_id,
-            "today": today,
-            "scheme": pid.scheme.value,
-            "state": pid.state,
-            "value": pid.value,
-        },
-    ).first()
+    params = {
+        "company_id": ctx.company_id,
+        "client_id": ctx.client_id,
+        "today": today,
+        "scheme": pid.scheme.value,
+        "state": pid.state,
+        "value": pid.value,
+    }
+    lateral = connection.dialect.name == "postgresql"
+    row = connection.execute(_status_query(lateral=lateral), params).first()
     if row is None or not row[0]:
         raise InvalidTokenError(reason="client_inactive")
+    if row[1] is None and pid.scheme is IdScheme.FOREIGN:  # a document alias, perhaps
+        row = connection.execute(_status_query(lateral=lateral, by_alias=True), params).first()
+        if row is None or not row[0]:
+            raise InvalidTokenError(reason="client_inactive")
     return tuple(row)
 
 

@@ -2,8 +2,10 @@
 
 Payload (JSON): ``iss`` (client_id), ``iat``, ``person`` (``{"national_id": ...}`` or
 ``{"foreign_id": ..., "issuing_state": ...}``), ``agreement_reference`` and
-``latest_payment_period`` (YYYY-MM). The relationship is current until the last day of
-the month ``relationship_grace_months`` after that period, unless renewed by a newer
+``latest_payment_period`` (YYYY-MM); optionally ``full_name`` and ``birth_date``
+(YYYY-MM-DD) as the company knows the pensioner, which the register keeps when it holds
+none (identity linking needs them, docs/identity.md). The relationship is current until
+the last day of the month ``relationship_grace_months`` after that period, unless renewed by a newer
 statement. The answer never reveals whether the person was already known.
 """
 
@@ -28,7 +30,7 @@ from register.errors import PaymentStatementError, PaymentStatementStaleError
 from register.identity import PersonId, person_id_from_json
 from register.keys import ACCEPTED_ALGS
 from register.periods import add_months_to_period, parse_period, period_end
-from register.persons import get_or_create_person
+from register.persons import get_or_create_identity
 from register.settings import RegisterSettings
 
 STATEMENT_TYP = "payment-statement+jws"
@@ -57,6 +59,8 @@ class PaymentStatement:
     latest_payment_period: str
     valid_to: date
     evidence_sha256: str
+    full_name: str | None = None
+    birth_date: date | None = None
 
 
 def verify_payment_statement(
@@ -98,7 +102,23 @@ def verify_payment_statement(
     if valid_to < clock.today():
         raise PaymentStatementStaleError(reason="period_expired")
     digest = hashlib.sha256(statement.encode()).hexdigest()
-    return PaymentStatement(person, agreement, str(period_text), valid_to, digest)
+    name, birth = _holder_claims(claims)
+    return PaymentStatement(person, agreement, str(period_text), valid_to, digest, name, birth)
+
+
+def _holder_claims(claims: dict[str, Any]) -> tuple[str | None, date | None]:
+    name, birth = claims.get("full_name"), claims.get("birth_date")
+    if name is not None and (not isinstance(name, str) or not 0 < len(name.strip()) <= 300):
+        raise PaymentStatementError(reason="full_name")
+    if birth is None:
+        return (name.strip() if name else None), None
+    try:
+        born = date.fromisoformat(birth) if isinstance(birth, str) and len(birth) == 10 else None
+    except ValueError:
+        born = None
+    if born is None:
+        raise PaymentStatementError(reason="birth_date")
+    return (name.strip() if name else None), born
 
 
 def register_relationship(
@@ -106,7 +126,11 @@ def register_relationship(
 ) -> RelationshipReceipt:
     """Verify the statement and record or renew the relationship; the caller commits."""
     proof = verify_payment_statement(session, clock, settings, company, statement)
-    person = get_or_create_person(session, clock, proof.person)
+    person, alias = get_or_create_identity(session, clock, proof.person)
+    if person.full_name is None and proof.full_name is not None:
+        person.full_name = proof.full_name
+    if person.birth_date is None and proof.birth_date is not None:
+        person.birth_date = proof.birth_date
     rel = session.scalars(
         select(Relationship).where(
             Relationship.company_id == company.id,
@@ -128,6 +152,7 @@ def register_relationship(
         return RelationshipReceipt(
             rel.agreement_reference, rel.latest_payment_period, rel.valid_to
         )  # an older statement never shortens a relationship
+    rel.alias_id = alias.id if alias is not None else None  # the identifier the company uses
     rel.evidence_jws, rel.evidence_sha256 = statement, proof.evidence_sha256
     rel.latest_payment_period, rel.valid_to, rel.updated_at = (
         proof.latest_payment_period,

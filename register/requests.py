@@ -2,7 +2,9 @@
 
 One open invitation per person serves every open request: when a certificate is
 recorded, every company's (and the schedule's) open request for that person is
-fulfilled at once.
+fulfilled at once. An invitation stays valid — its letter starts a fresh session after a
+withdrawal, an abandoned or expired session or a rejection — until its requests are
+fulfilled or its deadline passes.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from leveattest.core.clock import Clock
@@ -34,12 +36,16 @@ def new_invitation_reference() -> str:
 
 
 def open_invitation(session: Session, person_id: int, today: date) -> Invitation | None:
+    """The person's invitation with an outstanding request and its deadline ahead."""
     return session.scalars(
         select(Invitation)
         .where(
             Invitation.person_id == person_id,
-            Invitation.used_at.is_(None),
             Invitation.deadline >= today,
+            exists().where(
+                CertificateRequest.invitation_id == Invitation.id,
+                CertificateRequest.fulfilled_at.is_(None),
+            ),
         )
         .order_by(Invitation.deadline.desc())
         .limit(1)

@@ -33,10 +33,10 @@ from register.db.models import (
     Person,
     Relationship,
 )
-from register.disclosure import pseudonymise_disclosures
+from register.disclosure import pseudonymise_disclosures, subject_key
 from register.identity import PersonId
 from register.periods import months_before
-from register.persons import emit_changes, find_person, person_json, person_ref
+from register.persons import emit_changes, find_person, identifiers_of, person_json
 from register.settings import RegisterSettings
 
 
@@ -102,11 +102,15 @@ def run_retention(session: Session, clock: Clock, settings: RegisterSettings) ->
     return RetentionReport(cutoff, certs, deleted, scrubbed, pseudonymised, other)
 
 
-def person_report(session: Session, pid: PersonId) -> dict[str, Any] | None:
-    """Everything the register holds about the person and who received it (art. 15)."""
+def person_report(session: Session, pid: PersonId, secret: str) -> dict[str, Any] | None:
+    """Everything the register holds about the person and who received it (art. 15).
+
+    Disclosure entries are found through their keyed lookup (``subject_key``) of every
+    identifier the person has (their own and their document aliases)."""
     person = find_person(session, pid)
     if person is None:
         return None
+    identifiers = identifiers_of(session, person)
     certificates = session.scalars(
         select(Certificate).where(Certificate.person_id == person.id).order_by(Certificate.id)
     ).all()
@@ -119,11 +123,12 @@ def person_report(session: Session, pid: PersonId) -> dict[str, Any] | None:
     disclosures = session.execute(
         select(DisclosureEntry, Company.name)
         .join(Company, Company.client_id == DisclosureEntry.client_id, isouter=True)
-        .where(DisclosureEntry.subject_ref == person_ref(person))
+        .where(DisclosureEntry.subject_key.in_([subject_key(secret, i.ref) for i in identifiers]))
         .order_by(DisclosureEntry.seq)
     ).all()
     return {
         "person": person_json(person),
+        "document_aliases": [i.to_json() | {"document_type": i.kind} for i in identifiers[1:]],
         "full_name": person.full_name,
         "birth_date": person.birth_date.isoformat() if person.birth_date else None,
         "objected_at": person.objected_at.isoformat() if person.objected_at else None,
@@ -133,6 +138,7 @@ def person_report(session: Session, pid: PersonId) -> dict[str, Any] | None:
                 "document_type": c.document_type,
                 "issuing_state": c.issuing_state,
                 "method": c.method,
+                "paper_reference": c.paper_reference,
             }
             for c in certificates
         ],

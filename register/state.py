@@ -59,7 +59,9 @@ class RegisterState:
         elif self.settings.max_concurrent_transactions > 0:
             self._gate = threading.BoundedSemaphore(self.settings.max_concurrent_transactions)
             self._read_gate = self._gate
-        self.disclosures = DisclosureWriter(self.unit_of_work, self.clock, bind)
+        self.disclosures = DisclosureWriter(
+            self.unit_of_work, self.clock, bind, self.settings.secret.get_secret_value()
+        )
         self.executor = ThreadPoolExecutor(
             self.settings.worker_threads, thread_name_prefix="register"
         )

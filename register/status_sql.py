@@ -12,25 +12,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import BindParameter, Select, bindparam, select, true
 from sqlalchemy.orm import aliased
 
-from register.db.models import Certificate, CertificateRequest, Person, Relationship
+from register.db.models import Certificate, CertificateRequest, Person, PersonAlias, Relationship
 from register.identity import IdScheme, PersonId
 from register.statuses import (
     CurrentRelationship,
     Executor,
     chunked,
     is_postgres,
-    member_of,
+    members_clause,
     status_fields,
 )
 
-_REL = ("id", "agreement_reference", "latest_payment_period", "valid_to")
+_REL = ("id", "agreement_reference", "latest_payment_period", "valid_to", "alias_id")
 _CERT = ("certified_at", "document_type", "issuing_state", "method")
-_REQUEST = ("created_at", "deadline", "reminders_sent")
+_REQUEST = ("created_at", "deadline", "reminders_sent", "deadline_passed_at")
 
 
 def with_status(
@@ -53,7 +54,8 @@ def with_status(
     request = (
         select(q)
         .where(q.person_id == Person.id, q.fulfilled_at.is_(None))
-        .order_by(q.deadline, q.id)
+        # a request still running before one whose deadline passed (the scheduled job)
+        .order_by(q.deadline_passed_at.is_not(None), q.deadline, q.id)
         .limit(1)
     )
     parts: tuple[tuple[Select[*tuple[Any, ...]], tuple[str, ...], type[Any]], ...] = (
@@ -79,9 +81,9 @@ def split_status(
 ) -> tuple[CurrentRelationship | None, dict[str, Any]]:
     """The relationship (None: no current one) and the status fields from the columns
     ``with_status`` added."""
-    rel = None if tail[0] is None else CurrentRelationship(tail[0], person_id, *tail[1:4])
-    cert = None if tail[4] is None else (person_id, *tail[4:8])
-    request = None if tail[8] is None else (person_id, *tail[8:11])
+    rel = None if tail[0] is None else CurrentRelationship(tail[0], person_id, *tail[1:5])
+    cert = None if tail[5] is None else (person_id, *tail[5:9])
+    request = None if tail[9] is None else (person_id, *tail[9:13])
     return rel, status_fields(objected_at, cert, request)
 
 
@@ -89,21 +91,39 @@ def disclosable_statuses(
     db: Executor, company_id: int, pids: Iterable[PersonId], today: date
 ) -> dict[str, tuple[CurrentRelationship, dict[str, Any]]]:
     """Relationship and status by ``PersonId.ref`` for the persons the company currently
-    pays (everyone else is left out): one statement per chunk of identifiers."""
+    pays (everyone else is left out): one statement per chunk of identifiers, by the
+    persons' own identifiers; foreign ids not found so go once more through the document
+    aliases (Norwegian numbers are never aliases)."""
+    pids = list(pids)
+    found = _statuses(db, company_id, pids, today, by_alias=False)
+    missed = [p for p in pids if p.scheme is IdScheme.FOREIGN and p.ref not in found]
+    if missed:
+        found.update(_statuses(db, company_id, missed, today, by_alias=True))
+    return found
+
+
+@cache
+def _identity_query(*, lateral: bool, by_alias: bool) -> Select[*tuple[Any, ...]]:
+    source: Any = PersonAlias if by_alias else Person
+    query = select(source.id_value, Person.id, Person.objected_at).select_from(source)
+    if by_alias:
+        query = query.join(Person, Person.id == PersonAlias.person_id)
+    query = query.where(
+        source.id_scheme == bindparam("scheme"),
+        source.id_state == bindparam("state"),
+        members_clause(source.id_value, postgres=lateral),
+    )
+    return with_status(query, bindparam("company_id"), bindparam("today"), lateral=lateral)
+
+
+def _statuses(
+    db: Executor, company_id: int, pids: Iterable[PersonId], today: date, *, by_alias: bool
+) -> dict[str, tuple[CurrentRelationship, dict[str, Any]]]:
     groups: dict[tuple[str, str], list[str]] = {}
     for pid in pids:
         groups.setdefault((pid.scheme.value, pid.state), []).append(pid.value)
     found: dict[str, tuple[CurrentRelationship, dict[str, Any]]] = {}
-    query = (
-        select(Person.id_value, Person.id, Person.objected_at)
-        .select_from(Person)
-        .where(
-            Person.id_scheme == bindparam("scheme"),
-            Person.id_state == bindparam("state"),
-            member_of(db, Person.id_value),
-        )
-    )
-    query = with_status(query, bindparam("company_id"), bindparam("today"), lateral=is_postgres(db))
+    query = _identity_query(lateral=is_postgres(db), by_alias=by_alias)
     for (scheme, state), values in groups.items():
         prefix = "no:" if scheme == IdScheme.NORWEGIAN.value else f"foreign:{state}:"
         for members in chunked(db, values):

@@ -32,6 +32,7 @@ class CurrentRelationship:
     agreement_reference: str
     latest_payment_period: str
     valid_to: date
+    alias_id: int | None = None  # the document alias the company knows the person by
 
 
 def is_postgres(db: Executor) -> bool:
@@ -43,9 +44,17 @@ def member_of(db: Executor, column: InstrumentedAttribute[Any]) -> ColumnElement
     """``column`` is one of the bound ``members`` (a list): ``= ANY(:members)`` on
     PostgreSQL, an expanding ``IN`` elsewhere. The statement is the same for every chunk,
     so it is compiled once (and prepared once by psycopg)."""
-    if is_postgres(db):
-        return column == any_(bindparam("members", type_=ARRAY(column.type)))
-    return column.in_(bindparam("members", expanding=True))
+    return members_clause(column, postgres=is_postgres(db))
+
+
+def members_clause(column: Any, *, postgres: bool) -> ColumnElement[bool]:
+    """``member_of`` for a known dialect (statements built once and cached)."""
+    clause: ColumnElement[bool] = (
+        column == any_(bindparam("members", type_=ARRAY(column.type)))
+        if postgres
+        else column.in_(bindparam("members", expanding=True))
+    )
+    return clause
 
 
 def chunked(db: Executor, values: Sequence[Any]) -> list[list[Any]]:
@@ -61,7 +70,14 @@ def current_relationships(
     found: dict[int, CurrentRelationship] = {}
     r = Relationship
     query = (
-        select(r.id, r.person_id, r.agreement_reference, r.latest_payment_period, r.valid_to)
+        select(
+            r.id,
+            r.person_id,
+            r.agreement_reference,
+            r.latest_payment_period,
+            r.valid_to,
+            r.alias_id,
+        )
         .where(r.company_id == company_id, member_of(db, r.person_id), r.valid_to >= today)
         .order_by(r.person_id, r.valid_to)
     )
@@ -75,13 +91,13 @@ def current_relationships(
 def status_fields(
     objected_at: datetime | None, cert: tuple[Any, ...] | None, request: tuple[Any, ...] | None
 ) -> dict[str, Any]:
-    if objected_at is not None:
+    if objected_at is not None and cert is None:
         return {
             "state": "objected",
             "instruction": OBJECTED_INSTRUCTION,
             "objected_at": objected_at.isoformat(),
         }
-    return {
+    fields: dict[str, Any] = {
         "state": "certified" if cert else "no_certificate",
         "last_certificate": None
         if cert is None
@@ -94,11 +110,19 @@ def status_fields(
         "outstanding_request": None
         if request is None
         else {
+            # deadline_passed once the scheduled deadline job marked it (still unfulfilled)
+            "state": "open" if request[4] is None else "deadline_passed",
             "requested_at": request[1].isoformat(),
             "deadline": request[2].isoformat(),
             "reminders_sent": request[3],
         },
     }
+    if objected_at is not None:  # the objection stands and points to the manual certificate
+        fields["objection"] = {
+            "objected_at": objected_at.isoformat(),
+            "instruction": OBJECTED_INSTRUCTION,
+        }
+    return fields
 
 
 def relationship_json(rel: CurrentRelationship) -> dict[str, Any]:

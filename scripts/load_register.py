@@ -2,12 +2,12 @@
 
 Every person gets a valid *synthetic* Norwegian number (Skatteetaten's synthetic series,
 month + 80, from ``make_norwegian_id``; never a real person's number), a made-up name and
-birth date. Most have one or two certificates (each with its change event), some an open
-yearly request; a demo company (``--client-id``) has a current pension relationship with
-the first ``--related`` share of them and a fresh key pair whose private half is written
-to ``--key-out``. PostgreSQL is loaded with ``COPY`` (psycopg), SQLite with
-``executemany`` in large transactions. The schema is migrated first; the tables must be
-empty (use a fresh database).
+birth date. Most have one or two certificates (each with its change event; the register
+keeps the last), some an open yearly request; a demo company (``--client-id``) has a
+current pension relationship with the first ``--related`` share of them and a fresh key
+pair whose private half is written to ``--key-out``. PostgreSQL is loaded with ``COPY``
+(psycopg), SQLite with ``executemany`` in large transactions. The schema is migrated
+first; the tables must be empty (use a fresh database).
 
 Usage::
 
@@ -99,7 +99,10 @@ class Tables:
                 certified.append(now - timedelta(days=rng.randrange(1, 365)))
                 if draw < 0.45:
                     certified.insert(0, certified[0] - timedelta(days=365))
-            for at in certified:
+            for index, at in enumerate(certified):
+                self.events.append((pid, "certificate", at))
+                if index < len(certified) - 1:
+                    continue  # the register keeps only the last certificate
                 self.cert_id += 1
                 out["certificates"].append(
                     (
@@ -110,11 +113,9 @@ class Tables:
                         "NOR",
                         "chip_face_liveness",
                         f"bench-session-{self.cert_id}",
-                        "confirmed",
                         at,
                     )
                 )
-                self.events.append((pid, "certificate", at))
             if draw > 0.95:
                 self.request_id += 1
                 asked = now - timedelta(days=rng.randrange(1, 50))
@@ -159,7 +160,7 @@ COLUMNS = {
     ),
     "certificates": (
         "id, person_id, certified_at, document_type, issuing_state, method, session_reference, "
-        "outcome, recorded_at"
+        "recorded_at"
     ),
     "certificate_requests": (
         "id, person_id, company_id, schedule, created_at, deadline, reminders_sent"

@@ -32,7 +32,6 @@ from typing import Any, TextIO
 import httpx
 import uvicorn
 from joserfc.jwk import ECKey
-from sqlalchemy import select
 
 from leveattest.cli.serve_cmd import migrate_all, service_app, start_workers
 from leveattest.cli.serve_cmd import worker_main as _worker_main
@@ -50,10 +49,11 @@ from register.companies import add_company_key, company_by_client_id, register_c
 from register.company_client import CompanyClient, generate_company_key
 from register.db.engine import make_engine as make_register_engine
 from register.db.engine import make_session_factory as make_register_sessions
-from register.db.models import Invitation, Person
+from register.db.models import Person
 from register.identity import norwegian_id
 from register.letters import invitation_letter_png
 from register.persons import find_person
+from register.requests import open_invitation
 from register.settings import RegisterSettings
 
 COMPANY_ID = "demo-pensjon"
@@ -227,12 +227,7 @@ class DemoService:
                 pid = norwegian_id(national_id, accept_synthetic=True)
                 person: Person | None = find_person(db, pid)
                 invitation = (
-                    db.scalars(
-                        select(Invitation)
-                        .where(Invitation.person_id == person.id, Invitation.used_at.is_(None))
-                        .order_by(Invitation.id.desc())
-                        .limit(1)
-                    ).one_or_none()
+                    open_invitation(db, person.id, SystemClock().today())
                     if person is not None
                     else None
                 )

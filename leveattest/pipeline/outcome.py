@@ -22,7 +22,9 @@ class DocumentFacts(BaseModel):
 
     The document number is kept as a keyed fingerprint; in clear only as ``foreign_id``
     when the holder has no national identity number on the chip — then the document
-    number and its issuing state are how the register knows the person. The rest is what
+    number and its issuing state are how the register knows the person — and as
+    ``document_number`` for a document not issued by Norway, which the register records
+    as an alias of the person the invitation names (docs/identity.md). The rest is what
     the register needs for a life certificate and what a reviewer compares against.
     """
 
@@ -40,6 +42,9 @@ class DocumentFacts(BaseModel):
     national_id: str | None = None
     national_id_kind: str | None = None
     foreign_id: str | None = None  # the document number, only without a national id
+    document_number: str | None = None  # only for documents not issued by Norway
+    name_truncated: bool = False  # the MRZ name field was full (ICAO 9303-3 §4.6.1)
+    birth_date_raw: str | None = None  # YYMMDD with ``<`` where the birth date is partial
 
 
 class PipelineOutcome(BaseModel):

@@ -33,7 +33,7 @@ from leveattest.sessions.models import (
 )
 from leveattest.sessions.notifications import queue_outcome
 from leveattest.sessions.tokens import person_fingerprint
-from register.client import CertificateReceipt, CertificateRecord
+from register.client import CertificateReceipt, CertificateRecord, HolderFacts
 
 log = get_logger("leveattest.sessions.decision")
 METHOD = "leveattest-app"
@@ -58,12 +58,52 @@ def identity_of(facts: Mapping[str, Any]) -> dict[str, str] | None:
     return None
 
 
+def holder_facts(facts: Mapping[str, Any]) -> HolderFacts:
+    """The verified holder as the register's identity linking reads them."""
+    national = facts.get("national_id")
+    norwegian = str(facts.get("national_id_kind") or "") in NORWEGIAN_KINDS
+    birth = facts.get("birth_date") or facts.get("birth_date_raw")
+    return HolderFacts(
+        national_id=str(national) if national and norwegian else None,
+        surname=str(facts.get("surname") or "")[:1_000],
+        given_names=str(facts.get("given_names") or "")[:1_000],
+        birth_date=str(birth)[:20] if birth else None,
+        name_truncated=bool(facts.get("name_truncated")),
+        document_type=str(facts.get("document_type") or "P")[:20],
+        document_issuing_state=str(facts.get("issuing_state") or "")[:3],
+        document_number=str(facts["document_number"])[:40]
+        if facts.get("document_number")
+        else None,
+    )
+
+
+def link_to_invitation(
+    ctx: SessionContext, row: VerificationSession, facts: dict[str, Any]
+) -> str | None:
+    """Whether the verified holder is the person the invitation names (the register's
+    engine, docs/identity.md): None when linked, else the session's review reason. Both
+    sides and the differences go into the person facts for the reviewer."""
+    if ctx.register is None:
+        return "register_unavailable"
+    link = ctx.register.link_identity(row.id, holder_facts(facts))
+    if link.outcome == "no_invitation":  # the invitation is gone (objection, retention)
+        return "person_differs_from_invitation"
+    facts["identity_link"] = link.model_dump(mode="json")
+    return link.session_reason
+
+
 def certificate_record(
-    ctx: SessionContext, row: VerificationSession, facts: Mapping[str, Any]
+    ctx: SessionContext,
+    row: VerificationSession,
+    facts: Mapping[str, Any],
+    *,
+    reviewed_by: str | None = None,
 ) -> CertificateRecord:
-    identity = identity_of(facts)
+    """The certificate to record; for an invitation the register decides whom it is
+    about (identity linking), for a known person the chip's identity names them."""
+    identity = identity_of(facts) or {}
     birth = facts.get("birth_date")
-    if identity is None or not birth:
+    if row.origin != "invitation" and (not identity or not birth):
         raise HandOffError(reason="identity_missing")
     names = " ".join(
         part
@@ -74,21 +114,31 @@ def certificate_record(
         national_id=identity.get("national_id"),
         foreign_id=identity.get("foreign_id"),
         foreign_id_state=identity.get("issuing_state"),
-        full_name=names or "-",
-        birth_date=birth if isinstance(birth, date) else date.fromisoformat(str(birth)),
+        full_name=(names or "-")[:300],
+        birth_date=None
+        if not birth
+        else birth
+        if isinstance(birth, date)
+        else date.fromisoformat(str(birth)),
         certified_at=ctx.clock.now(),
         document_type=str(facts.get("document_type") or "P"),
         document_issuing_state=str(facts.get("issuing_state") or ""),
         method=METHOD,
         session_reference=row.id,
+        holder=holder_facts(facts),
+        reviewed_by=reviewed_by[:64] if reviewed_by else None,
     )
 
 
-def hand_off(ctx: SessionContext, row: VerificationSession) -> CertificateReceipt:
-    """Write the certificate to the register (idempotent per session)."""
+def hand_off(
+    ctx: SessionContext, row: VerificationSession, *, reviewed_by: str | None = None
+) -> CertificateReceipt:
+    """Write the certificate to the register (idempotent per session). ``reviewed_by``:
+    a reviewer approved, so the register records it on the invited person even where
+    identity linking alone would not have (docs/identity.md)."""
     if ctx.register is None or row.person_facts is None:
         raise HandOffError(reason="unavailable")
-    record = certificate_record(ctx, row, row.person_facts)
+    record = certificate_record(ctx, row, row.person_facts, reviewed_by=reviewed_by)
     try:
         receipt = ctx.register.record_certificate(record)
     except LeveattestError as exc:
@@ -97,6 +147,24 @@ def hand_off(ctx: SessionContext, row: VerificationSession) -> CertificateReceip
     row.register_recorded_at = receipt.recorded_at
     log.info("register.certificate_recorded", session=fingerprint(row.id), created=receipt.created)
     return receipt
+
+
+def subject_differs(
+    ctx: SessionContext, row: VerificationSession, facts: dict[str, Any]
+) -> str | None:
+    """Why the verified holder cannot simply be taken as the session's subject, or None:
+    through the invitation the register links (name, birth date, national id, alias);
+    a known-person start needs the chip's identity to be the one asked for."""
+    if row.origin == "invitation":
+        return link_to_invitation(ctx, row, facts)
+    if row.expected_person_fp is None:
+        return None
+    identity = identity_of(facts)
+    if identity is None or person_fingerprint(ctx.fingerprint_secret, identity) != (
+        row.expected_person_fp
+    ):
+        return "person_differs_from_invitation"
+    return None
 
 
 def apply_outcome(
@@ -120,20 +188,15 @@ def apply_outcome(
     decision = outcome.decision
     if outcome.document is not None:
         facts = outcome.document.model_dump(mode="json")
-        row.person_facts = facts
         row.document_type = outcome.document.document_type[:4]
         row.document_issuing_state = outcome.document.issuing_state[:3]
         row.age_band = age_band(facts, now.date())
-        identity = identity_of(facts)
-        if (
-            decision is Decision.APPROVE
-            and row.expected_person_fp is not None
-            and (
-                identity is None
-                or person_fingerprint(ctx.fingerprint_secret, identity) != row.expected_person_fp
-            )
-        ):
-            decision, reasons = Decision.REVIEW, [*reasons, "person_differs_from_invitation"]
+        # a reviewer sees both sides whenever a person will look at the case
+        looked_at = decision in {Decision.APPROVE, Decision.REVIEW}
+        differs = subject_differs(ctx, row, facts) if looked_at else None
+        row.person_facts = facts
+        if differs is not None:
+            decision, reasons = Decision.REVIEW, [*reasons, differs]
     if decision is Decision.RETRY and row.attempt >= ctx.retry_budget:
         decision, reasons = Decision.REVIEW, [*reasons, "retry_budget_exhausted"]
     if decision is Decision.APPROVE:
@@ -176,7 +239,7 @@ def approve_after_review(
         row = repository.get_session(db, session_id, for_update=True)
         if row.state != SessionState.NEEDS_REVIEW:
             raise ReviewStateError(status=row.state)
-        receipt = hand_off(ctx, row)
+        receipt = hand_off(ctx, row, reviewed_by=reviewer)
         now = ctx.clock.now()
         row.state, row.decision, row.decided_at = SessionState.APPROVED, "approve", now
         row.decided_by, row.updated_at = reviewer[:64], now

@@ -32,10 +32,24 @@ class SessionTokenMissingError(SessionError):
 
 
 class InvitationInvalidError(SessionError):
-    """The invitation is unknown, expired or already used."""
+    """The invitation is unknown, its deadline has passed or its requests are fulfilled."""
 
     code = "invitation_invalid"
     http_status = 404
+
+
+class InvitationInProgressError(SessionError):
+    """A session from this letter is being analysed or reviewed; wait for its outcome."""
+
+    code = "invitation_in_progress"
+    http_status = 409
+
+
+class InvitationDailyLimitError(SessionError):
+    """This letter has started as many sessions today as allowed; try again tomorrow."""
+
+    code = "invitation_daily_limit"
+    http_status = 429
 
 
 class KnownPersonStartDisabledError(SessionError):

@@ -28,11 +28,14 @@ from leveattest.sessions.deletion import receipt_view, shred
 from leveattest.sessions.errors import (
     ConsentInvalidError,
     ConsentRequiredError,
+    InvitationDailyLimitError,
+    InvitationInProgressError,
     InvitationInvalidError,
     KnownPersonStartDisabledError,
     RetryNotAvailableError,
     SessionExpiredError,
     SessionIncompleteError,
+    SessionNotFoundError,
     SessionStateError,
 )
 from leveattest.sessions.models import (
@@ -49,6 +52,7 @@ from leveattest.sessions.tokens import (
     new_session_id,
     person_fingerprint,
 )
+from register.client import SessionStart
 
 log = get_logger("leveattest.sessions")
 
@@ -56,15 +60,22 @@ log = get_logger("leveattest.sessions")
 def start_session(
     db: Session, ctx: SessionContext, request: StartSessionRequest, status_url: str
 ) -> SessionStarted:
-    """A new session from an invitation (single use, not expired) or for a known person."""
+    """A new session from an invitation or for a known person.
+
+    An invitation is valid until its requests are fulfilled or its deadline passes: its
+    letter starts a fresh session (new id and token) whenever the previous one was
+    withdrawn, abandoned, expired or rejected; an abandoned open session is closed (it
+    stays closed). While one is being analysed or reviewed a new one is refused, and at
+    most ``max_sessions_per_day`` start per day."""
     now = ctx.clock.now()
     session_id = new_session_id()
     if request.invitation_reference is not None:
         if ctx.register is None:
             raise InvitationInvalidError()
         info = ctx.register.lookup_invitation(request.invitation_reference)
-        if info is None or info.used or info.expired:
+        if info is None or not info.open or info.expired:
             raise InvitationInvalidError()
+        close_previous_sessions(db, ctx, info.sessions)
         identity, origin = dict(info.person), "invitation"
     else:
         if not ctx.session_settings.allow_known_person_start or request.person is None:
@@ -90,8 +101,15 @@ def start_session(
     aa, challenge = issue_nonces(db, ctx, row)
     if request.invitation_reference is not None:
         assert ctx.register is not None
-        # the invitation is used only now: a session that failed to be created leaves it open
-        if not ctx.register.mark_invitation_used(request.invitation_reference, session_id):
+        # recorded only now: a session that failed to be created does not count
+        started = ctx.register.start_invitation_session(
+            request.invitation_reference,
+            session_id,
+            per_day=ctx.session_settings.max_sessions_per_day,
+        )
+        if started is SessionStart.DAILY_LIMIT:
+            raise InvitationDailyLimitError(limit=ctx.session_settings.max_sessions_per_day)
+        if started is not SessionStart.STARTED:
             raise InvitationInvalidError()
     log.info("session.started", session=fingerprint(session_id), origin=origin)
     return SessionStarted(
@@ -106,6 +124,30 @@ def start_session(
         consent_notice_versions=list(ctx.session_settings.notice_versions),
         status_url=status_url,
     )
+
+
+BUSY_STATES = frozenset({SessionState.RECEIVED, SessionState.ANALYSING, SessionState.NEEDS_REVIEW})
+
+
+def close_previous_sessions(db: Session, ctx: SessionContext, references: list[str]) -> None:
+    """Before a letter starts a new session: refuse while an earlier one is being analysed
+    or reviewed; close (expire and shred) one the pensioner left open."""
+    for reference in references:
+        try:
+            row = repository.get_session(db, reference, for_update=True)
+        except SessionNotFoundError:
+            continue  # never created, or deleted by retention
+        if row.state in BUSY_STATES:
+            raise InvitationInProgressError(status=row.state)
+        if row.state in FINAL_STATES:
+            continue
+        now = ctx.clock.now()
+        ctx.queue.cancel(db, row.id)
+        repository.mark_nonces_used(db, row.id, row.attempt, now)
+        row.state, row.updated_at = SessionState.EXPIRED, now
+        row.reasons = [*(row.reasons or []), "superseded_by_new_session"]
+        shred(db, ctx, row, "expired")
+        log.info("session.superseded", session=fingerprint(row.id))
 
 
 def issue_nonces(

@@ -26,6 +26,14 @@ class SessionSettings(BaseSettings):
     # perceptual hashes of captures (not images) outlive the biometrics so that a capture
     # re-sent a year later is still caught as a replay; withdrawal deletes them at once
     replay_retention_days: int = Field(default=400, ge=1, le=730)
+    # check results (evidence of a decision, no images) of a final session are kept this
+    # long after it ended, then deleted; the session row (state, times, consent, deletion
+    # receipts) this long (18 months, as the register's certificate that names it)
+    check_results_days: int = Field(default=90, ge=1, le=730)
+    session_record_days: int = Field(default=548, ge=30, le=3650)
+    # sessions one letter (invitation) may start per day (UTC): the same QR code starts a
+    # fresh session after a withdrawal, an abandoned or expired session or a rejection
+    max_sessions_per_day: int = Field(default=5, ge=1, le=100)
     # staff/test path: start a session for a known person without an invitation
     allow_known_person_start: bool = False
     notice_versions: list[str] = Field(default_factory=lambda: ["2026-1"])

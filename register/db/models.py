@@ -78,22 +78,50 @@ class Person(Base):
     objected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class PersonAlias(Base):
+    """Another identifier of a person: a verified travel document (type, issuing state,
+    number) linked through an invitation (docs/identity.md). Looked up like a foreign id,
+    so a company that knows the person by that document finds the same person."""
+
+    __tablename__ = "person_aliases"
+    __table_args__ = (
+        UniqueConstraint("id_scheme", "id_state", "id_value", name="uq_person_aliases_identity"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    id_scheme: Mapped[str] = mapped_column(String(10))
+    id_state: Mapped[str] = mapped_column(String(3))
+    id_value: Mapped[str] = mapped_column(String(40))
+    id_kind: Mapped[str] = mapped_column(String(20))  # the document type, e.g. P, ID
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Certificate(Base):
+    """The person's last life certificate (one row per person; a newer one replaces it)."""
+
     __tablename__ = "certificates"
     __table_args__ = (Index("ix_certificates_person_certified", "person_id", "certified_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), unique=True
+    )
     certified_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     document_type: Mapped[str] = mapped_column(String(20))
     issuing_state: Mapped[str] = mapped_column(String(3))
     method: Mapped[str] = mapped_column(String(40))
     session_reference: Mapped[str] = mapped_column(String(100), unique=True)
-    outcome: Mapped[str] = mapped_column(String(20))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # a manual certificate: the paper's reference and the operator who recorded it
+    paper_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    recorded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Invitation(Base):
+    """A letter's QR code: valid while one of its requests is open and its deadline has
+    not passed; every session started from it is in ``invitation_sessions``."""
+
     __tablename__ = "invitations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -101,8 +129,18 @@ class Invitation(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline: Mapped[date] = mapped_column(Date)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    session_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class InvitationSession(Base):
+    """A verification session started from an invitation (the latest is the current one)."""
+
+    __tablename__ = "invitation_sessions"
+    __table_args__ = (Index("ix_invitation_sessions_started", "invitation_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"))
+    session_reference: Mapped[str] = mapped_column(String(100), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CertificateRequest(Base):
@@ -147,6 +185,10 @@ class Relationship(Base):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     agreement_reference: Mapped[str] = mapped_column(String(100))
+    # the document alias the company knows the person by (None: the person's own identifier)
+    alias_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person_aliases.id", ondelete="CASCADE"), nullable=True
+    )
     evidence_jws: Mapped[str | None] = mapped_column(Text, nullable=True)
     evidence_sha256: Mapped[str] = mapped_column(String(64))
     latest_payment_period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
@@ -168,8 +210,10 @@ class ChangeEvent(Base):
 class DisclosureEntry(Base):
     """Append-only, hash-chained: entry_hash = sha256(prev_hash || canonical content).
 
-    The person is in the content only as ``subject_commitment`` = sha256(salt || ref);
-    retention drops ``subject_ref`` and ``subject_salt`` and the chain still verifies.
+    The person is in the content only as ``subject_commitment`` = sha256(salt || ref); no
+    plain identifier is stored. ``subject_key`` (an HMAC of the identifier under the
+    register secret) lets the person's report find the entries; retention drops it and
+    the salt, and the chain still verifies.
     """
 
     __tablename__ = "disclosure_log"
@@ -182,7 +226,7 @@ class DisclosureEntry(Base):
     statement_sha256: Mapped[str] = mapped_column(String(64))
     subject_commitment: Mapped[str] = mapped_column(String(64))
     subject_salt: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    subject_ref: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    subject_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
 

@@ -1,13 +1,19 @@
 """The register is its own bounded context: from leveattest it imports only the shared
 kernel (leveattest.core), generic database plumbing (leveattest.persistence) and the
-national-id rules (leveattest.mrz.national); import-linter checks this too."""
+national-id rules (leveattest.mrz.national) and the MRZ transliteration of names
+(leveattest.mrz.names); import-linter checks this too."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-ALLOWED = ("leveattest.core", "leveattest.persistence", "leveattest.mrz.national")
+ALLOWED = (
+    "leveattest.core",
+    "leveattest.persistence",
+    "leveattest.mrz.national",
+    "leveattest.mrz.names",  # ICAO 9303-3 transliteration, for identity linking
+)
 
 
 def test_register_imports_only_the_shared_kernel_and_national_ids(project_root: Path):

@@ -18,6 +18,7 @@ from register.disclosure import (
     _content,
     _content_bytes,
     append_disclosures,
+    subject_key,
     verify_chain,
 )
 from register.keys import canonical_json
@@ -124,8 +125,11 @@ def test_spliced_changes_page_is_the_canonical_page():
 
 def test_bulk_append_keeps_the_chain_verifiable_and_every_person_findable(state):
     refs = [f"no:{nid(i)}" for i in range(BULK_FROM + 5)]
+    secret = state.settings.secret.get_secret_value()
     with state.unit_of_work() as session:
-        append_disclosures(session, state.clock, [Disclosure("pension-a", "status", refs[0], "0")])
+        append_disclosures(
+            session, state.clock, [Disclosure("pension-a", "status", refs[0], "0")], secret
+        )
         append_disclosures(
             session,
             state.clock,
@@ -133,11 +137,17 @@ def test_bulk_append_keeps_the_chain_verifiable_and_every_person_findable(state)
                 Disclosure("pension-a", "batch", ref, hashlib.sha256(ref.encode()).hexdigest(), 1)
                 for ref in refs
             ],
+            secret,
         )
     with state.unit_of_work() as session:
         assert verify_chain(session).ok
         assert session.scalar(select(func.count()).select_from(DisclosureEntry)) == len(refs) + 1
         found = session.scalars(
-            select(DisclosureEntry.action).where(DisclosureEntry.subject_ref == refs[3])
+            select(DisclosureEntry.action).where(
+                DisclosureEntry.subject_key == subject_key(secret, refs[3])
+            )
         ).all()
-    assert found == ["batch"]  # one entry per person, found by the person's reference
+        stored = session.execute(select(DisclosureEntry)).scalars().all()
+    assert found == ["batch"]  # one entry per person, found by the keyed lookup
+    # no plain identifier anywhere in the log (the commitment and the key are hashes)
+    assert not any(ref.split(":")[1] in str(vars(entry)) for entry in stored for ref in refs[:5])

@@ -13,7 +13,7 @@ from pyzbar.pyzbar import decode
 from register_testkit import nid, person, run
 from sqlalchemy import select, text
 
-from register.client import CertificateRecord
+from register.client import CertificateRecord, HolderFacts, SessionStart
 from register.db.models import Certificate, CertificateRequest, DisclosureEntry
 from register.disclosure import pseudonymise_disclosures, verify_chain
 from register.errors import CertificateRecordError, NationalIdInvalidError
@@ -104,11 +104,23 @@ def test_invitation_qr_decodes_and_starts_a_session(make_company, register_clien
     info = register_client.lookup_invitation(reference)
     assert info is not None
     assert info.person == person(0)
-    assert not info.used
-    assert register_client.mark_invitation_used(reference, "session-0000-a")
-    assert not register_client.mark_invitation_used(reference, "session-0000-b")
-    assert register_client.lookup_invitation(reference).used
+    assert info.open
+    assert info.sessions == []
+    assert register_client.start_invitation_session(reference, "session-0000-a", per_day=5) == (
+        SessionStart.STARTED
+    )
+    # the letter keeps working: a second session from it (after a withdrawal, say)
+    assert register_client.start_invitation_session(reference, "session-0000-b", per_day=5) == (
+        SessionStart.STARTED
+    )
+    assert register_client.lookup_invitation(reference).sessions == [
+        "session-0000-a",
+        "session-0000-b",
+    ]
     assert register_client.lookup_invitation("NOSUCHREFERENCE") is None
+    assert register_client.start_invitation_session("NOSUCHREFERENCE", "s-1234567", per_day=5) == (
+        SessionStart.UNKNOWN
+    )
 
     letter = invitation_letter_png(
         state.settings, reference, full_name=None, deadline=receipt.deadline
@@ -159,11 +171,19 @@ def test_disclosure_chain_verifies_and_detects_tampering(make_company, state, en
     )
     with engine.begin() as conn:
         conn.execute(text(f"UPDATE disclosure_log SET action = '{original.action}' WHERE seq = 2"))
+    with engine.connect() as conn:
+        commitment = conn.execute(
+            text("SELECT subject_commitment FROM disclosure_log WHERE seq = 1")
+        ).scalar_one()
     tamper_and_check(
-        "UPDATE disclosure_log SET subject_ref = 'no:01010012345' WHERE seq = 1", "subject_mismatch"
+        f"UPDATE disclosure_log SET subject_commitment = '{'0' * 64}' WHERE seq = 1",
+        "entry_hash_mismatch",
     )
     with engine.begin() as conn:
-        conn.execute(text(f"UPDATE disclosure_log SET subject_ref = 'no:{nid(0)}' WHERE seq = 1"))
+        conn.execute(
+            text("UPDATE disclosure_log SET subject_commitment = :c WHERE seq = 1"),
+            {"c": commitment},
+        )
     tamper_and_check("DELETE FROM disclosure_log WHERE seq = 2", "seq_gap")
     tamper_and_check("DELETE FROM disclosure_log WHERE seq = 3", "head_mismatch")  # tail cut
 
@@ -176,12 +196,12 @@ def test_pseudonymised_entries_still_verify(make_company, state, clock):
         assert pseudonymise_disclosures(session, clock.now() + timedelta(seconds=1)) == 1
     with state.unit_of_work() as session:
         entry = session.scalars(select(DisclosureEntry)).one()
-        assert entry.subject_ref is None
+        assert entry.subject_key is None
         assert entry.subject_salt is None
         assert verify_chain(session).ok
 
 
-def test_two_phones_claiming_one_invitation_at_once_get_exactly_one_session(register_client, state):
+def test_phones_scanning_one_letter_at_once_never_exceed_the_daily_limit(register_client, state):
     with state.unit_of_work() as session:
         pension_person = get_or_create_person(session, state.clock, norwegian_id(nid(1)))
         receipt = create_request(
@@ -190,10 +210,45 @@ def test_two_phones_claiming_one_invitation_at_once_get_exactly_one_session(regi
     reference = receipt.invitation_reference
     barrier = threading.Barrier(6)
 
-    def claim(n: int) -> bool:
+    def claim(n: int) -> SessionStart:
         barrier.wait()
-        return register_client.mark_invitation_used(reference, f"session-race-{n}")
+        return register_client.start_invitation_session(reference, f"session-race-{n}", per_day=2)
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         results = list(pool.map(claim, range(6)))
-    assert results.count(True) == 1
+    assert results.count(SessionStart.STARTED) == 2
+    assert results.count(SessionStart.DAILY_LIMIT) == 4
+    state.clock.advance(timedelta(days=1))  # a new day: the letter works again
+    assert claim_alone(register_client, reference, "session-next-day") is SessionStart.STARTED
+
+
+def claim_alone(register_client, reference, session_reference):
+    return register_client.start_invitation_session(reference, session_reference, per_day=2)
+
+
+def test_a_letter_stops_working_once_its_requests_are_fulfilled_or_its_deadline_passed(
+    register_client, state
+):
+    with state.unit_of_work() as session:
+        pension_person = get_or_create_person(session, state.clock, norwegian_id(nid(0)))
+        first = create_request(session, state.clock, state.settings, pension_person, schedule="y")
+        other = get_or_create_person(session, state.clock, norwegian_id(nid(1)))
+        second = create_request(session, state.clock, state.settings, other, schedule="y")
+    register_client.start_invitation_session(
+        first.invitation_reference, "session-0000-a", per_day=5
+    )
+    register_client.record_certificate(
+        _record(0, "session-0000-a", holder=HolderFacts(national_id=nid(0)))
+    )
+    assert not register_client.lookup_invitation(first.invitation_reference).open
+    assert claim_alone(register_client, first.invitation_reference, "s-late-0001") is (
+        SessionStart.CLOSED
+    )
+    state.clock.advance(timedelta(days=state.settings.request_deadline_days + 1))
+    assert register_client.lookup_invitation(second.invitation_reference).expired
+    assert claim_alone(register_client, second.invitation_reference, "s-late-0002") is (
+        SessionStart.CLOSED
+    )
+    with state.unit_of_work() as session:  # a new request after the certificate: a new letter
+        again = create_request(session, state.clock, state.settings, pension_person, schedule="y")
+    assert again.invitation_reference != first.invitation_reference

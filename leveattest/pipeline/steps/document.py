@@ -124,4 +124,7 @@ def document_facts(mrz: MRZResult, *, fingerprint_key: bytes) -> DocumentFacts:
         national_id=national.value if national is not None and has_national else None,
         national_id_kind=national.kind.value if national is not None and has_national else None,
         foreign_id=None if has_national else mrz.document_number,
+        document_number=None if mrz.issuing_state == "NOR" else mrz.document_number,
+        name_truncated=mrz.name_truncated,
+        birth_date_raw=mrz.birth_date_partial.raw if mrz.birth_date_partial else None,
     )
