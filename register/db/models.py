@@ -161,6 +161,8 @@ class CertificateRequest(Base):
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     last_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # set once by the scheduled deadline job when the deadline passed unfulfilled
+    deadline_passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     certificate_id: Mapped[int | None] = mapped_column(
         ForeignKey("certificates.id", ondelete="SET NULL"), nullable=True
     )
