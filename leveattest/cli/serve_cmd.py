@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -27,7 +28,7 @@ from leveattest.core.settings import Settings
 from leveattest.jobs.pipeline_factory import build_pipeline
 from leveattest.jobs.procrastinate_engine import ProcrastinateJobQueue
 from leveattest.jobs.supervisor import WorkerSupervisor
-from leveattest.jobs.worker import work
+from leveattest.jobs.worker import Analyser, work
 from leveattest.review.app import create_review_app
 from leveattest.review.settings import ReviewSettings
 from leveattest.sessions.db import make_engine, upgrade
@@ -113,6 +114,9 @@ def worker_main(
     pipeline = build_pipeline(
         settings, clock, replay_source=DatabaseReplaySource(ctx.sessions, clock)
     )
+    warm_up(pipeline)
+    if stopping.is_set():
+        return
     if engine is not None:
         log.info("worker.started", engine="procrastinate")
         engine.bind(ctx, pipeline)
@@ -121,6 +125,21 @@ def worker_main(
         log.info("worker.started", engine="table")
         work(ctx, pipeline, stopping.is_set)
     log.info("worker.stopped")
+
+
+def warm_up(pipeline: Analyser) -> None:
+    """Load the models before taking work; ``worker.ready`` says how long it took. A model
+    that fails to load is logged and the worker goes on: its jobs fail, are retried and
+    finally go to a person, as with any analysis error."""
+    started = time.perf_counter()
+    warm = getattr(pipeline, "warm_up", None)
+    try:
+        if callable(warm):
+            warm()
+    except Exception as exc:  # noqa: BLE001 - reported; the jobs will report it again
+        log.warning("worker.warm_up_failed", error_type=type(exc).__name__)
+        return
+    log.info("worker.ready", load_s=round(time.perf_counter() - started, 1))
 
 
 def service_app(

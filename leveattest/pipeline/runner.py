@@ -63,6 +63,14 @@ class Pipeline:
             self._face_engine = process_engine(self.settings.face)
         return self._face_engine
 
+    def warm_up(self) -> None:
+        """Load and check every model before the first job (``worker.ready``), so that a
+        worker never holds a job while it loads, and a missing model shows at start."""
+        _ = self.face_engine.models
+        warm = getattr(self.liveness, "warm_up", None)
+        if callable(warm):
+            warm()
+
     def run(self, inputs: SessionInputs) -> PipelineOutcome:
         if self.trust.anchor_count == 0:
             raise TrustStoreError("no trust anchors configured")

@@ -24,8 +24,8 @@ from leveattest.pipeline.outcome import PipelineOutcome
 from leveattest.sessions.models import SessionState, VerificationSession
 
 
-def _submitted(harness: Harness) -> str:
-    started = harness.ready()
+def _submitted(harness: Harness, index: int = 0) -> str:
+    started = harness.ready(index)
     sid = str(started["session_id"])
     response = harness.client.post(f"/v1/sessions/{sid}/submit", headers=auth(started))
     assert response.status_code == 202
@@ -143,7 +143,7 @@ def test_the_sweep_requeues_an_overdue_session_whose_job_is_gone(harness: Harnes
 
 def test_the_sweep_leaves_live_and_waiting_jobs_alone(harness: Harness):
     waiting = _submitted(harness)
-    live = _submitted(harness)
+    live = _submitted(harness, 1)
     with harness.ctx.unit_of_work() as db:
         claim(db, harness.clock, 10_000, session_id=live, attempt=1)
     _age_session(harness, waiting, SessionState.RECEIVED)
@@ -180,7 +180,7 @@ def test_the_polling_worker_rides_out_a_database_outage(harness: Harness, monkey
     def stop() -> bool:
         return done.is_set() or _state_via(real, sid) == SessionState.APPROVED
 
-    work(harness.ctx, harness.pipeline, stop, retention_every_seconds=3600)
+    work(harness.ctx, harness.pipeline, stop)
     assert failures["left"] == 0
     assert _state_via(real, sid) == SessionState.APPROVED
 
@@ -190,3 +190,14 @@ def _state_via(sessions, sid: str) -> str:  # type: ignore[no-untyped-def]
         return str(
             db.scalar(select(VerificationSession.state).where(VerificationSession.id == sid))
         )
+
+
+def test_readyz_counts_a_job_whose_worker_stopped_renewing_as_stalled(harness: Harness):
+    sid = _submitted(harness)
+    with harness.ctx.unit_of_work() as db:
+        claim(db, harness.clock, harness.ctx.session_settings.job_lease_seconds)
+    assert harness.client.get("/readyz").json()["checks"]["jobs"]["stalled"] == 0
+    later(harness.clock, seconds=harness.ctx.session_settings.job_lease_seconds + 1)
+    jobs = harness.client.get("/readyz").json()["checks"]["jobs"]
+    assert (jobs["running"], jobs["stalled"]) == (1, 1)
+    assert _state(harness, sid) == SessionState.RECEIVED  # claimed, then the worker died

@@ -68,6 +68,10 @@ class FaceMeshTracker:
                 )
         return self._mesh
 
+    def warm_up(self) -> None:
+        """Load the face mesh now (a worker does this before it takes work)."""
+        self._load()
+
     def measure(
         self, frames: Sequence[Frame], boxes: Sequence[Box]
     ) -> list[tuple[float, float] | None]:

@@ -66,6 +66,11 @@ class LivenessEngine:
         self._mesh = FaceMeshTracker()
         self._passive = passive_model
 
+    def warm_up(self) -> None:
+        """Load every model now: dlib's, the face mesh and the passive model."""
+        _ = self.face.models, self.passive_model
+        self._mesh.warm_up()
+
     @property
     def passive_model(self) -> PassiveModel:
         if self._passive is None:

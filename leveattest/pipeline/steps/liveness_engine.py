@@ -66,6 +66,9 @@ class EngineLivenessVerifier:
         self.replay_index = replay_index
         self.replay_source = replay_source
 
+    def warm_up(self) -> None:
+        self.engine.warm_up()
+
     def check_liveness(
         self,
         *,
