@@ -1,6 +1,9 @@
-"""Liveness benchmark: APCER per attack species, BPCER, NUAA passive rates, timing.
+"""Liveness benchmark: APCER per attack species, BPCER, timing (simulated captures).
 
-    uv run python bench/liveness.py [--n 3] [--shared-data ../shared/data]
+    uv run python bench/liveness.py [--n 3]
+
+The passive model on real print attacks (NUAA, leaving subjects out) has its own
+benchmark: ``bench/passive_liveness_loso.py``.
 
 ISO/IEC 30107-3 definitions. APCER(species) = attack presentations of that species
 accepted as bona fide / all of them; BPCER = bona fide presentations not accepted / all
@@ -52,8 +55,6 @@ from leveattest.core.clock import FixedClock
 from leveattest.face import FaceEngine
 from leveattest.face.liveness.challenge import PALETTE, ColourStep, issue_challenge
 from leveattest.face.liveness.fuse import LivenessLabel
-from leveattest.face.liveness.nuaa import load_nuaa
-from leveattest.face.liveness.passive import load_passive_model, passive_features
 from leveattest.face.liveness.replay import InMemoryReplayIndex
 from leveattest.face.liveness.verify import LivenessEngine
 from mobile_stub.capture import RenderOptions, simulate_capture
@@ -63,7 +64,6 @@ SIZE = (360, 480)
 ATTACKS = ("static", "tint", "print", "screen", "replay", "wrong_challenge", "other")
 SEQUENCE_ATTACKS = ("rotated_1", "rotated_k", "shuffled", "other_sequence")
 SLOW_FPS = 8.5
-HELD_OUT = {"0003", "0007"}
 FIXED = {"median_ms", "p90_ms", "runs", "cpu_median_ms"}
 
 
@@ -214,25 +214,6 @@ def simulated(engine: LivenessEngine, n: int) -> dict[str, list[str]]:
     return labels
 
 
-def nuaa_rates(engine: LivenessEngine, shared: Path) -> dict[str, float] | None:
-    root = shared / "liveness" / "nuaa"
-    if not root.is_dir():
-        return None
-    model = load_passive_model()
-    samples = [s for s in load_nuaa(root, engine.face) if s.subject in HELD_OUT]
-    scores = np.array([model.score(passive_features(s.pixels, s.box)) for s in samples])
-    live = np.array([s.live for s in samples])
-    return {
-        "live": int(live.sum()),
-        "print": int((~live).sum()),
-        "threshold": model.live_threshold,
-        "apcer": float((scores[~live] >= model.live_threshold).mean()),
-        "bpcer": float((scores[live] < model.live_threshold).mean()),
-        "apcer_band": float((scores[~live] >= model.live_threshold).mean()),
-        "bpcer_spoof": float((scores[live] < model.spoof_threshold).mean()),
-    }
-
-
 def timing(engine: LivenessEngine, repeats: int) -> dict[str, float]:
     pixels = load(ROOT / "samples" / "faces" / "obama_a.jpg")
     analysis = engine.face.analyse(pixels)
@@ -278,13 +259,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="liveness benchmark")
     parser.add_argument("--n", type=int, default=3, help="captures per face and species")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--shared-data", type=Path, default=ROOT.parent / "shared" / "data")
     args = parser.parse_args()
     engine = LivenessEngine(FaceEngine())
     started = time.perf_counter()
     times = timing(engine, args.repeats)
     labels = simulated(engine, args.n)
-    nuaa = nuaa_rates(engine, args.shared_data)
     live = LivenessLabel.LIVE.value
     lines = [
         "# Liveness benchmark",
@@ -325,21 +304,9 @@ def main() -> None:
         )
     lines += [
         "",
-        "## NUAA print attacks, passive component only (held-out subjects 0003, 0007)",
-        "",
+        "The passive model on real print attacks (NUAA, leaving subjects out): "
+        "[passive_liveness_loso.md](passive_liveness_loso.md).",
     ]
-    if nuaa is None:
-        lines.append("NUAA data absent: not measured.")
-    else:
-        lines += [
-            f"Threshold {nuaa['threshold']} (score = P(live); accepted at or above). "
-            f"{nuaa['live']} live, {nuaa['print']} print images.",
-            "",
-            "| APCER | BPCER | live images below the spoof threshold |",
-            "|---|---|---|",
-            f"| {100 * nuaa['apcer']:.1f} % | {100 * nuaa['bpcer']:.1f} % "
-            f"| {100 * nuaa['bpcer_spoof']:.1f} % |",
-        ]
     lines += [
         "",
         "## Timing: `LivenessEngine.verify`, 40 frames at 480x640 (arrays), one process",

@@ -106,7 +106,13 @@ def passive(
         emit_json(payload)
         return
     typer.echo(f"label      {payload['label']}")
-    typer.echo(f"score      {payload['score']:.3f} (live >= {payload['live_threshold']})")
+    if payload["score"] is None:
+        typer.echo(
+            f"reason     {payload['reason']} (face {payload['face_px']} px, "
+            f"minimum {payload['min_face_px']} px)"
+        )
+    else:
+        typer.echo(f"score      {payload['score']:.3f} (live >= {payload['live_threshold']})")
     typer.echo(f"faces      {payload['faces']}")
 
 

@@ -197,7 +197,11 @@ def liveness_bar(check: CheckFact) -> ScoreBar | None:
     if score is None or threshold is None:
         return None
     spoof = _num(check.evidence.get("spoof_threshold"))
-    if score >= threshold:
+    label = check.evidence.get("label")
+    if label in {"live", "spoof", "uncertain"}:
+        # the check's own label: it may rest on more than the score (the moiré cue)
+        word = str(label)
+    elif score >= threshold:
         word = "live"
     elif spoof is not None and score < spoof:
         word = "spoof"

@@ -20,6 +20,7 @@ Replay (an earlier session's frames against a new challenge) and wrong-challenge
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -123,26 +124,49 @@ def render_print(
     return out
 
 
+@dataclass(frozen=True)
+class ScreenDisplay:
+    """A second screen showing a recorded picture, as the phone's camera sees it.
+
+    Sub-pixel stripes R, G, B (pitch 2.2-2.9 camera pixels, slightly tilted) sampled by
+    the camera make a coloured beat pattern; the display's gamma (1.1-1.35) and a
+    4-9 Hz refresh flicker of 5 %. Also used on still images (``show`` at ``t_ms=0``)
+    to make the simulated screen-replay species of ``bench/passive_liveness_loso.py``.
+    """
+
+    grid: Float
+    gamma: float
+    flicker_hz: float
+
+    @classmethod
+    def random(cls, height: int, width: int, rng: np.random.Generator) -> ScreenDisplay:
+        yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+        pitch = rng.uniform(2.2, 2.9)
+        tilt = rng.uniform(-0.08, 0.08)
+        phase = 2 * np.pi * (xx + tilt * yy) / pitch
+        grid = np.stack(
+            [0.78 + 0.22 * np.cos(phase - k * 2 * np.pi / 3) for k in range(3)], axis=-1
+        )
+        return cls(grid, rng.uniform(1.1, 1.35), rng.uniform(4.0, 9.0))
+
+    def show(self, frame: Float, t_ms: float) -> Float:
+        """What the camera receives from ``frame`` (0..255 floats) on this display."""
+        shown = 255.0 * (np.asarray(frame, np.float32) / 255.0) ** self.gamma * self.grid
+        return np.asarray(
+            shown * (1.0 + 0.05 * np.sin(2 * np.pi * self.flicker_hz * t_ms / 1000.0)), np.float32
+        )
+
+
 def render_screen(
     portrait: RGB, hint: FaceHint, challenge: dict[str, Any], options: RenderOptions
 ) -> list[tuple[int, RGB]]:
     frames, rng = _photo_frames(portrait, hint, challenge, options, perform_prompt=True)
-    height, width = options.size[1], options.size[0]
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    pitch = rng.uniform(2.2, 2.9)
-    tilt = rng.uniform(-0.08, 0.08)
-    phase = 2 * np.pi * (xx + tilt * yy) / pitch
-    # sub-pixel stripes R, G, B sampled by the camera: a coloured beat pattern
-    grid = np.stack([0.78 + 0.22 * np.cos(phase - k * 2 * np.pi / 3) for k in range(3)], axis=-1)
-    gamma = rng.uniform(1.1, 1.35)
-    flicker_hz = rng.uniform(4.0, 9.0)
+    display = ScreenDisplay.random(options.size[1], options.size[0], rng)
     out = []
     for t, frame in frames:
-        shown = 255.0 * (frame / 255.0) ** gamma * grid
-        shown *= 1.0 + 0.05 * np.sin(2 * np.pi * flicker_hz * t / 1000.0)
         screen = np.asarray(colour_at(challenge, t), np.float32)
         glare = GLARE * screen
-        out.append((t, camera(shown + glare, rng, options.noise_sigma)))
+        out.append((t, camera(display.show(frame, t) + glare, rng, options.noise_sigma)))
     return out
 
 

@@ -79,6 +79,7 @@ LIVE = {"live_threshold": 0.6, "spoof_threshold": 0.3}
         ("liveness_passive", {**LIVE, "score": 0.7}, "live"),
         ("liveness_passive", {**LIVE, "score": 0.45}, "uncertain"),
         ("liveness_passive", {**LIVE, "score": 0.1}, "spoof"),
+        ("liveness_passive", {"live_threshold": 0.5, "score": 0.9, "label": "spoof"}, "spoof"),
     ],
 )
 def test_score_bars_say_where_the_score_lies_against_the_thresholds(check, evidence, word):

@@ -1,8 +1,9 @@
 """Read the NUAA print-attack images in place (research use: never copied into the repo).
 
 Layout: ``<root>/live/<subject>/*.jpg`` and ``<root>/print/<subject>/*.jpg``. Used by the
-fitting script, the benchmark and an integration test; the face box comes from the
-HOG detector (None when no face was found: the passive features then use the centre).
+fitting script, the benchmark and an integration test; the face box comes from
+:func:`~leveattest.face.liveness.passive_input.locate_face` (None when no face was found:
+the passive model then has nothing to score).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from leveattest.face.detect import Box, detect_faces
+from leveattest.face.detect import Box
 from leveattest.face.embed import FaceEngine
 from leveattest.face.image import RGBImage, decode_face_image
+from leveattest.face.liveness.passive_input import locate_face
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,6 @@ def load_nuaa(
                 files = [files[int(i * step)] for i in range(per_folder)]
             for path in files:
                 pixels = decode_face_image(path.read_bytes()).pixels
-                faces = detect_faces(face_engine.models, pixels, 640)
-                samples.append(
-                    NuaaSample(
-                        path, folder.name, kind == "live", pixels, faces[0].box if faces else None
-                    )
-                )
+                box = locate_face(face_engine.models, pixels, 640)
+                samples.append(NuaaSample(path, folder.name, kind == "live", pixels, box))
     return samples

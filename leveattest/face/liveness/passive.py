@@ -1,22 +1,16 @@
-"""Passive presentation-attack cues from single images, fused by a small logistic model.
+"""Passive presentation-attack score of single images: a small logistic model + a moiré cue.
 
-Features of a face crop (the detected box widened by 20 %, resized to 128x128):
+The input contract (face crop, size floor, exposure stretch, 128 features, the moiré
+cue) is :mod:`leveattest.face.liveness.passive_input`. The model (standardisation,
+weights, bias, thresholds) is fitted by ``scripts/fit_passive_liveness.py`` and stored
+as ``models/liveness_passive.json``, verified by sha256 before use; its file must name
+the same feature set and crop as the code, or it is refused. Score = P(live).
 
-* ``hf_ratio``     share of spectral energy in the upper half of the frequencies (a print
-                   or a re-filmed screen loses fine detail);
-* ``hf_peak``      log of the strongest high-frequency peak over the band's median
-                   (halftone dots and pixel grids make moiré peaks);
-* ``lap_log``      log variance of the Laplacian (sharpness);
-* ``cr_std``, ``cb_std``  chroma spread in YCrCb (prints and screens compress colour);
-* ``sat_mean``, ``sat_std``  HSV saturation statistics;
-* ``lbp_entropy``  entropy of 8-neighbour local binary patterns (micro-texture);
-* ``specular``     share of near-white, unsaturated pixels (glossy paper, screen glare);
-* ``dyn_range``    5-95 percentile luminance spread (prints have less).
-
-The model (standardisation, weights, bias, two thresholds) is fitted by
-``scripts/fit_passive_liveness.py`` and stored as ``models/liveness_passive.json``,
-verified by sha256 before use. Score = P(live); ``live`` at or above
-``live_threshold``, ``spoof`` below ``spoof_threshold``, ``uncertain`` in between.
+Per image: no face → ``uncertain`` (``no_face``); a face box under ``MIN_FACE_PX`` →
+``uncertain`` (``face_too_small``), never ``spoof``; moiré above ``moire_threshold`` →
+``spoof``; else ``live`` at or above ``live_threshold``, ``uncertain`` below
+(:func:`passive_label`). Evaluation by leaving subjects out:
+``bench/passive_liveness_loso.py``.
 """
 
 from __future__ import annotations
@@ -29,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -37,36 +30,27 @@ from leveattest.core.checks import CheckResult, Reason
 from leveattest.core.errors import ModelError
 from leveattest.face.detect import Box
 from leveattest.face.image import RGBImage
+from leveattest.face.liveness.passive_input import (
+    CROP_EXPAND,
+    CROP_SIDE,
+    FEATURE_SET,
+    MIN_FACE_PX,
+    N_FEATURES,
+    face_crop,
+    moire_score,
+    passive_features,
+)
 
 CHECK = "liveness_passive"
-FEATURES: Final = (
-    "hf_ratio",
-    "hf_peak",
-    "lap_log",
-    "cr_std",
-    "cb_std",
-    "sat_mean",
-    "sat_std",
-    "lbp_entropy",
-    "specular",
-    "dyn_range",
-)
-# the features the fitted model uses (``specular`` and ``sat_mean`` are reported but left
-# out: on NUAA they separate by webcam exposure and subject, not by attack)
-MODEL_FEATURES: Final = (
-    "hf_ratio",
-    "hf_peak",
-    "lap_log",
-    "cr_std",
-    "cb_std",
-    "sat_std",
-    "lbp_entropy",
-    "dyn_range",
-)
 MODEL_FILE: Final = "liveness_passive.json"
-MODEL_NAME: Final = "leveattest-passive-liveness-v1"
-MODEL_SHA256: Final = "9344d2449bc06473d47e9f3a6f90ef80249e28d1fd84cc82383b4ecd3069ce4c"
-_SIDE: Final = 128
+MODEL_NAME: Final = "leveattest-passive-liveness-v2"
+MODEL_SHA256: Final = "b9a4caa7f23ccffb26924478f277c40459030536a0561f08b05af3fde38945fc"
+CONTRACT: Final = {
+    "feature_set": FEATURE_SET,
+    "crop_expand": CROP_EXPAND,
+    "crop_side": CROP_SIDE,
+    "min_face_px": MIN_FACE_PX,
+}
 
 Vector = npt.NDArray[np.float64]
 
@@ -90,101 +74,83 @@ def face_region(image: RGBImage, box: Box | None) -> RGBImage:
     return image[crop.top : crop.bottom, crop.left : crop.right]
 
 
-def _spectrum(grey: Vector) -> tuple[float, float]:
-    window = np.outer(np.hanning(_SIDE), np.hanning(_SIDE))
-    power = np.abs(np.fft.fftshift(np.fft.fft2((grey - grey.mean()) * window))) ** 2
-    yy, xx = np.mgrid[0:_SIDE, 0:_SIDE] - _SIDE // 2
-    radius = np.hypot(xx, yy) / (_SIDE // 2)
-    band = (radius > 0.05) & (radius <= 1.0)
-    high = (radius > 0.5) & (radius <= 1.0)
-    total = float(power[band].sum()) or 1.0
-    hf = power[high]
-    peak = math.log((float(hf.max()) + 1e-9) / (float(np.median(hf)) + 1e-9))
-    return float(hf.sum()) / total, peak
+def passive_label(score: float, moire: float, live_threshold: float, moire_threshold: float) -> str:
+    """``spoof`` on moiré; else ``live`` at or above ``live_threshold``, else ``uncertain``.
+
+    A low texture score alone is not evidence of an attack: fitted on one webcam's
+    images, the texture model also scores smooth, denoised or upscaled genuine faces
+    low (the simulated captures of ``bench/liveness.py`` score 0.0-0.5). It withholds
+    ``live``; only the moiré cue, calibrated on bona fide images alone, says ``spoof``.
+    """
+    if moire > moire_threshold:
+        return "spoof"
+    return "live" if score >= live_threshold else "uncertain"
 
 
-def _lbp_entropy(grey: Vector) -> float:
-    centre = grey[1:-1, 1:-1]
-    codes = np.zeros(centre.shape, dtype=np.int32)
-    shifts = ((-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1))
-    rows, cols = grey.shape
-    for bit, (dy, dx) in enumerate(shifts):
-        neighbour = grey[1 + dy : rows - 1 + dy, 1 + dx : cols - 1 + dx]
-        codes |= (neighbour >= centre).astype(np.int32) << bit
-    hist = np.bincount(codes.ravel(), minlength=256).astype(np.float64)
-    p = hist[hist > 0] / hist.sum()
-    return float(-(p * np.log2(p)).sum())
+@dataclass(frozen=True)
+class PassiveAssessment:
+    """One image's passive outcome: label, and why when the model could not score it."""
 
-
-def passive_features(image: RGBImage, box: Box | None) -> Vector:
-    """The feature vector (order: :data:`FEATURES`) of the face region."""
-    crop = cv2.resize(
-        np.ascontiguousarray(face_region(image, box)), (_SIDE, _SIDE), interpolation=cv2.INTER_AREA
-    )
-    grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float64)
-    hf_ratio, hf_peak = _spectrum(grey)
-    lap = float(cv2.Laplacian(grey, cv2.CV_64F).var())
-    ycrcb = cv2.cvtColor(crop, cv2.COLOR_RGB2YCrCb).astype(np.float64)
-    hsv = cv2.cvtColor(crop, cv2.COLOR_RGB2HSV).astype(np.float64)
-    sat, val = hsv[..., 1] / 255.0, hsv[..., 2] / 255.0
-    p5, p95 = np.percentile(grey, [5, 95])
-    return np.array(
-        [
-            hf_ratio,
-            hf_peak,
-            math.log1p(lap),
-            float(ycrcb[..., 1].std()),
-            float(ycrcb[..., 2].std()),
-            float(sat.mean()),
-            float(sat.std()),
-            _lbp_entropy(grey),
-            float(((val > 0.92) & (sat < 0.2)).mean()),
-            float(p95 - p5),
-        ]
-    )
+    label: str
+    score: float | None = None
+    moire: float | None = None
+    face_px: int | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)
 class PassiveModel:
-    """Standardised logistic regression with an uncertainty band."""
+    """Standardised logistic regression with an uncertainty band and a moiré threshold."""
 
-    features: tuple[str, ...]
     mean: Vector
     scale: Vector
     weights: Vector
     bias: float
     live_threshold: float
-    spoof_threshold: float
+    moire_threshold: float
     sha256: str = ""
 
     def score(self, features: Vector) -> float:
-        """P(live) from a full :data:`FEATURES` vector."""
-        picked = features[[FEATURES.index(name) for name in self.features]]
-        z = float(((picked - self.mean) / self.scale) @ self.weights + self.bias)
+        """P(live) from a :func:`~leveattest.face.liveness.passive_input.passive_features` row."""
+        z = float(((features - self.mean) / self.scale) @ self.weights + self.bias)
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    def label(self, score: float) -> str:
-        if score >= self.live_threshold:
-            return "live"
-        if score < self.spoof_threshold:
-            return "spoof"
-        return "uncertain"
+    def label(self, score: float, moire: float = -math.inf) -> str:
+        return passive_label(score, moire, self.live_threshold, self.moire_threshold)
+
+    def assess(self, image: RGBImage, box: Box | None) -> PassiveAssessment:
+        """Score one image under the input contract (no face / too small: uncertain)."""
+        if box is None:
+            return PassiveAssessment("uncertain", reason=Reason.NO_FACE.value)
+        face_px = max(box.width, box.height)
+        crop = face_crop(image, box)
+        if crop is None:
+            return PassiveAssessment(
+                "uncertain", face_px=face_px, reason=Reason.FACE_TOO_SMALL.value
+            )
+        score = self.score(passive_features(crop))
+        moire = moire_score(image, box)
+        return PassiveAssessment(self.label(score, moire), score, moire, face_px)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], sha256: str = "") -> PassiveModel:
-        names = tuple(str(name) for name in data["features"])
-        if not names or not set(names) <= set(FEATURES):
-            raise ModelError("passive liveness model has unknown features", model=MODEL_NAME)
-        return cls(
-            features=names,
+        contract = {key: data["contract"][key] for key in CONTRACT}
+        if contract != CONTRACT:
+            raise ModelError(
+                "passive liveness model was fitted for another input contract", model=MODEL_NAME
+            )
+        model = cls(
             mean=np.asarray(data["mean"], dtype=np.float64),
             scale=np.asarray(data["scale"], dtype=np.float64),
             weights=np.asarray(data["weights"], dtype=np.float64),
             bias=float(data["bias"]),
             live_threshold=float(data["live_threshold"]),
-            spoof_threshold=float(data["spoof_threshold"]),
+            moire_threshold=float(data["moire_threshold"]),
             sha256=sha256,
         )
+        if not model.mean.shape == model.scale.shape == model.weights.shape == (N_FEATURES,):
+            raise ModelError("passive liveness model has the wrong size", model=MODEL_NAME)
+        return model
 
 
 def load_passive_model(path: Path | None = None, *, verify: bool = True) -> PassiveModel:
@@ -210,20 +176,38 @@ def load_passive_model(path: Path | None = None, *, verify: bool = True) -> Pass
 def check_passive(
     model: PassiveModel | None, images: Sequence[RGBImage], boxes: Sequence[Box | None]
 ) -> CheckResult:
-    """Mean passive score over the given frames, as a check (failed only below spoof)."""
+    """The passive check over frames: mean score of the frames the model can score.
+
+    Frames without a face or with a face below the size floor are left out; when none
+    is left the check is inconclusive (``face_too_small``) or not checked (no face) —
+    never failed. Moiré in most scored frames fails it like a low score.
+    """
     if model is None:
         return CheckResult.not_checked(CHECK, detail="no passive model loaded")
-    scores = [model.score(passive_features(i, b)) for i, b in zip(images, boxes, strict=True)]
-    if not scores:
-        return CheckResult.not_checked(CHECK, detail="no frames")
-    score = float(np.mean(scores))
-    label = model.label(score)
+    assessed = [model.assess(i, b) for i, b in zip(images, boxes, strict=True)]
+    scored = [(a.score, a.moire) for a in assessed if a.score is not None and a.moire is not None]
+    if not scored:
+        if any(a.reason == Reason.FACE_TOO_SMALL.value for a in assessed):
+            largest = max(a.face_px or 0 for a in assessed)
+            return CheckResult.inconclusive(
+                CHECK,
+                Reason.FACE_TOO_SMALL,
+                "face too small for the passive model",
+                face_px=largest,
+                min_face_px=MIN_FACE_PX,
+                model=MODEL_NAME,
+            )
+        return CheckResult.not_checked(CHECK, Reason.NO_FACE, "no face to score")
+    score = float(np.mean([value for value, _ in scored]))
+    moire = float(np.median([value for _, value in scored]))
+    label = model.label(score, moire)
     evidence = {
         "score": round(score, 4),
         "label": label,
-        "frames": len(scores),
+        "frames": len(scored),
+        "moire": round(moire, 3),
         "live_threshold": model.live_threshold,
-        "spoof_threshold": model.spoof_threshold,
+        "moire_threshold": model.moire_threshold,
         "model": MODEL_NAME,
         "model_sha256_prefix": model.sha256[:12],
     }

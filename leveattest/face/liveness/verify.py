@@ -16,8 +16,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-import numpy as np
-
 from leveattest.core.checks import CheckResult, Reason
 from leveattest.face.analysis import Embedding
 from leveattest.face.embed import FaceEngine
@@ -26,18 +24,17 @@ from leveattest.face.liveness.active import CHECK as ACTIVE
 from leveattest.face.liveness.active import FaceMeshTracker, check_active
 from leveattest.face.liveness.challenge import LivenessChallenge
 from leveattest.face.liveness.frames import FrameInput, check_timing, decode_frames
-from leveattest.face.liveness.fuse import LivenessLabel, LivenessResult, fuse
+from leveattest.face.liveness.fuse import LivenessResult, fuse
 from leveattest.face.liveness.passive import (
     CHECK as PASSIVE,
 )
 from leveattest.face.liveness.passive import (
-    FEATURES,
     PassiveModel,
     check_passive,
     face_region,
     load_passive_model,
-    passive_features,
 )
+from leveattest.face.liveness.passive_input import MIN_FACE_PX, locate_face
 from leveattest.face.liveness.reflection import CHECK as REFLECTION
 from leveattest.face.liveness.reflection import check_reflection
 from leveattest.face.liveness.replay import CHECK as REPLAY
@@ -161,24 +158,25 @@ class LivenessEngine:
         return face_region(pixels, faces[0].box) if faces else pixels
 
     def passive(self, pixels: RGBImage) -> dict[str, object]:
-        """Single-image passive score: ``score`` (P(live)), ``label`` and ``signals``."""
-        from leveattest.face.detect import detect_faces  # noqa: PLC0415
+        """Single-image passive score under the model's input contract.
 
+        ``label`` is ``uncertain`` with a ``reason`` (``no_face``, ``face_too_small``)
+        when the model cannot score the image; ``score`` is P(live) otherwise.
+        """
         model = self.passive_model
-        faces = detect_faces(self.face.models, pixels, self.face.settings.detect_max_side)
-        box = faces[0].box if faces else None
-        features = passive_features(pixels, box)
-        score = model.score(features)
-        label = model.label(score) if faces else LivenessLabel.UNCERTAIN.value
+        box = locate_face(self.face.models, pixels, self.face.settings.detect_max_side)
+        outcome = model.assess(pixels, box)
         return {
-            "score": round(score, 4),
-            "label": label,
-            "faces": len(faces),
+            "score": None if outcome.score is None else round(outcome.score, 4),
+            "label": outcome.label,
+            "reason": outcome.reason or None,
+            "faces": 0 if box is None else 1,
+            "face_px": outcome.face_px,
+            "min_face_px": MIN_FACE_PX,
             "live_threshold": model.live_threshold,
-            "spoof_threshold": model.spoof_threshold,
             "signals": {
-                name: round(float(value), 4)
-                for name, value in zip(FEATURES, np.asarray(features), strict=True)
+                "moire": None if outcome.moire is None else round(outcome.moire, 3),
+                "moire_threshold": model.moire_threshold,
             },
             "model_sha256_prefix": model.sha256[:12],
         }
