@@ -36,15 +36,24 @@ def invitation_qr_png(settings: RegisterSettings, reference: str, *, scale: int 
 
 
 def invitation_letter_png(
-    settings: RegisterSettings, reference: str, *, full_name: str | None, deadline: date
+    settings: RegisterSettings,
+    reference: str,
+    *,
+    full_name: str | None,
+    deadline: date,
+    reminder: int = 0,
 ) -> bytes:
-    """A one-page A4 letter (150 dpi) with the QR code and the reference in clear."""
+    """A one-page A4 letter (150 dpi) with the QR code and the reference in clear;
+    ``reminder`` > 0 makes it the n-th reminder of the same request (same code)."""
     page = Image.new("RGB", _A4_150DPI, "white")
     draw = ImageDraw.Draw(page)
     title = ImageFont.load_default(size=44)
     body = ImageFont.load_default(size=30)
     y = 150
-    draw.text((120, y), "Leveattest - request for a life certificate", fill="black", font=title)
+    heading = "Leveattest - request for a life certificate"
+    if reminder:
+        heading = f"Leveattest - reminder {reminder}: life certificate"
+    draw.text((120, y), heading, fill="black", font=title)
     y += 120
     lines = [
         f"To: {full_name}" if full_name else "To: the pension recipient",

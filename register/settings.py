@@ -41,6 +41,11 @@ class RegisterSettings(BaseSettings):
     changes_page_max: int = Field(default=10_000, ge=1)
     request_deadline_days: int = Field(default=60, ge=1)
     reminder_interval_days: int = Field(default=21, ge=1)
+    # the schedule asks for a new certificate this long after the last one (with
+    # request_deadline_days to answer, the next one is due before it is 13 months old)
+    yearly_request_after_months: int = Field(default=11, ge=1, le=24)
+    # where the scheduled jobs put letters for the print and post service (PNG, A4)
+    letters_dir: Path = Path("var/register/letters")
     invitation_url_base: str = "https://leveattest.example/i/"
     accept_synthetic_ids: bool = True
     # transactions running at once per process (0 = unbounded); SQLite always runs one

@@ -36,6 +36,10 @@ liveness_app = typer.Typer(
     help="Liveness: challenges, capture checks, passive scores, simulated captures.",
     no_args_is_help=True,
 )
+jobs_app = typer.Typer(
+    help="Scheduled jobs: reminders, deadlines, yearly requests, retention.",
+    no_args_is_help=True,
+)
 
 app.add_typer(mrz_app, name="mrz")
 app.add_typer(samples_app, name="samples")
@@ -45,6 +49,7 @@ app.add_typer(company_app, name="company")
 app.add_typer(register_app, name="register")
 app.add_typer(face_app, name="face")
 app.add_typer(liveness_app, name="liveness")
+app.add_typer(jobs_app, name="jobs")
 
 
 def emit_json(payload: Any) -> None:

@@ -1,8 +1,9 @@
 """``leveattest company ...``: what a pension company's integration does, over HTTP.
 
-Create keys, prove a relationship with a signed payment statement, query one person or
-a batch, poll the changes feed and verify the register's signed answers against its
-JWKS. Connection options can come from the environment (``LEVEATTEST_COMPANY_*``).
+Create keys, prove a relationship with a signed payment statement, ask for a new
+certificate, query one person or a batch, poll the changes feed and verify the
+register's signed answers against its JWKS. Connection options can come from the
+environment (``LEVEATTEST_COMPANY_*``).
 """
 
 from __future__ import annotations
@@ -132,6 +133,23 @@ def status(
     """Status of one person (signature verified against the register's JWKS)."""
     person = _person(national_id, foreign_id, state)
     emit_json(_run(url, client_id, key, lambda c: c.status(person), as_json))
+
+
+@company_app.command("request")
+def request(
+    *,
+    url: Url,
+    client_id: ClientId,
+    key: KeyPath,
+    national_id: NationalId = None,
+    foreign_id: ForeignId = None,
+    state: State = None,
+    as_json: AsJson = False,
+) -> None:
+    """Ask for a new life certificate for a person the company pays (the register's
+    reminders follow until the deadline); prints the request id and the deadline."""
+    person = _person(national_id, foreign_id, state)
+    emit_json(_run(url, client_id, key, lambda c: c.request_certificate(person), as_json))
 
 
 @company_app.command("batch")

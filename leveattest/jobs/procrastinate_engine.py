@@ -18,6 +18,10 @@ See docs/decisions/0004-one-job-engine-story.md.
   left to run them, whatever went wrong.
 - ``run_worker`` rides out database outages: when procrastinate's worker stops because
   its connection died, it is started again after a back-off, until SIGTERM/SIGINT.
+- The scheduled jobs (``leveattest.jobs.scheduled.SCHEDULE``: deadlines, reminders,
+  yearly requests, both retentions) are periodic tasks, one per entry, deferred once per
+  tick whatever the number of workers; finished procrastinate jobs are deleted after
+  ``PROCRASTINATE_JOBS_KEPT_HOURS`` (docs/retention.md).
 
 procrastinate's own schema is created by leveattest's migration 0002 (PostgreSQL only).
 """
@@ -39,15 +43,19 @@ from leveattest.core.clock import Clock
 from leveattest.core.errors import LeveattestError
 from leveattest.core.logging import fingerprint, get_logger
 from leveattest.jobs.queue import TableJobQueue
+from leveattest.jobs.scheduled import SCHEDULE, RegisterJobs, Report, ScheduledJob
+from leveattest.jobs.scheduled import run_job as run_scheduled_job
 from leveattest.jobs.sweep import sweep_stuck_sessions
 from leveattest.jobs.worker import BUSY, RETRYING, Analyser, run_job
 from leveattest.persistence.outage import DATABASE_UNAVAILABLE_ERRORS, Backoff
 from leveattest.sessions.context import SessionContext
-from leveattest.sessions.retention import run_retention
 from leveattest.sessions.settings import SessionSettings
 
 QUEUE = "leveattest-analysis"
 ANALYSE_TASK = "leveattest.analyse_session"
+# finished procrastinate jobs (their arguments are a session id and an attempt) are kept
+# this long for diagnosis, then deleted
+PROCRASTINATE_JOBS_KEPT_HOURS = 30 * 24
 log = get_logger("leveattest.jobs.procrastinate")
 
 
@@ -87,6 +95,7 @@ class ProcrastinateEngine:
         self.settings = settings
         self.app = App(connector=PsycopgConnector(conninfo=conninfo(database_url)))
         self._runtime: tuple[SessionContext, Analyser] | None = None
+        self._register_jobs: RegisterJobs | None = None
         self._worker: Worker | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = threading.Event()
@@ -129,13 +138,35 @@ class ProcrastinateEngine:
             del timestamp
             return sweep_stuck_sessions(self.runtime[0], redeliver=self.redeliver)
 
-        @app.periodic(cron="17 * * * *", periodic_id="retention")
-        @app.task(name="leveattest.retention", queue=QUEUE, queueing_lock="retention")
-        def retention(timestamp: int) -> int:
+        for job in SCHEDULE:
+            self._schedule(job)
+
+        @app.periodic(cron="35 4 * * *", periodic_id="remove-old-jobs")
+        @app.task(name="leveattest.remove_old_jobs", queue=QUEUE, queueing_lock="remove-old-jobs")
+        async def remove_old_jobs(timestamp: int) -> None:
             del timestamp
-            return len(run_retention(self.runtime[0]).shredded)
+            await self.app.job_manager.delete_old_jobs(
+                nb_hours=PROCRASTINATE_JOBS_KEPT_HOURS,
+                include_failed=True,
+                include_cancelled=True,
+                include_aborted=True,
+            )
 
         self.analyse_session = analyse_session
+
+    def _schedule(self, job: ScheduledJob) -> None:
+        """One entry of the schedule as a periodic task (one job per tick for all workers;
+        the queueing lock keeps a slow run from piling up the next ticks)."""
+
+        @self.app.periodic(cron=job.cron, periodic_id=job.name)
+        @self.app.task(
+            name=f"leveattest.scheduled.{job.name}",
+            queue=QUEUE,
+            queueing_lock=f"scheduled-{job.name}",
+        )
+        def scheduled(timestamp: int) -> Report | None:
+            del timestamp
+            return run_scheduled_job(self.runtime[0], self._register_jobs, job)
 
     @property
     def runtime(self) -> tuple[SessionContext, Analyser]:
@@ -143,8 +174,11 @@ class ProcrastinateEngine:
             raise LeveattestError("the procrastinate worker has no runtime bound")
         return self._runtime
 
-    def bind(self, ctx: SessionContext, analyser: Analyser) -> None:
+    def bind(
+        self, ctx: SessionContext, analyser: Analyser, register_jobs: RegisterJobs | None = None
+    ) -> None:
         self._runtime = (ctx, analyser)
+        self._register_jobs = register_jobs
 
     async def retry_stalled_jobs(self, seconds_since_heartbeat: float | None = None) -> int:
         """Hand the jobs of workers whose heartbeat stopped to the queue again."""

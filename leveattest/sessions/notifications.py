@@ -9,6 +9,8 @@ personal beyond what a notification needs (session, outcome, language).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,11 +18,22 @@ from sqlalchemy.orm import Session
 from leveattest.contracts.sessions import OutcomeCode, SessionOutcome
 from leveattest.core.clock import Clock
 from leveattest.core.logging import fingerprint, get_logger
+from leveattest.sessions.context import SessionContext
 from leveattest.sessions.messages import OUTCOMES, translate
 from leveattest.sessions.models import NotificationOutbox, SessionState, VerificationSession
 
 log = get_logger("leveattest.sessions.notifications")
 DEFAULT_LANGUAGE = "en"  # the source language of the texts
+# a session that may still lead to a certificate (submitted, in review, approved) or that
+# has its own outcome (rejected) or whose holder withdrew is not told the deadline passed
+_DEADLINE_TOLD = frozenset(
+    {
+        SessionState.AWAITING_CONSENT,
+        SessionState.COLLECTING,
+        SessionState.RETRY_REQUESTED,
+        SessionState.EXPIRED,
+    }
+)
 
 
 def outcome_of(row: VerificationSession) -> OutcomeCode | None:
@@ -77,3 +90,22 @@ def queue_outcome(db: Session, clock: Clock, row: VerificationSession) -> bool:
         return False  # queued by a concurrent unit of work
     log.info("notification.queued", session=fingerprint(row.id), outcome=code.value)
     return True
+
+
+def record_deadline_passed(ctx: SessionContext, session_ids: Iterable[str]) -> int:
+    """The register says these sessions' letters lapsed: mark each once (its status then
+    shows ``deadline_passed``) and queue the outcome; returns how many were marked."""
+    marked = 0
+    for session_id in session_ids:
+        with ctx.unit_of_work() as db:
+            row = db.scalars(
+                select(VerificationSession)
+                .where(VerificationSession.id == session_id[:32])
+                .with_for_update()
+            ).one_or_none()
+            if row is None or row.deadline_passed_at is not None or row.state not in _DEADLINE_TOLD:
+                continue
+            row.deadline_passed_at = ctx.clock.now()
+            queue_outcome(db, ctx.clock, row)
+            marked += 1
+    return marked

@@ -7,16 +7,24 @@ Each run, in one unit of work per session:
 * every session older than the retention period is shredded whatever its state (a
   session still waiting for review keeps its check results, not its images);
 * replay prints (perceptual hashes, ``leveattest.sessions.replay``) older than
-  ``replay_retention_days`` are deleted.
-A deletion receipt is stored for each (categories and sizes, never content).
+  ``replay_retention_days`` are deleted;
+* check results of sessions that ended (final state) more than ``check_results_days``
+  ago are deleted;
+* session rows that ended more than ``session_record_days`` ago are deleted with all
+  that hangs on them (nonces, upload rows, check results, deletion receipts, consent,
+  the job ledger, queued notifications, review claims and proposals).
+A deletion receipt is stored for each shredding (categories and sizes, never content).
+Every step is idempotent (a second run finds nothing) and safe on several workers: rows
+are locked one session at a time, and deletes by age delete what is there.
+The periods and their reasons: docs/retention.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 
 from leveattest.core.logging import get_logger
 from leveattest.sessions import repository
@@ -26,6 +34,7 @@ from leveattest.sessions.models import (
     FINAL_STATES,
     OPEN_STATES,
     SessionState,
+    StoredCheck,
     VerificationSession,
 )
 from leveattest.sessions.replay import expire_prints
@@ -39,6 +48,8 @@ class RetentionReport:
     expired: list[str] = field(default_factory=list)
     shredded: list[str] = field(default_factory=list)
     replay_prints_expired: int = 0
+    check_results_deleted: int = 0
+    sessions_deleted: int = 0
 
 
 def run_retention(ctx: SessionContext) -> RetentionReport:
@@ -77,10 +88,47 @@ def run_retention(ctx: SessionContext) -> RetentionReport:
         report.replay_prints_expired = expire_prints(
             db, ctx.clock, ctx.session_settings.replay_retention_days
         )
+    _delete_old_records(ctx, report)
     log.info(
         "retention.done",
         expired=len(report.expired),
         shredded=len(report.shredded),
         replay_prints_expired=report.replay_prints_expired,
+        check_results_deleted=report.check_results_deleted,
+        sessions_deleted=report.sessions_deleted,
     )
     return report
+
+
+def _ended_before(days: int, now: datetime) -> ColumnElement[bool]:
+    """The session is in a final state that began (decision, or last change) over ``days`` ago."""
+    ended = func.coalesce(VerificationSession.decided_at, VerificationSession.updated_at)
+    return and_(
+        VerificationSession.state.in_(tuple(FINAL_STATES)),
+        ended < now - timedelta(days=days),
+    )
+
+
+def _delete_old_records(ctx: SessionContext, report: RetentionReport) -> None:
+    settings, now = ctx.session_settings, ctx.clock.now()
+    ended = select(VerificationSession.id).where(_ended_before(settings.check_results_days, now))
+    with ctx.unit_of_work() as db:
+        report.check_results_deleted = _count(
+            db.execute(
+                delete(StoredCheck)
+                .where(StoredCheck.session_id.in_(ended))
+                .execution_options(synchronize_session=False)
+            )
+        )
+    with ctx.unit_of_work() as db:  # the rest goes with the row (ON DELETE CASCADE)
+        report.sessions_deleted = _count(
+            db.execute(
+                delete(VerificationSession)
+                .where(_ended_before(settings.session_record_days, now))
+                .execution_options(synchronize_session=False)
+            )
+        )
+
+
+def _count(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
