@@ -213,6 +213,11 @@ def serve(
     if migrate_first:
         migrate_all(settings, register_settings)
     supervisor = start_workers(workers, settings, session_settings, register_settings)
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT and then raises the signal again; with
+    # the default handler that would end this process before it stops its workers
+    stopped_by: list[int] = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda received, _frame: stopped_by.append(received))
     try:
         if http_workers > 1:
             # one signing key set for all processes, made before any of them starts
@@ -229,6 +234,7 @@ def serve(
             uvicorn.run(asgi, host=host, port=port)
     finally:
         supervisor.stop()
+        log.info("serve.stopped", signal=stopped_by[0] if stopped_by else None)
 
 
 @app.command("worker")

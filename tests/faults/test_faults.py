@@ -41,7 +41,7 @@ from faultkit import (
 )
 from sqlalchemy import create_engine, func, select, text
 
-from leveattest.cli.demo_service import COMPANY_ID, DemoCompany
+from leveattest.cli.demo_service import COMPANY_ID, DemoCompany, DemoService
 from leveattest.contracts import SessionStarted
 from leveattest.core.clock import SystemClock
 from mobile_stub.client import MobileClient
@@ -296,3 +296,38 @@ def test_serve_restarts_a_killed_worker_child_on_sqlite(
     assert restarted != child
     with contextlib.suppress(KeyError):
         assert service.log_events("worker.child_died")[0]["exitcode"] == -signal.SIGKILL
+
+
+def test_serve_stops_its_workers_on_sigterm(
+    current_samples: Path, deployment: list[Deployment], tmp_path: Path
+):
+    workdir = tmp_path / "stop"
+    env = service_environment(
+        workdir,
+        f"sqlite:///{workdir / 'leveattest.db'}",
+        f"sqlite:///{workdir / 'register.db'}",
+        current_samples,
+    )
+    service = Deployment(workdir, env)
+    deployment.append(service)
+    service.serve(workers=2)
+    wait_until(lambda: len(service.serve_children()) == 2, 30, "two worker children")
+    children = service.serve_children()
+    assert service.server is not None
+    service.server.send_signal(signal.SIGTERM)
+    assert service.server.wait(timeout=60) == 0
+    wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in children), 30, "exit")
+
+
+def test_demo_keep_running_stops_its_worker_on_sigterm(current_samples: Path, tmp_path: Path):
+    pki = current_samples / "pki"
+    demo = DemoService(tmp_path / "demo", [pki / "trust", pki / "crl", pki / "link"])
+    demo.start()
+    try:
+        assert demo._workers is not None
+        [worker] = demo._workers.processes
+        threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        demo.wait_until_stopped()  # returns on SIGTERM, as on Ctrl-C
+    finally:
+        demo.stop()
+    assert not worker.is_alive()
