@@ -19,12 +19,13 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Exists, exists, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from leveattest.core.clock import Clock
 from leveattest.mrz.national import validate_norwegian_id
 from register.aliases import document_owner, record_alias
+from register.certificates import CertificateReceipt as CertificateReceipt  # noqa: PLC0414 (re-exported)
+from register.certificates import receipt_of, store_certificate
 from register.db.models import (
     Certificate,
     CertificateRequest,
@@ -33,8 +34,9 @@ from register.db.models import (
     Person,
 )
 from register.errors import CertificateRecordError
-from register.identity import IdScheme, PersonId, foreign_id, norwegian_id
+from register.identity import IdScheme, PersonId, foreign_id, norwegian_id, person_id_from_json
 from register.linking import DocumentHolder, LinkOutcome, RegisterSubject, decide_link
+from register.manual import record_manual_certificate
 from register.persons import document_alias, emit_changes, get_or_create_person, person_json
 from register.requests import fulfil_open_requests
 from register.settings import RegisterSettings
@@ -80,16 +82,6 @@ class CertificateRecord(BaseModel):
     reviewed_by: str | None = Field(default=None, max_length=64)  # a reviewer approved
 
 
-class CertificateReceipt(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    certificate_id: int
-    session_reference: str
-    created: bool  # False when this session had already been recorded
-    fulfilled_requests: int
-    recorded_at: datetime
-
-
 class InvitationInfo(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -100,6 +92,19 @@ class InvitationInfo(BaseModel):
     open: bool  # a request of it is still outstanding
     expired: bool
     sessions: list[str] = Field(default_factory=list)  # started from it, oldest first
+
+
+class ManualCertificate(BaseModel):
+    """A paper or in-person certificate a register operator records (register.manual)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person: dict[str, str]  # {"national_id": ...} or {"foreign_id": ..., "issuing_state": ...}
+    certified_on: date
+    paper_reference: str = Field(max_length=100)
+    recorded_by: str = Field(max_length=64)
+    kind: str = Field(default="paper", max_length=20)  # paper | in_person
+    issuing_state: str = Field(default="NOR", max_length=3)
 
 
 class SessionStart(StrEnum):
@@ -133,6 +138,8 @@ class RegisterClient(Protocol):
 
     def link_identity(self, session_reference: str, holder: HolderFacts) -> IdentityLink: ...
 
+    def record_manual_certificate(self, manual: ManualCertificate) -> CertificateReceipt: ...
+
 
 def _identity(record: CertificateRecord, settings: RegisterSettings) -> PersonId:
     if record.national_id is not None and record.foreign_id is None:
@@ -144,16 +151,6 @@ def _identity(record: CertificateRecord, settings: RegisterSettings) -> PersonId
     if record.foreign_id is not None and record.foreign_id_state is not None:
         return foreign_id(record.foreign_id, record.foreign_id_state)
     raise CertificateRecordError(reason="identity_missing")
-
-
-def _receipt(cert: Certificate, created: bool, fulfilled: int) -> CertificateReceipt:
-    return CertificateReceipt(
-        certificate_id=cert.id,
-        session_reference=cert.session_reference,
-        created=created,
-        fulfilled_requests=fulfilled,
-        recorded_at=cert.recorded_at,
-    )
 
 
 def invited_person(session: Session, session_reference: str) -> Person | None:
@@ -236,7 +233,7 @@ def record_certificate(
         select(Certificate).where(Certificate.session_reference == record.session_reference)
     ).one_or_none()
     if existing is not None:
-        return _receipt(existing, created=False, fulfilled=0)
+        return receipt_of(existing, created=False, fulfilled=0)
     now = clock.now()
     certified_at = record.certified_at
     if certified_at.tzinfo is None or certified_at > now + timedelta(
@@ -266,11 +263,11 @@ def record_certificate(
             select(Certificate).where(Certificate.session_reference == record.session_reference)
         ).one_or_none()
         if existing is not None:  # recorded concurrently by a retried job
-            return _receipt(existing, created=False, fulfilled=0)
+            return receipt_of(existing, created=False, fulfilled=0)
         raise CertificateRecordError(reason="certificate_conflict")
     cert, replaced = written
     if not replaced:  # the person already has a newer certificate: nothing to change
-        return _receipt(cert, created=False, fulfilled=0)
+        return receipt_of(cert, created=False, fulfilled=0)
     # the name the verified document states becomes the register's when it had none, or
     # when a reviewer accepted a difference (a change by marriage, say)
     if person.full_name is None or record.reviewed_by is not None:
@@ -282,44 +279,7 @@ def record_certificate(
     person.objected_at = None
     fulfilled = fulfil_open_requests(session, clock, person.id, cert.id)
     emit_changes(session, clock, [person.id], "certificate")
-    return _receipt(cert, created=True, fulfilled=fulfilled)
-
-
-def store_certificate(
-    session: Session, person: Person, new: Certificate
-) -> tuple[Certificate, bool] | None:
-    """The person's one certificate row, replaced when ``new`` is not older; returns the
-    row and whether it now holds ``new`` — None when the session reference is taken."""
-    current = session.scalars(
-        select(Certificate).where(Certificate.person_id == person.id).with_for_update()
-    ).one_or_none()
-    if current is None:
-        new.person_id = person.id
-        try:
-            with session.begin_nested():
-                session.add(new)
-        except IntegrityError:
-            return None
-        return new, True
-    if current.certified_at > new.certified_at:
-        return current, False
-    for column in (
-        "certified_at",
-        "document_type",
-        "issuing_state",
-        "method",
-        "session_reference",
-        "recorded_at",
-        "paper_reference",
-        "recorded_by",
-    ):
-        setattr(current, column, getattr(new, column))
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        return None
-    return current, True
+    return receipt_of(cert, created=True, fulfilled=fulfilled)
 
 
 def _open_request(invitation_id: Any) -> Exists:
@@ -422,3 +382,20 @@ class InProcessRegisterClient:
     def link_identity(self, session_reference: str, holder: HolderFacts) -> IdentityLink:
         with self._unit_of_work() as session:
             return link_identity(session, session_reference, holder)
+
+    def record_manual_certificate(self, manual: ManualCertificate) -> CertificateReceipt:
+        pid = person_id_from_json(
+            manual.person, accept_synthetic=self._settings.accept_synthetic_ids
+        )
+        with self._unit_of_work() as session:
+            return record_manual_certificate(
+                session,
+                self._clock,
+                pid,
+                certified_on=manual.certified_on,
+                paper_reference=manual.paper_reference,
+                recorded_by=manual.recorded_by,
+                kind=manual.kind,
+                issuing_state=manual.issuing_state,
+                secret=self._settings.secret.get_secret_value(),
+            )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from leveattest.core.clock import Clock
 from register.audit import record_audit, subject_fingerprint
-from register.client import CertificateReceipt, store_certificate
+from register.certificates import CertificateReceipt, receipt_of, store_certificate
 from register.db.models import Certificate
 from register.errors import CertificateRecordError
 from register.identity import PersonId
@@ -87,10 +87,4 @@ def record_manual_certificate(
         subject_fp=subject_fingerprint(secret, pid.ref),
         detail={"paper_reference": reference, "recorded_by": operator, "kind": kind},
     )
-    return CertificateReceipt(
-        certificate_id=cert.id,
-        session_reference=cert.session_reference,
-        created=True,
-        fulfilled_requests=fulfilled,
-        recorded_at=cert.recorded_at,
-    )
+    return receipt_of(cert, created=True, fulfilled=fulfilled)

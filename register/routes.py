@@ -95,7 +95,7 @@ async def _json_body(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str,
     raw = await _read_body(request, limit)
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # too deeply nested too
         raise RegisterInputError(reason="json") from exc
     if not isinstance(data, dict):
         raise RegisterInputError(reason="json_object")

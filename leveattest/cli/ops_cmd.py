@@ -30,7 +30,10 @@ app.add_typer(ops_app, name="ops")
 def add_user(
     name: Annotated[str, typer.Argument(help="user name (a-z, 0-9, '.', '_', '-')")],
     role: Annotated[
-        Role, typer.Option("--role", help="reviewer | senior_reviewer | auditor | admin")
+        Role,
+        typer.Option(
+            "--role", help="reviewer | senior_reviewer | auditor | admin | register_operator"
+        ),
     ],
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="read the password from stdin")

@@ -5,16 +5,19 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 
-from leveattest.cli.app import emit_json, register_app
+from leveattest.cli.app import emit_json, fail, register_app
 from leveattest.core.clock import SystemClock
+from leveattest.core.errors import LeveattestError
 from leveattest.persistence import SNAPSHOT_READ
 from register.api import create_register_app
+from register.client import InProcessRegisterClient, ManualCertificate
 from register.companies import add_company_key, company_by_client_id, register_company
 from register.company_client import generate_company_key, save_private_key
 from register.db.engine import make_engine, make_session_factory
@@ -125,6 +128,62 @@ def retention() -> None:
     finally:
         engine.dispose()
     emit_json(dataclasses.asdict(report))
+
+
+@register_app.command("record-manual")
+def record_manual(
+    *,
+    certified_on: Annotated[
+        str, typer.Option("--date", help="Date of the paper or in-person certificate, YYYY-MM-DD.")
+    ],
+    reference: Annotated[str, typer.Option("--reference", help="Reference of the paper.")],
+    recorded_by: Annotated[str, typer.Option("--by", help="The operator recording it.")],
+    national_id: Annotated[str | None, typer.Option("--national-id")] = None,
+    foreign_id: Annotated[str | None, typer.Option("--foreign-id")] = None,
+    state: Annotated[str | None, typer.Option("--issuing-state")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="paper | in_person")] = "paper",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Record a manual (paper or in-person) life certificate; audited in the register.
+
+    Companies then see ``certified`` with method ``manual``; open requests are fulfilled.
+    """
+    settings = load_register_settings()
+    person = (
+        {"national_id": national_id}
+        if national_id
+        else {"foreign_id": foreign_id or "", "issuing_state": state or ""}
+    )
+    engine = make_engine(settings.database_url)
+    try:
+        client = InProcessRegisterClient(make_session_factory(engine), SystemClock(), settings)
+        receipt = client.record_manual_certificate(
+            ManualCertificate(
+                person=person,
+                certified_on=_date(certified_on),
+                paper_reference=reference,
+                recorded_by=recorded_by,
+                kind=kind,
+            )
+        )
+    except LeveattestError as exc:
+        fail(exc, as_json=as_json)
+    finally:
+        engine.dispose()
+    emit_json(
+        {
+            "certificate_id": receipt.certificate_id,
+            "method": "manual",
+            "fulfilled_requests": receipt.fulfilled_requests,
+        }
+    )
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter("expected YYYY-MM-DD", param_hint="--date") from exc
 
 
 @register_app.command("verify-log")

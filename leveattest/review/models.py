@@ -23,6 +23,8 @@ class Role(StrEnum):
     SENIOR_REVIEWER = "senior_reviewer"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    # records paper and in-person life certificates in the register (issue 12, item 6)
+    REGISTER_OPERATOR = "register_operator"
 
 
 DECIDING_ROLES = frozenset({Role.REVIEWER, Role.SENIOR_REVIEWER})

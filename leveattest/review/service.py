@@ -38,6 +38,7 @@ from leveattest.review.errors import (
     SignInFailedError,
 )
 from leveattest.review.evidence import CaseView, CheckFact, UploadFact, build_case_view
+from leveattest.review.identity import IdentityComparison, identity_comparison
 from leveattest.review.images import UrlSigner, load_image
 from leveattest.review.models import (
     DECIDING_ROLES,
@@ -69,6 +70,7 @@ from leveattest.sessions.decision import (
     request_retry_after_review,
 )
 from leveattest.sessions.models import SessionState, StoredCheck, VerificationSession
+from register.client import ManualCertificate
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class CasePage:
     proposal: RejectionProposal | None
     may_confirm_rejection: bool
     retries_left: int
+    identity: IdentityComparison | None = None  # register vs chip, for invitation sessions
 
 
 def ops_ref(account_id: str) -> str:
@@ -242,6 +245,7 @@ class ReviewService:
                     proposal=proposal,
                     may_confirm_rejection=proposal is not None and _may_confirm(staff, proposal),
                     retries_left=max(0, self.ctx.retry_budget - row.attempt),
+                    identity=identity_comparison(row.person_facts),
                 )
 
     def _case_view(
@@ -394,6 +398,26 @@ class ReviewService:
                 staff, session_id, "ops:case:reject_confirmed", ProposalStatus.CONFIRMED, detail
             )
             return "rejected"
+
+    # -- the register: manual certificates ---------------------------------------------
+
+    def record_manual_certificate(self, staff: Staff, manual: ManualCertificate) -> int:
+        """A register operator records a paper or in-person certificate (audited here and
+        in the register, which names the operator); returns the certificate id."""
+        with self.audited(staff.actor, "ops:register:manual_certificate"):
+            self.require_role(staff, Role.REGISTER_OPERATOR)
+            if self.ctx.register is None:
+                raise ForbiddenError(role=staff.role)
+            receipt = self.ctx.register.record_manual_certificate(
+                manual.model_copy(update={"recorded_by": staff.reviewer_ref})
+            )
+            with self.ctx.unit_of_work() as db:
+                audit.record(
+                    db, self.now(), staff.actor, "ops:register:manual_certificate",
+                    subject=str(receipt.certificate_id),
+                    detail={"kind": manual.kind, "fulfilled": receipt.fulfilled_requests},
+                )  # fmt: skip
+            return receipt.certificate_id
 
     # -- audit log and accounts ----------------------------------------------------------
 

@@ -5,12 +5,14 @@ dashboard, accounts. Handlers are thin: the service checks roles and claims and 
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
+from leveattest.core.errors import RequestInvalidError
 from leveattest.review import charts
 from leveattest.review.audit import ANONYMOUS
 from leveattest.review.auth import Credentials, csrf_matches
@@ -20,6 +22,7 @@ from leveattest.review.evidence import ScoreBar
 from leveattest.review.models import DECIDING_ROLES, Role
 from leveattest.review.queue import AGE_BANDS, QueueFilter
 from leveattest.review.service import ReviewService, Staff
+from register.client import ManualCertificate
 
 router = APIRouter()
 LOGIN_CSRF_COOKIE = "leveattest_ops_login"
@@ -225,6 +228,46 @@ def reject(
     return _decided(
         request, staff, session_id, "rejection_proposed" if outcome == "proposed" else "rejected"
     )
+
+
+# -- the register: manual certificates (register operators) ------------------------------
+
+
+@router.get("/ops/register/manual")
+def manual_page(request: Request) -> Response:
+    staff = _staff(request, "ops:register:manual_certificate")
+    _service(request).require_role(staff, Role.REGISTER_OPERATOR)
+    return _render(request, "manual.html", staff=staff, recorded=None)
+
+
+@router.post("/ops/register/manual")
+def manual_record(
+    request: Request,
+    *,
+    certified_on: Annotated[str, Form(max_length=10)],
+    paper_reference: Annotated[str, Form(max_length=100)],
+    national_id: Annotated[str, Form(max_length=40)] = "",
+    foreign_id: Annotated[str, Form(max_length=40)] = "",
+    issuing_state: Annotated[str, Form(max_length=3)] = "",
+    kind: Annotated[str, Form(max_length=20)] = "paper",
+    csrf_token: Csrf = "",
+) -> Response:
+    staff = _post_staff(request, csrf_token, "ops:register:manual_certificate")
+    person = (
+        {"national_id": national_id.strip()}
+        if national_id.strip()
+        else {"foreign_id": foreign_id.strip(), "issuing_state": issuing_state.strip().upper()}
+    )
+    try:
+        on = date.fromisoformat(certified_on)
+    except ValueError as exc:
+        raise RequestInvalidError(field="certified_on") from exc
+    manual = ManualCertificate(
+        person=person, certified_on=on, paper_reference=paper_reference, recorded_by="-",
+        kind=kind,
+    )  # fmt: skip
+    certificate = _service(request).record_manual_certificate(staff, manual)
+    return _render(request, "manual.html", staff=staff, recorded=certificate)
 
 
 # -- audit log, dashboard, accounts ------------------------------------------------------
