@@ -40,6 +40,7 @@ from register.db.engine import make_engine as make_register_engine
 from register.db.engine import make_session_factory as make_register_sessions
 from register.db.migrate import upgrade as upgrade_register
 from register.keys import RegisterKeys
+from register.scheduled import RegisterJobs
 from register.settings import RegisterSettings, load_register_settings
 
 log = get_logger("leveattest.serve")
@@ -91,16 +92,19 @@ def worker_main(
     """Entry point of one worker process (also ``leveattest worker``).
 
     Runs until SIGTERM/SIGINT, which let the current job finish. Database outages do not
-    end it: it backs off and carries on (docs/operations.md)."""
+    end it: it backs off and carries on (docs/operations.md). It runs the scheduled jobs
+    too (``leveattest.jobs.scheduled``), the register's over the register's database."""
     configure_logging(settings.logging.level, json_logs=settings.logging.json_logs)
     stopping = threading.Event()
     clock = SystemClock()
+    register_sessions = make_register_sessions(make_register_engine(register_settings.database_url))
     ctx = build_context(
         settings,
         clock=clock,
-        register_client=_register_client(register_settings, clock),
+        register_client=InProcessRegisterClient(register_sessions, clock, register_settings),
         session_settings=session_settings,
     )
+    register_jobs = RegisterJobs(register_sessions, register_settings)
     engine = ctx.queue.engine if isinstance(ctx.queue, ProcrastinateJobQueue) else None
 
     def _stop(_signum: int, _frame: Any) -> None:
@@ -119,11 +123,11 @@ def worker_main(
         return
     if engine is not None:
         log.info("worker.started", engine="procrastinate")
-        engine.bind(ctx, pipeline)
+        engine.bind(ctx, pipeline, register_jobs)
         engine.run_worker(install_signal_handlers=False)
     else:
         log.info("worker.started", engine="table")
-        work(ctx, pipeline, stopping.is_set)
+        work(ctx, pipeline, stopping.is_set, register_jobs=register_jobs)
     log.info("worker.stopped")
 
 

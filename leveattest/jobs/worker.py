@@ -29,6 +29,8 @@ from leveattest.jobs.queue import (
     lock_lease,
     retry_later,
 )
+from leveattest.jobs.scheduled import SCHEDULE, RegisterJobs
+from leveattest.jobs.scheduled import run_job as run_scheduled_job
 from leveattest.jobs.sweep import sweep_stuck_sessions
 from leveattest.persistence.outage import DATABASE_UNAVAILABLE_ERRORS, Backoff, OutageEpisode
 from leveattest.pipeline.inputs import SessionInputs
@@ -39,7 +41,6 @@ from leveattest.sessions.decision import apply_outcome, finalise
 from leveattest.sessions.errors import JobLeaseLostError
 from leveattest.sessions.models import FINAL_STATES, SessionState
 from leveattest.sessions.parts import CHIP_TAGS
-from leveattest.sessions.retention import run_retention
 
 log = get_logger("leveattest.jobs.worker")
 RETRYING = "retrying"
@@ -184,14 +185,16 @@ def work(
     analyser: Analyser,
     should_stop: Callable[[], bool],
     *,
-    retention_every_seconds: float = 3600.0,
+    register_jobs: RegisterJobs | None = None,
 ) -> None:
     """Poll for jobs until ``should_stop()``: sleeps when idle, sweeps stuck sessions every
-    ``job_sweep_every_seconds``, runs retention hourly, and rides out database outages
-    (one log line per outage, back-off up to ``worker_restart_max_backoff_seconds``).
-    A stop request lets the current job finish."""
+    ``job_sweep_every_seconds``, runs the scheduled jobs (``scheduled.SCHEDULE``: each at
+    start, then every hour or day), and rides out database outages (one log line per
+    outage, back-off up to ``worker_restart_max_backoff_seconds``). A stop request lets
+    the current job finish."""
     settings = ctx.session_settings
-    next_retention = next_sweep = time.monotonic()
+    next_sweep = time.monotonic()
+    next_scheduled = {job.name: next_sweep for job in SCHEDULE}
     outage = OutageEpisode("worker")
     backoff = Backoff(ceiling=settings.worker_restart_max_backoff_seconds)
     while not should_stop():
@@ -199,9 +202,10 @@ def work(
             if time.monotonic() >= next_sweep:
                 sweep_stuck_sessions(ctx)
                 next_sweep = time.monotonic() + settings.job_sweep_every_seconds
-            if time.monotonic() >= next_retention:
-                run_retention(ctx)
-                next_retention = time.monotonic() + retention_every_seconds
+            for job in SCHEDULE:
+                if time.monotonic() >= next_scheduled[job.name]:
+                    run_scheduled_job(ctx, register_jobs, job)
+                    next_scheduled[job.name] = time.monotonic() + job.every_seconds
             result = run_once(ctx, analyser)
         except DATABASE_UNAVAILABLE_ERRORS as exc:
             outage.failed(exc)

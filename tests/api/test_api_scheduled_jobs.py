@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from leveattest.cli import _register_commands, app
 from leveattest.jobs.procrastinate_engine import ProcrastinateJobQueue
 from leveattest.jobs.scheduled import SCHEDULE
+from leveattest.jobs.worker import work
 from leveattest.sessions.models import (
     NotificationOutbox,
     SessionUpload,
@@ -282,3 +283,51 @@ def test_procrastinate_runs_each_scheduled_job_as_a_periodic_task(harness: Harne
             )
         )
     assert state == "expired"  # written by the job, not only shown as expired
+
+
+class RecordingRegisterJobs:
+    """Stands in for the register's jobs: records which ran, does nothing."""
+
+    def __init__(self) -> None:
+        self.ran: list[str] = []
+
+    def send_reminders(self, clock: Any) -> int:
+        self.ran.append("reminders")
+        return 0
+
+    def pass_deadlines(self, clock: Any) -> dict[str, int]:
+        self.ran.append("deadlines")
+        return {"requests": 0, "persons": 0}
+
+    def lapsed_sessions(self, since: Any) -> list[str]:
+        return []
+
+    def create_yearly_requests(self, clock: Any) -> int:
+        self.ran.append("yearly")
+        return 0
+
+    def run_retention(self, clock: Any) -> dict[str, int]:
+        self.ran.append("register-retention")
+        return {}
+
+
+def test_the_polling_worker_runs_the_whole_schedule_when_it_starts(harness: Harness):
+    abandoned = harness.start()
+    later(harness.clock, days=4)
+    register = RecordingRegisterJobs()
+
+    work(
+        harness.ctx,
+        harness.pipeline,
+        lambda: "register-retention" in register.ran,
+        register_jobs=register,
+    )
+
+    assert register.ran == ["deadlines", "reminders", "yearly", "register-retention"]
+    with harness.ctx.sessions() as db:
+        state = db.scalar(
+            select(VerificationSession.state).where(
+                VerificationSession.id == abandoned["session_id"]
+            )
+        )
+    assert state == "expired"  # the service's retention ran too
