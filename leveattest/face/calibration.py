@@ -6,12 +6,19 @@ skipped; identical files (same sha256, e.g. rows with ``duplicate_of``) are coun
 a sample derived from a shared file (same source sha256) joins that file's identity, and
 the pair (sample, its own source) is excluded as a near-duplicate. Pair ids are hashes of
 the file names: reports carry no images and no names of files.
+
+Hard genuine pairs (issue 16): :func:`chip_like_portrait` turns one side of a pair into
+what a passport chip stores (DG2: ICAO framing, 240x300, JPEG 2000 at about 1:16, 10-15
+kB) so that the quality gap between a chip portrait and a phone selfie can be measured
+with the same identities; :func:`pair_group` tells frames of one video shot from
+different photographs (the labels carry no capture dates, so time apart is unknown).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import itertools
 import json
 import re
@@ -19,12 +26,23 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
+from PIL import Image
 
 from leveattest.face.analysis import Embedding
+from leveattest.face.detect import Box
+from leveattest.face.image import RGBImage
 from leveattest.face.match import face_distance
 
 CANDIDATE_THRESHOLDS = (0.40, 0.45, 0.50, 0.55, 0.60, 0.65)
+# DG2 portraits on issued chips: about 240x300 px (ISO/IEC 19794-5 token-like framing),
+# JPEG 2000 of 10-20 kB; 1:16 of 240x300x3 bytes is 13.5 kB
+CHIP_SIZE = (240, 300)
+CHIP_JP2_RATE = 16
+# ICAO framing: the face (HOG box, about the inner face) takes ~55 % of the width
+CHIP_FACE_SHARE = 0.55
+_SHOT = re.compile(r"^(?P<stem>.+)-\d+p$")
 
 
 @dataclass(frozen=True)
@@ -190,3 +208,48 @@ def margin(pairs: Sequence[Pair]) -> float | None:
     if not genuine or not impostor:
         return None
     return min(impostor) - max(genuine)
+
+
+def chip_like_portrait(pixels: RGBImage, box: Box) -> bytes:
+    """A DG2-like portrait of the face in ``box``: ICAO framing, 240x300, JPEG 2000 1:16."""
+    width = box.width / CHIP_FACE_SHARE
+    height = width * CHIP_SIZE[1] / CHIP_SIZE[0]
+    centre_x = (box.left + box.right) / 2
+    centre_y = (box.top + box.bottom) / 2
+    left, top = round(centre_x - width / 2), round(centre_y - height * 0.45)
+    right, bottom = left + round(width), top + round(height)
+    rows, cols = pixels.shape[:2]
+    pad = max(0, -left, -top, right - cols, bottom - rows)
+    padded = cv2.copyMakeBorder(pixels, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    crop = padded[top + pad : bottom + pad, left + pad : right + pad]
+    image = Image.fromarray(np.ascontiguousarray(crop)).resize(CHIP_SIZE, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(
+        buffer, "JPEG2000", irreversible=True, quality_mode="rates", quality_layers=[CHIP_JP2_RATE]
+    )
+    return buffer.getvalue()
+
+
+def pair_group(pair: Pair) -> str:
+    """``same_shot`` for frames of one video shot (``name-240p`` / ``name-720p``), else
+    ``different_photos`` (taken apart by an unknown time: days to years)."""
+    stems = []
+    for image in (pair.a, pair.b):
+        found = _SHOT.match(Path(image.name).stem)
+        stems.append(found.group("stem") if found else None)
+    same = stems[0] is not None and stems[0] == stems[1]
+    return "same_shot" if same else "different_photos"
+
+
+def cross_pairs(
+    chips: Sequence[tuple[LabelledImage, Embedding]],
+    selfies: Sequence[tuple[LabelledImage, Embedding]],
+) -> list[Pair]:
+    """Chip-like portrait of ``a`` against the original of ``b``, for every ``a``, ``b``
+    from different source files (a photo is never compared with its own chip version)."""
+    return [
+        Pair(a, b, face_distance(chip, selfie))
+        for a, chip in chips
+        for b, selfie in selfies
+        if a.source != b.source
+    ]
