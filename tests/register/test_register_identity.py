@@ -82,10 +82,17 @@ def _session(register_client, reference, session_reference="session-0000-a"):
     return session_reference
 
 
+def _birth(holder: HolderFacts) -> date | None:
+    try:
+        return date.fromisoformat(holder.birth_date or "")
+    except ValueError:
+        return None  # unknown parts: the service records no birth date
+
+
 def _record(session_reference, holder, **overrides):
     fields = {
-        "full_name": f"{holder.given_names} {holder.surname}",
-        "birth_date": date.fromisoformat(holder.birth_date) if holder.birth_date else None,
+        "full_name": f"{holder.given_names} {holder.surname}"[:300],  # as the service cuts it
+        "birth_date": _birth(holder),
         "certified_at": datetime(2026, 3, 10, 9, 0, tzinfo=UTC),
         "document_type": holder.document_type,
         "document_issuing_state": holder.document_issuing_state,
@@ -323,3 +330,35 @@ def test_a_manual_certificate_needs_a_reference_an_operator_and_a_known_person(s
             recorded_by="operator-1",
             secret="s",
         )
+
+
+ODD_HOLDERS = [
+    _swedish_chip(surname="A\u030aKESSON", given_names="MA\u0308RTA INGRID"),  # combining marks
+    _swedish_chip(surname="\u0410KESSON"),  # a Cyrillic look-alike A
+    _swedish_chip(surname="\u0391\u039a\u0395SSON"),  # Greek capitals
+    _swedish_chip(given_names=""),  # no given names
+    _swedish_chip(surname="X" * 200, given_names="Y" * 200),  # 200-character names
+    _swedish_chip(birth_date="5506<<"),  # day unknown in the MRZ
+    _swedish_chip(birth_date="55<<<<"),  # month and day unknown
+    _swedish_chip(birth_date="1955-XX-XX"),  # a national document's unknown parts
+    _swedish_chip(birth_date=None),
+]
+
+
+@pytest.mark.parametrize("holder", ODD_HOLDERS, ids=range(len(ODD_HOLDERS)))
+def test_odd_names_and_dates_get_a_clear_decision_and_never_a_second_person(
+    make_company, register_client, state, holder
+):
+    company = make_company()
+    person = {"national_id": dnr()}
+    session_reference = _session(register_client, _invite(company, person, state))
+    link = register_client.link_identity(session_reference, holder)
+    assert link.outcome in {"link", "review"}
+    record = _record(session_reference, holder, birth_date=None)
+    if link.outcome == "review":
+        with pytest.raises(CertificateRecordError):
+            register_client.record_certificate(record)
+        record = record.model_copy(update={"reviewed_by": "reviewer-1"})
+    assert register_client.record_certificate(record).created
+    assert _persons(state) == 1
+    assert _status(company, person)["state"] == "certified"
