@@ -29,6 +29,7 @@ from leveattest.jobs.pipeline_factory import build_pipeline
 from leveattest.jobs.procrastinate_engine import ProcrastinateJobQueue
 from leveattest.jobs.supervisor import WorkerSupervisor
 from leveattest.jobs.worker import Analyser, work
+from leveattest.pensioner.app import PensionerSettings, create_pensioner_app
 from leveattest.review.app import create_review_app
 from leveattest.review.settings import ReviewSettings
 from leveattest.sessions.db import make_engine, upgrade
@@ -39,6 +40,7 @@ from register.client import InProcessRegisterClient
 from register.db.engine import make_engine as make_register_engine
 from register.db.engine import make_session_factory as make_register_sessions
 from register.db.migrate import upgrade as upgrade_register
+from register.invitation_view import RegisterRequesters
 from register.keys import RegisterKeys
 from register.scheduled import RegisterJobs
 from register.settings import RegisterSettings, load_register_settings
@@ -46,14 +48,26 @@ from register.settings import RegisterSettings, load_register_settings
 log = get_logger("leveattest.serve")
 _REGISTER_PREFIXES = ("/register/", "/.well-known/")
 _OPS_PREFIX = "/ops"
+_PENSIONER_PREFIXES = ("/i/", "/p/")
+
+
+def _pensioner_path(path: str) -> bool:
+    return path in ("/", "/i") or path.startswith(_PENSIONER_PREFIXES)
 
 
 class _Dispatch:
     """One ASGI app: the register under ``/register`` (and its JWKS), the ops console
-    under ``/ops``, the rest to the API."""
+    under ``/ops``, the pensioner's pages at ``/`` and ``/i/<reference>`` (the letter's QR
+    code), the rest to the API."""
 
-    def __init__(self, api: ASGIApp, register: ASGIApp, ops: ASGIApp | None = None) -> None:
-        self.api, self.register, self.ops = api, register, ops
+    def __init__(
+        self,
+        api: ASGIApp,
+        register: ASGIApp,
+        ops: ASGIApp | None = None,
+        pensioner: ASGIApp | None = None,
+    ) -> None:
+        self.api, self.register, self.ops, self.pensioner = api, register, ops, pensioner
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
@@ -65,6 +79,8 @@ class _Dispatch:
             and (path == _OPS_PREFIX or path.startswith(_OPS_PREFIX + "/"))
         ):
             await self.ops(scope, receive, send)
+        elif self.pensioner is not None and scope["type"] != "lifespan" and _pensioner_path(path):
+            await self.pensioner(scope, receive, send)
         else:
             await self.api(scope, receive, send)
 
@@ -152,7 +168,8 @@ def service_app(
     register_settings: RegisterSettings,
     clock: Clock,
 ) -> ASGIApp:
-    """The one ASGI app of ``serve`` (and of the demo): mobile API, register, JWKS, ops console."""
+    """The one ASGI app of ``serve`` (and of the demo): mobile API, register, JWKS, ops
+    console, the pensioner's pages."""
     api = create_app(
         settings,
         clock=clock,
@@ -161,7 +178,15 @@ def service_app(
     )
     register = create_register_app(register_settings, clock)
     ops = create_review_app(api.state.sessions, ReviewSettings())
-    return _Dispatch(api, register, ops)
+    review = ReviewSettings()
+    pensioner = create_pensioner_app(
+        api.state.sessions,
+        RegisterRequesters(
+            make_register_sessions(make_register_engine(register_settings.database_url))
+        ),
+        PensionerSettings(cookie_secure=review.cookie_secure),
+    )
+    return _Dispatch(api, register, ops, pensioner)
 
 
 def start_workers(

@@ -1,0 +1,331 @@
+"""``create_pensioner_app(ctx, requesters)``: the pensioner's pages.
+
+Server-rendered (Jinja2, autoescaped), our own CSS, no script and nothing fetched from
+elsewhere, so the pages read the same without JavaScript; a strict Content-Security-Policy
+and ``no-store`` on every answer. Routes:
+
+* ``/`` — what this is, and a form for the reference printed in the letter;
+* ``/i/<reference>`` — the invitation behind the letter's QR code (who asks and why, the
+  deadline, the steps, what is needed, the privacy notice and the consent: step 1 of 4);
+* ``/i/<reference>/prepare`` (2 of 4), ``/i/<reference>/app`` (3 of 4: the hand-over to
+  the phone app, which takes the photos and reads the chip), ``/i/<reference>/status``
+  (4 of 4: the status, to come back to from the letter at any time).
+
+Reference look-ups are rate-limited per client address, and an unknown, fulfilled or
+expired reference gets the same page and status (404), so the pages tell a guesser
+nothing. The session started by the consent is kept in an ``HttpOnly`` cookie scoped to
+the reference's path; the status by reference shows no personal data.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import segno
+from fastapi import FastAPI, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader
+
+from leveattest.contracts.sessions import ConsentRequest, StartSessionRequest, Status
+from leveattest.core.errors import LeveattestError
+from leveattest.core.i18n import Message
+from leveattest.pensioner import texts
+from leveattest.pensioner.language import (
+    COOKIE,
+    LANGUAGES,
+    Texts,
+    choose,
+    language_name,
+    long_date,
+)
+from leveattest.sessions import repository, service, views
+from leveattest.sessions.context import SessionContext
+from leveattest.sessions.messages import OUTCOMES, translate
+from register.client import InvitationInfo
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "leveattest_session"
+TOTAL_STEPS = 4
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+Requesters = Callable[[str], list[str]]
+
+
+@dataclass(frozen=True)
+class PensionerSettings:
+    lookups_per_window: int = 20  # reference look-ups per client address ...
+    lookup_window_seconds: float = 600.0  # ... in this many seconds
+    review_answer_days: int = 5  # what "with a person" promises
+    app_link_base: str = "leveattest://continue"  # the phone app's deep link
+    cookie_secure: bool = True
+
+
+class LookupLimiter:
+    """A sliding window of look-up times per client address (in this process)."""
+
+    def __init__(
+        self, limit: int, window: float, now: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._limit, self._window, self._now = limit, window, now
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        now = self._now()
+        with self._lock:
+            if len(self._seen) > 50_000:  # bounded memory: forget the quiet ones
+                self._seen = {k: v for k, v in self._seen.items() if v and v[-1] > now - 60}
+            seen = self._seen.setdefault(client, deque())
+            while seen and seen[0] <= now - self._window:
+                seen.popleft()
+            if len(seen) >= self._limit:
+                return False
+            seen.append(now)
+            return True
+
+
+def _valid_reference(reference: str) -> bool:
+    return 8 <= len(reference) <= 40 and reference.isascii() and reference.isalnum()
+
+
+class _Pages:
+    def __init__(
+        self,
+        ctx: SessionContext,
+        requesters: Requesters,
+        settings: PensionerSettings,
+    ) -> None:
+        self.ctx, self.requesters, self.settings = ctx, requesters, settings
+        self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+        self.limiter = LookupLimiter(settings.lookups_per_window, settings.lookup_window_seconds)
+
+    def language(self, request: Request) -> str:
+        return choose(
+            request.query_params.get("lang"),
+            request.cookies.get(COOKIE),
+            request.headers.get("accept-language"),
+        )
+
+    def render(
+        self, request: Request, template: str, *, status: int = 200, **values: Any
+    ) -> HTMLResponse:
+        language = self.language(request)
+        html = self.env.get_template(template).render(
+            t=Texts(language),
+            T=texts,
+            lang=language,
+            languages=[(code, language_name(code)) for code in LANGUAGES],
+            path=request.url.path,
+            total=TOTAL_STEPS,
+            **values,
+        )
+        response = HTMLResponse(html, status_code=status)
+        if request.query_params.get("lang") in LANGUAGES:
+            response.set_cookie(
+                COOKIE,
+                language,
+                max_age=400 * 24 * 3600,
+                httponly=True,
+                samesite="lax",
+                secure=self.settings.cookie_secure,
+            )
+        return response
+
+    def invitation(
+        self, request: Request, reference: str, *, with_sessions: bool = False
+    ) -> InvitationInfo | Response:
+        """The open invitation, or the one page for every reason it is not shown.
+        ``with_sessions``: also a closed one that started a session (its status stays
+        readable after the certificate fulfilled the requests)."""
+        client = request.client.host if request.client else "unknown"
+        if not self.limiter.allow(client):
+            return self.message(request, 429, texts.TOO_MANY_TITLE, texts.TOO_MANY_BODY)
+        info = None
+        if _valid_reference(reference) and self.ctx.register is not None:
+            info = self.ctx.register.lookup_invitation(reference)
+        shown = info is not None and (
+            (info.open and not info.expired) or (with_sessions and bool(info.sessions))
+        )
+        if info is None or not shown:
+            return self.message(request, 404, texts.NOT_FOUND_TITLE, texts.NOT_FOUND_BODY)
+        return info
+
+    def message(self, request: Request, status: int, title: Message, body: Message) -> HTMLResponse:
+        return self.render(request, "message.html", status=status, title=title, body=body)
+
+    def session_cookie(self, request: Request) -> tuple[str, str] | None:
+        session_id, _, token = (request.cookies.get(SESSION_COOKIE) or "").partition(".")
+        return (session_id, token) if session_id and token else None
+
+    def latest_status(self, info: InvitationInfo) -> tuple[Status, Any] | None:
+        if not info.sessions:
+            return None
+        with self.ctx.unit_of_work() as db:
+            row = repository.get_session(db, info.sessions[-1])
+            status = views.session_status(self.ctx, row)
+        return status.status, status.outcome
+
+
+def create_pensioner_app(
+    ctx: SessionContext,
+    requesters: Requesters,
+    settings: PensionerSettings | None = None,
+) -> FastAPI:
+    pages = _Pages(ctx, requesters, settings or PensionerSettings())
+    app = FastAPI(title="leveattest pensioner", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.pages = pages
+    app.mount("/p/static", StaticFiles(directory=HERE / "static"), name="pensioner-static")
+
+    @app.middleware("http")
+    async def _headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        return response
+
+    @app.get("/", response_class=HTMLResponse)
+    def landing(request: Request) -> Response:
+        return pages.render(request, "landing.html")
+
+    @app.get("/i", response_class=HTMLResponse)
+    def open_letter(request: Request, reference: str = "") -> Response:
+        """The landing page's form: the reference typed from the letter."""
+        typed = "".join(reference.split())[:40]
+        if not _valid_reference(typed):
+            return pages.message(request, 404, texts.NOT_FOUND_TITLE, texts.NOT_FOUND_BODY)
+        return RedirectResponse(f"/i/{typed}", status_code=303)
+
+    @app.get("/i/{reference}", response_class=HTMLResponse)
+    def invitation(request: Request, reference: str) -> Response:
+        found = pages.invitation(request, reference)
+        if isinstance(found, Response):
+            return found
+        return _invitation_page(request, found, missing_consent=False)
+
+    def _invitation_page(
+        request: Request, info: InvitationInfo, *, missing_consent: bool
+    ) -> Response:
+        language = pages.language(request)
+        return pages.render(
+            request,
+            "invitation.html",
+            status=400 if missing_consent else 200,
+            reference=info.reference,
+            full_name=info.full_name,
+            companies=pages.requesters(info.reference),
+            deadline=long_date(info.deadline, language),
+            retention_days=ctx.session_settings.retention_days,
+            missing_consent=missing_consent,
+            step=1,
+        )
+
+    @app.post("/i/{reference}/start")
+    def start(request: Request, reference: str, consent: str = Form(default="")) -> Response:
+        found = pages.invitation(request, reference)
+        if isinstance(found, Response):
+            return found
+        if consent != "yes":
+            return _invitation_page(request, found, missing_consent=True)
+        language = pages.language(request)
+        try:
+            with ctx.unit_of_work() as db:
+                started = service.start_session(
+                    db, ctx, StartSessionRequest(invitation_reference=reference), status_url=""
+                )
+            with ctx.unit_of_work() as db:
+                row = repository.authorised_session(
+                    db, started.session_id, started.access_token, for_update=True
+                )
+                notice = ctx.session_settings.notice_versions[-1]
+                consent_language = language if language in ctx.session_settings.languages else "en"
+                service.record_consent(
+                    db, ctx, row, ConsentRequest(notice_version=notice, language=consent_language)
+                )
+        except LeveattestError:
+            return pages.message(request, 409, texts.ERROR_TITLE, texts.ERROR_BODY)
+        response = RedirectResponse(f"/i/{reference}/prepare", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            f"{started.session_id}.{started.access_token}",
+            max_age=ctx.session_settings.session_ttl_hours * 3600,
+            path=f"/i/{reference}",
+            httponly=True,
+            samesite="strict",
+            secure=pages.settings.cookie_secure,
+        )
+        return response
+
+    @app.get("/i/{reference}/prepare", response_class=HTMLResponse)
+    def prepare(request: Request, reference: str) -> Response:
+        found = pages.invitation(request, reference)
+        if isinstance(found, Response):
+            return found
+        return pages.render(request, "prepare.html", reference=reference, step=2)
+
+    @app.get("/i/{reference}/app", response_class=HTMLResponse)
+    def app_step(request: Request, reference: str) -> Response:
+        found = pages.invitation(request, reference)
+        if isinstance(found, Response):
+            return found
+        return pages.render(
+            request, "app.html", reference=reference, step=3, app_link=_app_link(request, reference)
+        )
+
+    def _app_link(request: Request, reference: str) -> str:
+        """The deep link that hands this session to the phone app (the letter's URL when
+        the page has no session: the app then starts one from the letter)."""
+        held = pages.session_cookie(request)
+        if held is None:
+            return f"{pages.settings.app_link_base}?reference={reference}"
+        session_id, token = held
+        return f"{pages.settings.app_link_base}?session={session_id}#token={token}"
+
+    @app.get("/i/{reference}/app.svg")
+    def app_qr(request: Request, reference: str) -> Response:
+        found = pages.invitation(request, reference)
+        if isinstance(found, Response):
+            return found
+        qr = segno.make(_app_link(request, reference), error="m", micro=False)
+        svg = qr.svg_inline(scale=6, border=4, dark="#000", light="#fff")
+        return Response(svg, media_type="image/svg+xml")
+
+    @app.get("/i/{reference}/status", response_class=HTMLResponse)
+    def status(request: Request, reference: str) -> Response:
+        found = pages.invitation(request, reference, with_sessions=True)
+        if isinstance(found, Response):
+            return found
+        language = pages.language(request)
+        latest = pages.latest_status(found)
+        outcome = None
+        if latest is not None and latest[1] is not None:
+            message, next_step = OUTCOMES[latest[1].code]
+            outcome = (translate(message, language), translate(next_step, language))
+        return pages.render(
+            request,
+            "status.html",
+            reference=reference,
+            step=4,
+            state=latest[0].value if latest else None,
+            outcome=outcome,
+            review_days=pages.settings.review_answer_days,
+        )
+
+    return app

@@ -1,0 +1,170 @@
+"""The pensioner's pages (issue 13): the invitation behind the letter's QR code, the
+consent that starts a session, the steps, the status; languages, escaping, headers and
+the rate-limited reference look-up that tells a guesser nothing."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from api_helpers import Harness, SyncClient, facts, invite, nid
+from sqlalchemy import text
+
+from leveattest.pensioner.app import PensionerSettings, create_pensioner_app
+from leveattest.sessions import repository
+from register.companies import register_company
+from register.db.engine import make_session_factory as make_register_sessions
+from register.identity import norwegian_id
+from register.invitation_view import RegisterRequesters
+from register.persons import get_or_create_person
+from register.requests import create_request
+
+XSS = '<script>alert("x")</script> & Co'
+
+
+@pytest.fixture
+def pages(harness: Harness):
+    sessions = make_register_sessions(harness.register.engine)  # type: ignore[attr-defined]
+    app = create_pensioner_app(
+        harness.ctx,
+        RegisterRequesters(sessions),
+        PensionerSettings(cookie_secure=False, lookups_per_window=8),
+    )
+    client = SyncClient(app)
+    yield client
+    client.close()
+
+
+def _company_request(harness: Harness, name: str, index: int = 0) -> str:
+    sessions = make_register_sessions(harness.register.engine)  # type: ignore[attr-defined]
+    with sessions() as db, db.begin():
+        company = register_company(db, harness.clock, client_id=f"c-{index}-{len(name)}", name=name)
+        person = get_or_create_person(
+            db, harness.clock, norwegian_id(nid(index), accept_synthetic=True)
+        )
+        receipt = create_request(
+            db, harness.clock, harness.register._settings, person, company_id=company.id
+        )
+    return receipt.invitation_reference
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_landing_page_is_served_in_the_browsers_language_with_strict_headers(pages):
+    response = pages.get("/", headers={"accept-language": "de-DE,de;q=0.9,en;q=0.5"})
+    assert response.status_code == 200
+    assert '<html lang="de">' in response.text
+    assert "Meinen Brief öffnen" in response.text
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["cache-control"] == "no-store"
+    assert "<script" not in response.text
+
+
+def test_the_invitation_names_the_requesting_companies_escaped_and_the_deadline(
+    harness: Harness, pages
+):
+    reference = _company_request(harness, XSS)
+    response = pages.get(f"/i/{reference}", headers={"accept-language": "nb"})
+    assert response.status_code == 200
+    assert "<script>alert" not in response.text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in response.text
+    text = _text(response.text)
+    assert "Steg 1 av 4" in text
+    assert "Personvernerklæring" in text
+    info = harness.register.lookup_invitation(reference)
+    assert info is not None
+    assert str(info.deadline.year) in text
+
+
+def test_a_chosen_language_is_remembered_over_accept_language(harness: Harness, pages):
+    reference = invite(harness.register)
+    chosen = pages.get(f"/i/{reference}?lang=se", headers={"accept-language": "en"})
+    assert '<html lang="se">' in chosen.text
+    assert chosen.cookies.get("leveattest_lang") == "se"
+    again = pages.get(f"/i/{reference}", headers={"accept-language": "en"})
+    assert '<html lang="se">' in again.text
+    assert "Persovdnasuodjalusjulggaštus" in again.text
+
+
+def test_unknown_and_fulfilled_references_get_the_same_answer(harness: Harness, pages):
+    unknown = pages.get("/i/ABCDEFGH1234", headers={"accept-language": "en"})
+    reference = invite(harness.register, 1)
+    harness.clock.advance(timedelta(days=400))  # past the deadline
+    expired = pages.get(f"/i/{reference}", headers={"accept-language": "en"})
+    assert unknown.status_code == expired.status_code == 404
+    assert unknown.text.replace("ABCDEFGH1234", reference) == expired.text
+    assert "We could not find this letter" in unknown.text
+
+
+def test_reference_look_ups_are_rate_limited_per_client(pages):
+    answers = [pages.get(f"/i/GUESS{n:07d}").status_code for n in range(10)]
+    assert answers[:8] == [404] * 8
+    assert answers[8:] == [429, 429]
+
+
+def test_consent_starts_a_session_and_leads_through_the_steps_to_the_status(
+    harness: Harness, pages
+):
+    reference = invite(harness.register, 2)
+    refused = pages.post(f"/i/{reference}/start", data={}, headers={"accept-language": "en"})
+    assert refused.status_code == 400
+    assert "Please tick the box" in refused.text
+    assert harness.register.lookup_invitation(reference).sessions == []  # type: ignore[union-attr]
+
+    started = pages.post(
+        f"/i/{reference}/start", data={"consent": "yes"}, headers={"accept-language": "nn"}
+    )
+    assert started.status_code == 303
+    assert started.headers["location"] == f"/i/{reference}/prepare"
+    cookie = started.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie
+    assert f"Path=/i/{reference}" in cookie
+    sessions = harness.register.lookup_invitation(reference).sessions  # type: ignore[union-attr]
+    assert len(sessions) == 1
+    with harness.ctx.unit_of_work() as db:
+        row = repository.get_session(db, sessions[0])
+        assert row.state == "collecting"
+        assert row.consent_language == "nn"
+
+    prepare = pages.get(f"/i/{reference}/prepare", headers={"accept-language": "nn"})
+    assert "Steg 2 av 4" in _text(prepare.text)
+    app_step = pages.get(f"/i/{reference}/app", headers={"accept-language": "nn"})
+    assert "Steg 3 av 4" in _text(app_step.text)
+    assert f"leveattest://continue?session={sessions[0]}" in app_step.text
+    qr = pages.get(f"/i/{reference}/app.svg")
+    assert qr.headers["content-type"].startswith("image/svg+xml")
+    status = pages.get(f"/i/{reference}/status", headers={"accept-language": "en"})
+    assert 'data-state="collecting"' in status.text
+    assert "We are checking what you sent" in status.text
+
+
+def test_the_status_shows_the_outcome_in_the_chosen_language_after_approval(
+    harness: Harness, pages
+):
+    harness.pipeline.document = facts(3)
+    started = harness.ready(3)
+    harness.client.post(
+        f"/v1/sessions/{started['session_id']}/submit",
+        headers={"Authorization": f"Bearer {started['access_token']}"},
+    )
+    harness.run_worker()
+    info = [
+        i
+        for i in (harness.register.lookup_invitation(r) for r in _references(harness))
+        if i is not None and started["session_id"] in i.sessions
+    ]
+    assert len(info) == 1
+    status = pages.get(f"/i/{info[0].reference}/status?lang=pl")
+    assert 'data-state="approved"' in status.text
+    assert "Twoje zaświadczenie o życiu zostało potwierdzone" in status.text
+
+
+def _references(harness: Harness) -> list[str]:
+    with harness.register.engine.connect() as conn:  # type: ignore[attr-defined]
+        return [str(r[0]) for r in conn.execute(text("SELECT reference FROM invitations"))]
