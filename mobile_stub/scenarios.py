@@ -283,6 +283,37 @@ def withdraw_consent(client: MobileClient, folder: Path, invitation: str) -> Res
     )
 
 
+def foreign_passport_dnummer(client: MobileClient, folder: Path, invitation: str) -> Result:
+    """``persons/p03``: a Swedish passport without a Norwegian number on the chip; her
+    payer knows her by D-nummer. The register links the chip to the invited person by name
+    and birth date (ICAO transliteration: ÅKESSON → AAKESSON), records the passport as
+    her alias, and the payer sees ``certified`` by the D-nummer."""
+    started = time.monotonic()
+    session, status, _ = walk(client, invitation, folder, follow_retries=True)
+    return _result(
+        "foreign_passport_dnummer", "approved", started, status, attempts=session.attempt
+    )
+
+
+def retry_after_withdrawal(client: MobileClient, folder: Path, invitation: str) -> Result:
+    """The pensioner withdraws, then scans the same letter again: a fresh session (new id
+    and token) is approved; the withdrawn one stays closed."""
+    started = time.monotonic()
+    first = client.start(invitation)
+    client.consent(first)
+    client.withdraw(first)
+    session, status, _ = walk(client, invitation, folder, follow_retries=True)
+    return _result(
+        "retry_after_withdrawal",
+        "approved",
+        started,
+        status,
+        attempts=session.attempt,
+        fresh_session=session.session_id != first.session_id,
+        first_status=client.status(first).status.value,
+    )
+
+
 BAD_UPLOADS: dict[str, str] = {
     "wrong_content_type": "upload_unsupported_type",
     "truncated": "upload_truncated",
@@ -339,11 +370,14 @@ SCENARIOS: dict[str, Scenario] = {
     "printed_photo": printed_photo,
     "withdraw_consent": withdraw_consent,
     "bad_uploads": bad_uploads,
+    "foreign_passport_dnummer": foreign_passport_dnummer,
+    "retry_after_withdrawal": retry_after_withdrawal,
 }
 # the sample folder each scenario uses, relative to the samples root: one pensioner each
 # (with a Norwegian identity number, so the register can invite them), except that the
-# replay re-sends the genuine pensioner's capture and the chip attacks carry the chip of
-# their negative sample
+# replay re-sends the genuine pensioner's capture, the chip attacks carry the chip of
+# their negative sample, and the retry after a withdrawal uses the letter of the
+# pensioner who withdrew before
 FOLDERS: dict[str, str] = {
     "genuine": "persons/p01",
     "genuine_expired_passport": "persons/p12",
@@ -354,6 +388,8 @@ FOLDERS: dict[str, str] = {
     "printed_photo": "persons/p06",
     "withdraw_consent": "persons/p08",
     "bad_uploads": "persons/p11",
+    "foreign_passport_dnummer": "persons/p03",
+    "retry_after_withdrawal": "persons/p08",
 }
 DEFAULT_PERSON = "persons/p01"
 

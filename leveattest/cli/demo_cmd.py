@@ -8,7 +8,8 @@
    for each;
 4. for every simulator scenario a phone (``mobile_stub``, HTTP only) scans its letter and
    walks the scenario; the table shows expected and actual outcome and time;
-5. the company asks the register about its pensioners: approved sessions are certified.
+5. the company asks the register about its pensioners: approved sessions are certified —
+   p03 too, whom the company knows by D-nummer while her chip is a Swedish passport.
 
 ``--keep-running`` leaves the service up afterwards (the cases sent to review wait in the
 ops console). Personal data never reaches the terminal or the service log.
@@ -47,6 +48,8 @@ ORDER = (
     "printed_photo",
     "withdraw_consent",
     "bad_uploads",
+    "foreign_passport_dnummer",
+    "retry_after_withdrawal",
 )
 
 
@@ -64,9 +67,19 @@ class Row:
         return self.actual == self.expected
 
 
+def _person(folder: Path) -> dict[str, Any]:
+    return dict(json.loads((scenarios.person_of(folder) / "person.json").read_text()))
+
+
 def _national_id(folder: Path) -> str:
-    person = json.loads((scenarios.person_of(folder) / "person.json").read_text())
-    return str(person["national_id"]["value"])
+    """The pensioner's Norwegian number (a fødselsnummer, or p03's D-nummer)."""
+    return str(_person(folder)["national_id"]["value"])
+
+
+def _full_name(folder: Path) -> str:
+    """The name the pension company knows (as a Norwegian payer would write it)."""
+    person = _person(folder)
+    return f"{person['given_names']} {person['surname']}"
 
 
 def _detail(result: dict[str, Any]) -> str:
@@ -76,6 +89,9 @@ def _detail(result: dict[str, Any]) -> str:
         return f"{len(result['codes'])} bad uploads refused with their codes"
     if "deleted_items" in result:
         return f"{result['deleted_items']} items deleted, {result['held_after']} held after"
+    if "fresh_session" in result:
+        fresh = "a fresh session" if result["fresh_session"] else "the SAME session"
+        return f"same letter, {fresh} after the first was {result['first_status']}"
     parts = list(result.get("reasons") or [])[:3]
     if result.get("attempts", 1) > 1:
         parts.append(f"after {result['attempts']} attempts")
@@ -91,7 +107,12 @@ def run_scenarios(
     for name in ORDER:
         folder = scenarios.folder_for(samples, name)
         person = scenarios.person_of(folder).name
-        company.request_certificate(_national_id(folder), agreement=f"AGR-{person}", today=today)
+        company.request_certificate(
+            _national_id(folder),
+            agreement=f"AGR-{person}",
+            today=today,
+            full_name=_full_name(folder),
+        )
         letter = service.letter_for(_national_id(folder), service.root / "letters" / f"{name}.png")
         phone = MobileClient.connect(service.url, poll_interval=0.2)
         started = time.monotonic()

@@ -259,12 +259,17 @@ class DemoCompany:
 
         return asyncio.run(main())
 
-    def request_certificate(self, national_id: str, *, agreement: str, today: date) -> None:
-        """Prove that it pays this person a pension, then ask for a life certificate."""
+    def request_certificate(
+        self, national_id: str, *, agreement: str, today: date, full_name: str | None = None
+    ) -> None:
+        """Prove that it pays this person a pension (with the name it knows, so the register
+        can link a foreign passport to them), then ask for a life certificate."""
         person = {"national_id": national_id}
 
         async def work(client: CompanyClient) -> dict[str, Any]:
-            await client.register_relationship(person, agreement, f"{today:%Y-%m}")
+            await client.register_relationship(
+                person, agreement, f"{today:%Y-%m}", full_name=full_name
+            )
             return await client.request_certificate(person)
 
         self._call(work)

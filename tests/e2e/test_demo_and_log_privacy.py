@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import date
 from pathlib import Path
 
@@ -52,9 +53,19 @@ def test_demo_runs_all_as_expected_and_logs_nothing_personal(tmp_path, caplog):
     service_log = (out / "service" / "service.log").read_text()
     assert "demo_finished" in service_log  # structured logs were captured
     assert "pipeline.decided" in service_log  # ... from the worker process too
-    for scenario in ("genuine", "genuine_expired_passport", "replay", "bad_uploads"):
+    for scenario in (
+        "genuine",
+        "genuine_expired_passport",
+        "replay",
+        "bad_uploads",
+        "foreign_passport_dnummer",
+        "retry_after_withdrawal",
+    ):
         assert f"ok {scenario} " in result.output
     assert "certified" in result.output  # the company sees the approved pensioners
+    # the company knows p03 by D-nummer; her chip is a Swedish passport: still certified
+    register_view = result.output.split("the register, as Demo Pensjon AS sees it")[1]
+    assert re.search(r"^\s+p03\s+certified .* of SWE ", register_view, re.MULTILINE)
     captured = result.output + result.stderr + caplog.text + service_log
     personal = _personal_strings(out / "samples")
     assert len(personal) > 50

@@ -124,6 +124,8 @@ class World:
         with self.register_sessions() as db, db.begin():
             pid = norwegian_id(person["national_id"]["value"], accept_synthetic=True)
             row = get_or_create_person(db, self.clock, pid)
+            # the name the paying company gave (identity linking of a foreign passport)
+            row.full_name = row.full_name or f"{person['given_names']} {person['surname']}"
             receipt = create_request(db, self.clock, self.register_settings, row, schedule="yearly")
         return receipt.invitation_reference
 
@@ -170,7 +172,15 @@ def test_qr_reference_from_the_letter(world: World, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["genuine", "genuine_expired_passport"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "genuine",
+        "genuine_expired_passport",
+        "foreign_passport_dnummer",  # linked to the D-nummer by name and birth date
+        "retry_after_withdrawal",  # the same letter after a withdrawal
+    ],
+)
 def test_genuine_is_approved(world: World, name: str) -> None:
     result = run(world, name)
     assert result["actual"] == "approved", result
