@@ -6,11 +6,14 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-APT_PACKAGES=(tesseract-ocr libzbar0 fonts-ocr-b)
+# fonts-dejavu-core: the PDF letter embeds DejaVu Sans (æ ø å and the Sámi letters)
+APT_PACKAGES=(tesseract-ocr libzbar0 fonts-ocr-b fonts-dejavu-core)
 # `setup.sh --tests` also installs what only the test suite needs: Debian's Chromium,
-# which the ops-console browser tests drive through Playwright (no browser download).
+# which the browser tests drive through Playwright (no browser download), and npm for
+# axe-core (tests/browser/node, `npm ci` below) unless node's npm is already there.
 if [[ "${1:-}" == "--tests" ]]; then
   APT_PACKAGES+=(chromium)
+  command -v npm >/dev/null || APT_PACKAGES+=(npm)
 fi
 
 say() { printf '[setup] %s\n' "$*" >&2; }
@@ -51,3 +54,10 @@ fi
 
 say "syncing the Python environment from uv.lock"
 uv sync --frozen --python "$PY" -q
+
+NODE_DIR=tests/browser/node
+if [[ "${1:-}" == "--tests" ]] && { [[ ! -f $NODE_DIR/node_modules/.package-lock.json ]] ||
+    [[ $NODE_DIR/package-lock.json -nt $NODE_DIR/node_modules/.package-lock.json ]]; }; then
+  say "installing the browser tests' axe-core from $NODE_DIR/package-lock.json"
+  npm ci --prefix "$NODE_DIR" --no-audit --no-fund --silent
+fi

@@ -19,6 +19,7 @@ the reference's path; the status by reference shows no personal data.
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections import deque
@@ -304,8 +305,9 @@ def create_pensioner_app(
         if isinstance(found, Response):
             return found
         qr = segno.make(_app_link(request, reference), error="m", micro=False)
-        svg = qr.svg_inline(scale=6, border=4, dark="#000", light="#fff")
-        return Response(svg, media_type="image/svg+xml")
+        out = io.BytesIO()
+        qr.save(out, kind="svg", scale=6, border=4, dark="#000", light="#fff", xmldecl=False)
+        return Response(out.getvalue(), media_type="image/svg+xml")
 
     @app.get("/i/{reference}/status", response_class=HTMLResponse)
     def status(request: Request, reference: str) -> Response:

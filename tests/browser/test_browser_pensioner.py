@@ -1,0 +1,204 @@
+"""The pensioner's pages in a real headless Chromium with a phone's viewport (issue 13):
+every page in bokmål and English passes axe-core's WCAG 2.2 A/AA rules with no violation,
+has body text of at least 18 px and touch targets of at least 44 px, reflows at 320 CSS
+px (what 200 % and 400 % zoom leave of a desktop window) without horizontal scrolling, and
+the journey from the letter's QR code reaches the status page.
+
+The service is started as ``leveattest demo`` starts it (no analysis worker: nothing is
+analysed here). axe-core comes from npm (``tests/browser/node``, installed by
+``scripts/setup.sh --tests`` with ``npm ci``) and is injected into each page (the
+context bypasses the page's CSP for that only). Chromium is Debian's; without it or
+without axe-core the module skips, or fails when ``LEVEATTEST_REQUIRE_BROWSER=1`` (CI).
+Screenshots go to ``var/test-artifacts/pensioner/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from test_browser_review import chromium_executable, off_the_event_loop
+
+from leveattest.cli.demo_service import DemoCompany, DemoService
+from leveattest.core.clock import SystemClock
+from leveattest.mrz.national import make_norwegian_id
+from mobile_stub.qr import reference_from_letter
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "tests" / "browser" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "var" / "test-artifacts" / "pensioner"
+PHONE: ViewportSize = {"width": 390, "height": 844}
+NARROW: ViewportSize = {"width": 320, "height": 640}
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+MIN_FONT_PX = 18.0
+MIN_TARGET_PX = 44.0
+
+
+def axe_source() -> str:
+    if not AXE.is_file():
+        message = "axe-core is not installed (scripts/setup.sh --tests runs npm ci)"
+        if os.environ.get("LEVEATTEST_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE.read_text(encoding="utf-8")
+
+
+@dataclass
+class Site:
+    service: DemoService
+    company: DemoCompany
+    browser: Browser
+    axe: str
+    people: list[str]
+
+    def invited_reference(self) -> str:
+        """A fresh pensioner the company asks about; the reference from the letter's QR."""
+        national_id = self.people.pop(0)
+        today = SystemClock().today()
+        off_the_event_loop(
+            lambda: self.company.request_certificate(
+                national_id, agreement=f"AGR-{national_id}", today=today
+            ),
+            timeout=60,
+        )
+        letter = self.service.letter_for(
+            national_id, self.service.root / "letters" / f"{national_id}.png"
+        )
+        return reference_from_letter(letter)
+
+    def page(self, language: str, viewport: ViewportSize = PHONE) -> Page:
+        context = self.browser.new_context(
+            viewport=viewport,
+            locale=language,
+            extra_http_headers={"Accept-Language": language},
+            bypass_csp=True,  # to inject axe-core; the CSP itself is tested over HTTP
+            has_touch=True,
+            is_mobile=True,
+        )
+        context.set_default_timeout(15_000)
+        return context.new_page()
+
+
+def _people() -> list[str]:
+    found: list[str] = []
+    for individual in range(100, 400):
+        try:
+            found.append(make_norwegian_id(date(1944, 3, 9), individual))
+        except ValueError:
+            continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    executable = chromium_executable()
+    axe = axe_source()
+    root = tmp_path_factory.mktemp("pensioner-service") / "service"
+    service = DemoService(root, [], workers=0)
+    with service.running(), sync_playwright() as playwright:
+        company = service.enrol_company()
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            headless=True,
+        )
+        try:
+            yield Site(service, company, browser, axe, _people())
+        finally:
+            browser.close()
+
+
+def audit(site: Site, page: Page, name: str) -> None:
+    """axe-core's WCAG 2.2 A/AA rules, the text size, the target sizes; a screenshot."""
+    page.evaluate(site.axe)
+    result: dict[str, Any] = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG
+    )
+    violations = [
+        {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+    assert violations == [], f"{name}: {json.dumps(violations, indent=1)}"
+    body_px = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert body_px >= MIN_FONT_PX, (name, body_px)
+    small = page.evaluate(
+        """min => [...document.querySelectorAll('button, select, input, .button')]
+            .map(e => [e.outerHTML.slice(0, 80), e.getBoundingClientRect()])
+            .filter(([_, r]) => r.width > 0 && (r.width < min || r.height < min))
+            .map(([h, r]) => [h, r.width, r.height])""",
+        MIN_TARGET_PX,
+    )
+    assert small == [], (name, small)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_every_page_of_the_journey_passes_axe_in_a_phone_viewport(site: Site, language: str):
+    reference = site.invited_reference()
+    page = site.page(language)
+    page.goto(f"{site.service.url}/")
+    audit(site, page, f"{language}-0-landing")
+    page.get_by_test_id("reference-input").fill(reference)
+    page.get_by_test_id("reference-submit").click()
+    page.wait_for_url(f"**/i/{reference}")
+    assert page.locator("html").get_attribute("lang") == language
+    assert page.get_by_test_id("companies").inner_text().strip()
+    audit(site, page, f"{language}-1-invitation")
+
+    page.get_by_test_id("consent-submit").click()  # without the tick
+    page.get_by_test_id("consent-required").wait_for()
+    audit(site, page, f"{language}-1-consent-missing")
+
+    page.get_by_test_id("consent-box").check()
+    page.get_by_test_id("consent-submit").click()
+    page.wait_for_url(f"**/i/{reference}/prepare")
+    audit(site, page, f"{language}-2-prepare")
+    page.get_by_test_id("prepare-done").click()
+    page.wait_for_url(f"**/i/{reference}/app")
+    page.wait_for_function("document.querySelector('[data-testid=app-qr]').complete")
+    assert page.get_by_test_id("app-qr").evaluate("img => img.naturalWidth") > 0
+    audit(site, page, f"{language}-3-app")
+    page.get_by_test_id("app-done").click()
+    page.wait_for_url(f"**/i/{reference}/status")
+    assert page.get_by_test_id("status").get_attribute("data-state") == "collecting"
+    audit(site, page, f"{language}-4-status")
+
+    page.goto(f"{site.service.url}/i/NOSUCHLETTER1")
+    audit(site, page, f"{language}-9-not-found")
+    page.context.close()
+
+
+def test_the_language_chosen_on_a_page_is_kept_on_the_next(site: Site):
+    reference = site.invited_reference()
+    page = site.page("en")
+    page.goto(f"{site.service.url}/i/{reference}")
+    page.get_by_test_id("language-select").select_option("se")
+    page.get_by_test_id("language-submit").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "se"
+    page.goto(f"{site.service.url}/")
+    assert page.locator("html").get_attribute("lang") == "se"
+    audit(site, page, "se-0-landing")
+    page.context.close()
+
+
+def test_the_pages_reflow_at_320_css_pixels_without_horizontal_scrolling(site: Site):
+    reference = site.invited_reference()
+    page = site.page("nb", NARROW)
+    for path in ("/", f"/i/{reference}", f"/i/{reference}/prepare", f"/i/{reference}/app"):
+        page.goto(f"{site.service.url}{path}")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (path, overflow)
+    page.context.close()
