@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
@@ -51,7 +51,19 @@ class ChainVerification:
 
 def subject_key(secret: str, ref: str) -> str:
     """The keyed lookup of a person reference in the log (HMAC-SHA-256, hex)."""
-    return hmac.new(f"disclosure|{secret}".encode(), ref.encode(), hashlib.sha256).hexdigest()
+    return subject_keyer(secret)(ref)
+
+
+def subject_keyer(secret: str) -> Callable[[str], str]:
+    """``subject_key`` for many references: the key schedule is computed once."""
+    base = hmac.new(f"disclosure|{secret}".encode(), digestmod=hashlib.sha256)
+
+    def key(ref: str) -> str:
+        mac = base.copy()
+        mac.update(ref.encode())
+        return mac.hexdigest()
+
+    return key
 
 
 def commitment_matches(salt: str, ref: str, commitment: str) -> bool:
@@ -159,6 +171,7 @@ def chain_rows(
     sha256 = hashlib.sha256
     seq = last_seq
     keys: dict[str, str] = {}
+    keyer = subject_keyer(secret)
     for index, item in enumerate(items):
         seq += 1
         salt = salts[32 * index : 32 * index + 32]
@@ -175,7 +188,7 @@ def chain_rows(
         entry_hash = sha256(prev.encode() + content).hexdigest()
         key = keys.get(item.subject_ref)
         if key is None:  # a batch names each person once; a changes page may repeat one
-            key = keys[item.subject_ref] = subject_key(secret, item.subject_ref)
+            key = keys[item.subject_ref] = keyer(item.subject_ref)
         rows.append(
             (
                 seq,
