@@ -5,7 +5,8 @@ id and token, the old one stays closed); at most ``max_sessions_per_day`` a day.
 
 from __future__ import annotations
 
-from api_helpers import Harness, auth, certificates, invite, later
+from api_helpers import Harness, auth, certificates, facts, invite, later
+from sqlalchemy import text
 
 from leveattest.pipeline.outcome import Decision
 
@@ -91,3 +92,42 @@ def test_a_letter_starts_at_most_the_configured_sessions_per_day(harness: Harnes
     assert (third.status_code, third.json()["code"]) == (429, "invitation_daily_limit")
     later(harness.clock, days=1)
     assert _start(harness, reference).status_code == 201
+
+
+def test_a_session_left_open_past_its_expiry_is_closed_and_the_letter_starts_anew(
+    harness: Harness,
+):
+    reference = invite(harness.register)
+    first = _start(harness, reference).json()
+    later(harness.clock, hours=harness.ctx.session_settings.session_ttl_hours + 1)
+    again = _start(harness, reference)
+    assert again.status_code == 201, again.text
+    assert _status(harness, first) == "expired"
+
+
+def test_a_foreign_passport_of_the_invited_person_is_approved_and_becomes_her_alias(
+    harness: Harness,
+):
+    """The register knows her by fødselsnummer and name; her chip is a Swedish passport
+    without a Norwegian number: linked by name and birth date, no reviewer needed."""
+    harness.pipeline.document = facts(0).model_copy(
+        update={
+            "issuing_state": "SWE",
+            "nationality": "SWE",
+            "national_id": None,
+            "national_id_kind": None,
+            "foreign_id": "SW7654321",
+            "document_number": "SW7654321",
+        }
+    )
+    started = harness.start()
+    with harness.register.engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(text("UPDATE persons SET full_name = 'Kari Nordmann'"))
+    harness.consent(started)
+    harness.upload_all(started)
+    harness.client.post(f"/v1/sessions/{started['session_id']}/submit", headers=auth(started))
+    assert harness.run_worker() == "approved"
+    with harness.register.engine.connect() as conn:  # type: ignore[attr-defined]
+        assert conn.execute(text("SELECT count(*) FROM persons")).scalar_one() == 1
+        alias = conn.execute(text("SELECT id_state, id_value, id_kind FROM person_aliases")).one()
+    assert tuple(alias) == ("SWE", "SW7654321", "P")
