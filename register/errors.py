@@ -182,3 +182,11 @@ class DisclosureLogUnavailableError(RegisterError):
 
     code = "register_disclosure_log_unavailable"
     http_status = 503
+
+
+class LetterFontMissingError(RegisterError):
+    """The font the PDF letters embed is not installed (``scripts/setup.sh`` installs
+    fonts-dejavu-core); no letter is made without it."""
+
+    code = "register_letter_font_missing"
+    http_status = 503

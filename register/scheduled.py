@@ -46,7 +46,7 @@ from register.db.models import (
     Person,
     Relationship,
 )
-from register.letters import invitation_letter_png
+from register.letters import invitation_letter_pdf
 from register.periods import months_before
 from register.persons import emit_changes
 from register.requests import create_request, due_reminders
@@ -61,22 +61,22 @@ YEARLY_BATCH = 2_000
 class LetterBox(Protocol):
     """Where letters go to be printed and posted (a print service's drop folder)."""
 
-    def post(self, name: str, letter_png: bytes) -> None: ...
+    def post(self, name: str, letter: bytes) -> None: ...
 
 
 class DirectoryLetterBox:
-    """Letters as PNG files in a folder; each is written atomically under its own name, so
+    """Letters as PDF files in a folder; each is written atomically under its own name, so
     posting the same letter again replaces it instead of adding a second one."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def post(self, name: str, letter_png: bytes) -> None:
+    def post(self, name: str, letter: bytes) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".letter-")
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(letter_png)
+                out.write(letter)
             os.replace(tmp, self.folder / name)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -101,14 +101,15 @@ def send_reminders(
         invitation = session.get_one(Invitation, invitation_id)
         person = session.get_one(Person, invitation.person_id)
         number = max(claimed)
-        letter = invitation_letter_png(
+        letter = invitation_letter_pdf(
             settings,
             invitation.reference,
             full_name=person.full_name,
             deadline=invitation.deadline,
+            issued=clock.today(),
             reminder=number,
         )
-        letters.post(f"{invitation.reference}-reminder-{number}.png", letter)
+        letters.post(f"{invitation.reference}-reminder-{number}.pdf", letter)
         posted += 1
     return posted
 
@@ -202,13 +203,14 @@ def create_yearly_requests(
         invitation = session.scalars(
             select(Invitation).where(Invitation.reference == receipt.invitation_reference)
         ).one()
-        letter = invitation_letter_png(
+        letter = invitation_letter_pdf(
             settings,
             invitation.reference,
             full_name=person.full_name,
             deadline=invitation.deadline,
+            issued=clock.today(),
         )
-        letters.post(f"{invitation.reference}-request-{receipt.request_id}.png", letter)
+        letters.post(f"{invitation.reference}-request-{receipt.request_id}.pdf", letter)
         made += 1
     return made
 

@@ -44,8 +44,14 @@ class RegisterSettings(BaseSettings):
     # the schedule asks for a new certificate this long after the last one (with
     # request_deadline_days to answer, the next one is due before it is 13 months old)
     yearly_request_after_months: int = Field(default=11, ge=1, le=24)
-    # where the scheduled jobs put letters for the print and post service (PNG, A4)
+    # where the scheduled jobs put letters for the print and post service (PDF, A4)
     letters_dir: Path = Path("var/register/letters")
+    # the TrueType fonts embedded in the PDF letters (Debian's fonts-dejavu-core: æ ø å
+    # and the Sámi letters á č đ ŋ š ŧ ž)
+    letter_font: Path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    letter_font_bold: Path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+    # the language of the letters when nothing else is known about the person
+    letter_language: str = "nb"
     invitation_url_base: str = "https://leveattest.example/i/"
     accept_synthetic_ids: bool = True
     # transactions running at once per process (0 = unbounded); SQLite always runs one

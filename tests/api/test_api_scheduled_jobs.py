@@ -186,7 +186,7 @@ def test_run_scheduled_moves_a_seeded_database_through_reminders_deadline_and_re
     assert jobs["reminders"] == {"letters_posted": 1}
     assert jobs["service-retention"]["sessions_expired"] == 1
     [letter] = world.letters()
-    assert letter.endswith("-reminder-1.png")
+    assert letter.endswith("-reminder-1.pdf")
     assert world.count(CertificateRequest, reminders_sent=1) == 1
     assert world.count(SessionUpload) == 0
     sees = world.company_sees(company_id, 0, today + 21 * DAY)
