@@ -63,6 +63,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         )
 
+    bind = op.get_bind()
     # only the last certificate per person is kept
     op.execute(
         "DELETE FROM certificates WHERE EXISTS (SELECT 1 FROM certificates newer "
@@ -70,13 +71,38 @@ def upgrade() -> None:
         "AND (newer.certified_at > certificates.certified_at "
         "OR (newer.certified_at = certificates.certified_at AND newer.id > certificates.id)))"
     )
+    # SQLite rebuilds a table to drop a column (batch mode), and dropping the old table
+    # fires the ON DELETE actions of the foreign keys pointing at it: the requests' links
+    # to their certificate and invitation are kept aside and put back afterwards
+    links = [
+        dict(row._mapping)
+        for row in bind.execute(
+            sa.text(
+                "SELECT id, certificate_id, invitation_id FROM certificate_requests "
+                "WHERE certificate_id IS NOT NULL OR invitation_id IS NOT NULL"
+            )
+        )
+    ]
+    used = [
+        dict(row._mapping)
+        for row in bind.execute(
+            sa.text(
+                "SELECT id AS invitation_id, session_reference, used_at AS started_at "
+                "FROM invitations WHERE used_at IS NOT NULL AND session_reference IS NOT NULL"
+            )
+        )
+    ]
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.drop_column("outcome")
         batch_op.add_column(sa.Column("paper_reference", sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column("recorded_by", sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint(batch_op.f("uq_certificates_person_id"), ["person_id"])
 
-    sessions = op.create_table(
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.drop_column("used_at")
+        batch_op.drop_column("session_reference")
+
+    op.create_table(
         "invitation_sessions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("invitation_id", sa.Integer(), nullable=False),
@@ -99,24 +125,22 @@ def upgrade() -> None:
         ["invitation_id", "started_at"],
         unique=False,
     )
-    bind = op.get_bind()
-    used = bind.execute(
-        sa.text(
-            "SELECT id, session_reference, used_at FROM invitations "
-            "WHERE used_at IS NOT NULL AND session_reference IS NOT NULL"
-        )
-    ).all()
     if used:
-        op.bulk_insert(
-            sessions,
-            [
-                {"invitation_id": row[0], "session_reference": row[1], "started_at": row[2]}
-                for row in used
-            ],
+        bind.execute(
+            sa.text(
+                "INSERT INTO invitation_sessions (invitation_id, session_reference, started_at) "
+                "VALUES (:invitation_id, :session_reference, :started_at)"
+            ),
+            used,
         )
-    with op.batch_alter_table("invitations", schema=None) as batch_op:
-        batch_op.drop_column("used_at")
-        batch_op.drop_column("session_reference")
+    if links:
+        bind.execute(
+            sa.text(
+                "UPDATE certificate_requests SET certificate_id = :certificate_id, "
+                "invitation_id = :invitation_id WHERE id = :id"
+            ),
+            links,
+        )
 
     with op.batch_alter_table("disclosure_log", schema=None) as batch_op:
         batch_op.add_column(sa.Column("subject_key", sa.String(length=64), nullable=True))
