@@ -17,7 +17,8 @@ database restarts (issue 11). Not a test.
 6. waits until every submitted session is decided (or ``--settle`` seconds pass), then
    reports from the database: submitted, decided, **lost** (still received/analysing),
    **duplicate decisions** (an attempt whose check results were stored by more than one
-   decision, or an approved session with other than one register certificate), outcomes, and the
+   decision, an approved session the register was not told about, or a register
+   certificate whose session did not end approved), outcomes with reasons, and the
    time from submit to decision as the phone saw it (p50/p95/max).
 
 Usage (the machine is shared: run it alone)::
@@ -29,6 +30,7 @@ Usage (the machine is shared: run it alone)::
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -41,6 +43,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -145,7 +148,7 @@ def kill_loop(service: Deployment, every: float, tally: Tally, stop: threading.E
                 tally.kills += 1
 
 
-def audit(service_url: str, register_url: str) -> dict[str, int]:
+def audit(service_url: str, register_url: str) -> dict[str, Any]:
     """What the databases say: states, duplicate results, register certificates."""
     service = create_engine(service_url)
     register = create_engine(register_url)
@@ -166,29 +169,47 @@ def audit(service_url: str, register_url: str) -> dict[str, int]:
                 )
             ).scalar_one()
             approved = {
-                str(row[0])
+                str(row[0]): row[1]
                 for row in conn.execute(
-                    text("SELECT id FROM verification_sessions WHERE state = 'approved'")
+                    text(
+                        "SELECT id, register_recorded_at FROM verification_sessions "
+                        "WHERE state = 'approved'"
+                    )
                 ).all()
             }
             retried = conn.execute(
                 text("SELECT count(*) FROM leveattest_jobs WHERE tries > 1")
             ).scalar_one()
+            reasons = Counter(
+                str(reason)
+                for (listed,) in conn.execute(
+                    text(
+                        "SELECT reasons FROM verification_sessions "
+                        "WHERE submitted_at IS NOT NULL AND state <> 'approved'"
+                    )
+                ).all()
+                for reason in (json.loads(listed) if isinstance(listed, str) else listed or [])
+            )
         with register.connect() as conn:
-            certificates = Counter(
+            # the register keeps each person's last certificate only: a later session of the
+            # same person replaces the earlier one's row
+            certified = {
                 str(row[0])
                 for row in conn.execute(text("SELECT session_reference FROM certificates")).all()
-            )
+            }
     finally:
         service.dispose()
         register.dispose()
-    bad_hand_offs = sum(1 for sid in approved if certificates.get(sid, 0) != 1)
-    bad_hand_offs += sum(1 for sid, n in certificates.items() if sid not in approved or n != 1)
+    # a duplicate or stray hand-off: an approved session the register was never told about,
+    # or a certificate whose session did not end approved (written, then decided otherwise)
+    bad_hand_offs = sum(1 for recorded in approved.values() if recorded is None)
+    bad_hand_offs += sum(1 for sid in certified if sid not in approved)
     return {
         **{f"state:{k}": int(v) for k, v in states.items()},
         "duplicate_check_results": int(duplicate_checks),
         "bad_register_hand_offs": bad_hand_offs,
         "jobs_run_more_than_once": int(retried),
+        "reasons": ", ".join(f"{k} {v}" for k, v in reasons.most_common(6)),
     }
 
 
@@ -250,6 +271,7 @@ def run(args: argparse.Namespace, cluster: PrivatePostgres) -> dict[str, object]
         "decided": len(tally.decided),
         "lost": lost,
         "duplicate decisions": found["duplicate_check_results"] + found["bad_register_hand_offs"],
+        "reasons of the others (most common)": found["reasons"],
         "outcomes": ", ".join(
             f"{k.removeprefix('state:')} {v}" for k, v in sorted(found.items()) if "state:" in k
         ),
