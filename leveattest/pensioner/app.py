@@ -48,6 +48,7 @@ from leveattest.pensioner.language import (
 )
 from leveattest.sessions import repository, service, views
 from leveattest.sessions.context import SessionContext
+from leveattest.sessions.mail import remember_address, valid_address
 from leveattest.sessions.messages import OUTCOMES, translate
 from register.client import InvitationInfo
 
@@ -222,29 +223,49 @@ def create_pensioner_app(
         return _invitation_page(request, found, missing_consent=False)
 
     def _invitation_page(
-        request: Request, info: InvitationInfo, *, missing_consent: bool
+        request: Request,
+        info: InvitationInfo,
+        *,
+        missing_consent: bool,
+        invalid_email: bool = False,
+        email: str = "",
     ) -> Response:
         language = pages.language(request)
         return pages.render(
             request,
             "invitation.html",
-            status=400 if missing_consent else 200,
+            status=400 if missing_consent or invalid_email else 200,
             reference=info.reference,
             full_name=info.full_name,
             companies=pages.requesters(info.reference),
             deadline=long_date(info.deadline, language),
             retention_days=ctx.session_settings.retention_days,
             missing_consent=missing_consent,
+            invalid_email=invalid_email,
+            email=email,
             step=1,
         )
 
     @app.post("/i/{reference}/start")
-    def start(request: Request, reference: str, consent: str = Form(default="")) -> Response:
+    def start(
+        request: Request,
+        reference: str,
+        consent: str = Form(default="", max_length=10),
+        email: str = Form(default="", max_length=400),
+    ) -> Response:
         found = pages.invitation(request, reference)
         if isinstance(found, Response):
             return found
-        if consent != "yes":
-            return _invitation_page(request, found, missing_consent=True)
+        address = email.strip()
+        invalid = bool(address) and not valid_address(address)
+        if consent != "yes" or invalid:
+            return _invitation_page(
+                request,
+                found,
+                missing_consent=consent != "yes",
+                invalid_email=invalid,
+                email=address[:254],
+            )
         language = pages.language(request)
         try:
             with ctx.unit_of_work() as db:
@@ -260,6 +281,8 @@ def create_pensioner_app(
                 service.record_consent(
                     db, ctx, row, ConsentRequest(notice_version=notice, language=consent_language)
                 )
+                if address:
+                    remember_address(db, ctx, started.session_id, address, reference)
         except LeveattestError:
             return pages.message(request, 409, texts.ERROR_TITLE, texts.ERROR_BODY)
         response = RedirectResponse(f"/i/{reference}/prepare", status_code=303)

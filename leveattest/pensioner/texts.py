@@ -148,3 +148,10 @@ STATUS_NEXT = _("status.next", "What to do next")
 
 ERROR_TITLE = _("error.title", "Something went wrong")
 ERROR_BODY = _("error.body", "Please try again later. Your letter is still valid.")
+
+EMAIL_LABEL = _("consent.email_label", "E-mail address for the answer (you may leave it empty)")
+EMAIL_HINT = _("consent.email_hint", "We use it only to tell you the result, and then delete it.")
+EMAIL_INVALID = _(
+    "consent.email_invalid",
+    "This does not look like an e-mail address. Correct it or leave the field empty.",
+)

@@ -196,3 +196,17 @@ class NotificationOutbox(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PensionerContact(Base):
+    """The e-mail address a pensioner gave for the outcome (optional), sealed with a key
+    wrapped by the master key (context: the session id). Deleted as soon as the outcome
+    e-mail is sent, and with the session row; never logged."""
+
+    __tablename__ = "pensioner_contacts"
+
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("verification_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    email_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

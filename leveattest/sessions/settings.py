@@ -37,7 +37,10 @@ class SessionSettings(BaseSettings):
     # staff/test path: start a session for a known person without an invitation
     allow_known_person_start: bool = False
     notice_versions: list[str] = Field(default_factory=lambda: ["2026-1"])
-    languages: list[str] = Field(default_factory=lambda: ["nb", "nn", "en", "se"])
+    # the consent languages: those the privacy notice is published in (leveattest/locale)
+    languages: list[str] = Field(
+        default_factory=lambda: ["nb", "nn", "en", "se", "sv", "de", "es", "pl"]
+    )
     # size limits per part (bytes); the body is streamed and cut at the limit
     max_chip_file_bytes: int = Field(default=2_000_000, ge=1)
     max_aa_signature_bytes: int = Field(default=1_024, ge=1)

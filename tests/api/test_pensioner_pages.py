@@ -5,14 +5,22 @@ the rate-limited reference look-up that tells a guesser nothing."""
 from __future__ import annotations
 
 import re
+import socket
+from collections.abc import Iterator
 from datetime import timedelta
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 
 import pytest
-from api_helpers import Harness, SyncClient, facts, invite, nid
+from aiosmtpd.controller import Controller
+from api_helpers import Harness, SyncClient, auth, facts, invite, nid
 from sqlalchemy import text
 
 from leveattest.pensioner.app import PensionerSettings, create_pensioner_app
 from leveattest.sessions import repository
+from leveattest.sessions.mail import MailSettings, send_outcome_mail, valid_address
+from leveattest.sessions.models import PensionerContact
 from register.companies import register_company
 from register.db.engine import make_session_factory as make_register_sessions
 from register.identity import norwegian_id
@@ -168,3 +176,111 @@ def test_the_status_shows_the_outcome_in_the_chosen_language_after_approval(
 def _references(harness: Harness) -> list[str]:
     with harness.register.engine.connect() as conn:  # type: ignore[attr-defined]
         return [str(r[0]) for r in conn.execute(text("SELECT reference FROM invitations"))]
+
+
+# -- the outcome by e-mail -----------------------------------------------------------------
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            message_from_bytes(envelope.content, policy=email_policy.default)  # type: ignore[arg-type]
+        )
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[_Inbox, int]]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def _browser_session(pages, reference: str, **form: str) -> dict:
+    started = pages.post(
+        f"/i/{reference}/start", data={"consent": "yes", **form}, headers={"accept-language": "nn"}
+    )
+    assert started.status_code == 303, started.text
+    session_id, _, token = started.cookies["leveattest_session"].partition(".")
+    return {"session_id": session_id, "access_token": token}
+
+
+def test_an_address_given_on_the_page_gets_the_outcome_by_smtp_and_is_then_deleted(
+    harness: Harness, pages, smtp, capsys
+):
+    inbox, port = smtp
+    address = "kari.nordmann@example.org"
+    harness.pipeline.document = facts(4)
+    reference = invite(harness.register, 4)
+    session = _browser_session(pages, reference, email=address)
+    with harness.ctx.unit_of_work() as db:
+        sealed = db.get(PensionerContact, session["session_id"])
+        assert sealed is not None
+        assert address.encode() not in sealed.email_sealed
+    issued = harness.client.post(
+        f"/v1/sessions/{session['session_id']}/challenges", headers=auth(session)
+    ).json()
+    session.update(aa_nonce=issued["aa_nonce"], liveness_challenge=issued["liveness_challenge"])
+    harness.upload_all(session)
+    harness.client.post(f"/v1/sessions/{session['session_id']}/submit", headers=auth(session))
+    harness.run_worker()
+
+    settings = MailSettings(smtp_host="127.0.0.1", smtp_port=port, starttls=False)
+    assert send_outcome_mail(harness.ctx, settings) == 1
+    [mail] = inbox.messages
+    assert mail["To"] == address
+    assert mail["Subject"] == "Leveattesten din"
+    body = mail.get_content()
+    assert "Leveattesten din er stadfesta." in body
+    assert f"https://leveattest.example/i/{reference}/status" in body
+    with harness.ctx.unit_of_work() as db:
+        assert db.get(PensionerContact, session["session_id"]) is None
+    assert send_outcome_mail(harness.ctx, settings) == 0  # sent once
+    assert len(inbox.messages) == 1
+    assert address not in capsys.readouterr().out
+
+
+def test_no_address_is_needed_and_a_malformed_one_is_refused_before_a_session_starts(
+    harness: Harness, pages
+):
+    reference = invite(harness.register, 5)
+    refused = pages.post(
+        f"/i/{reference}/start",
+        data={"consent": "yes", "email": "<b>not an address"},
+        headers={"accept-language": "en"},
+    )
+    assert refused.status_code == 400
+    assert "does not look like an e-mail address" in refused.text
+    assert "&lt;b&gt;not an address" in refused.text
+    assert harness.register.lookup_invitation(reference).sessions == []  # type: ignore[union-attr]
+    session = _browser_session(pages, reference)
+    with harness.ctx.unit_of_work() as db:
+        assert db.get(PensionerContact, session["session_id"]) is None
+
+
+@pytest.mark.parametrize(
+    ("address", "valid"),
+    [
+        ("a@b.no", True),
+        ("ola.nordmann+leveattest@example.com", True),
+        ("no-at-sign.example.com", False),
+        ("two@@example.com", False),
+        ("space @example.com", False),
+        ("x@localhost", False),
+        ("Name <x@example.com>", False),
+        ("a@b.no\r\nBcc: c@d.no", False),
+        ("a" * 250 + "@b.no", False),
+    ],
+)
+def test_only_a_plain_address_is_accepted(address: str, valid: bool):
+    assert valid_address(address) is valid
