@@ -25,13 +25,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from leveattest.core.clock import Clock, SystemClock
 from leveattest.core.errors import LeveattestError, ServiceUnavailableError
 from leveattest.core.logging import get_logger
+from leveattest.core.metrics import REGISTER_REFUSALS
+from leveattest.core.observability import MetricsSettings, install_observability
 from leveattest.core.problems import error_for_http_status
+from leveattest.core.ratelimit import RateLimiter, RateLimitSettings
 from leveattest.persistence import SNAPSHOT_READ
 from leveattest.persistence.outage import (
     DATABASE_ERROR_TYPES,
     probe_database,
     unavailable_error,
 )
+from register.anomaly import AnomalySettings, RelationshipVolume
 from register.audit import record_audit
 from register.db.engine import make_engine, make_session_factory
 from register.errors import DisclosureLogUnavailableError, RegisterError, RegisterInputError
@@ -52,8 +56,15 @@ def create_register_app(
     *,
     keys: RegisterKeys | None = None,
     engine: Engine | None = None,
+    rate_limits: RateLimitSettings | None = None,
+    metrics: MetricsSettings | None = None,
+    anomaly: AnomalySettings | None = None,
 ) -> FastAPI:
-    """The register API. The schema must already be migrated (``leveattest register migrate``)."""
+    """The register API. The schema must already be migrated (``leveattest register migrate``).
+
+    Rate limits, ``/metrics`` and the relationship-volume check default to
+    ``LEVEATTEST_RATE_LIMITS__*``, ``LEVEATTEST_METRICS__*`` and
+    ``LEVEATTEST_REGISTER_ANOMALY__*`` from the environment."""
     state = RegisterState(
         settings=settings,
         clock=clock or SystemClock(),
@@ -68,6 +79,11 @@ def create_register_app(
         redoc_url=None,
     )
     app.state.register = state
+    app.state.rate_limiter = RateLimiter(rate_limits or RateLimitSettings())
+    app.state.relationship_volume = RelationshipVolume(
+        anomaly or AnomalySettings(), app.state.rate_limiter
+    )
+    install_observability(app, "register", metrics=metrics or MetricsSettings())
     app.include_router(router, prefix=PREFIX)
     app.include_router(well_known)
     app.include_router(well_known, prefix=PREFIX)
@@ -84,6 +100,7 @@ def create_register_app(
                     raise
                 error = unavailable
         log.info("register.refused", code=error.code, status=error.http_status)
+        REGISTER_REFUSALS.labels(code=error.code).inc()
         return problem_response(error)
 
     @app.exception_handler(LeveattestError)

@@ -38,6 +38,7 @@ class TokenGrant:
     access_token: str
     expires_in: int
     scope: str
+    client_id: str = ""  # who got it (rate limits per client); not part of the answer
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -153,7 +154,7 @@ def issue_token(
     }
     header_out = {"alg": SIGNING_ALG, "kid": keys.current_kid, "typ": ACCESS_TOKEN_TYP}
     access_token = jwt.encode(header_out, claims, keys.key_set, algorithms=[SIGNING_ALG])
-    return TokenGrant(access_token, settings.access_token_ttl_seconds, scope)
+    return TokenGrant(access_token, settings.access_token_ttl_seconds, scope, client_id)
 
 
 @dataclass(frozen=True, slots=True)

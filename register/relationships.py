@@ -43,6 +43,7 @@ class RelationshipReceipt:
     agreement_reference: str
     latest_payment_period: str
     valid_to: date
+    new: bool = False  # a relationship the company had not registered before (not answered)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -139,6 +140,7 @@ def register_relationship(
         )
     ).one_or_none()
     now = clock.now()
+    new = rel is None
     if rel is None:
         rel = Relationship(
             company_id=company.id,
@@ -161,5 +163,5 @@ def register_relationship(
     )
     session.flush()
     return RelationshipReceipt(
-        proof.agreement_reference, proof.latest_payment_period, proof.valid_to
+        proof.agreement_reference, proof.latest_payment_period, proof.valid_to, new
     )

@@ -11,6 +11,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
+from leveattest.core.metrics import REGISTER_DISCLOSURES
+from leveattest.core.ratelimit import RateLimiter, address_of
+from register.anomaly import RelationshipVolume
 from register.auth import AccessContext, issue_token, verify_access_token
 from register.changes import changes_statement
 from register.companies import company_by_client_id
@@ -35,6 +38,8 @@ MAX_BODY_BYTES = 1_000_000
 BATCH_BYTES_PER_PERSON = 96
 NDJSON = "application/x-ndjson"
 JSON = "application/json"
+# counted per answer: resolved once, so the hot path pays one increment
+_DISCLOSED = {e: REGISTER_DISCLOSURES.labels(endpoint=e) for e in ("status", "batch", "changes")}
 
 
 def _state(request: Request) -> RegisterState:
@@ -70,6 +75,11 @@ def _requires(scope: str) -> Callable[[Request], Coroutine[Any, Any, AccessConte
         return ctx
 
     return dependency
+
+
+def _limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
 
 
 def statement_response(statement: str) -> Response:
@@ -109,6 +119,10 @@ async def jwks(state: State) -> JSONResponse:
 
 @router.post("/oauth/token")
 async def token(request: Request, state: State) -> JSONResponse:
+    """Rate-limited per address before any work, and per client for the tokens it gets
+    (counted after its assertion verified, so nobody can spend another client's budget)."""
+    limiter = _limiter(request)
+    limiter.hit("register_token_per_address", address_of(request.client))
     raw = await _read_body(request, 16_000)
     if request.headers.get("content-type", "").split(";")[0] != "application/x-www-form-urlencoded":
         raise RegisterInputError(reason="form_expected")
@@ -116,7 +130,10 @@ async def token(request: Request, state: State) -> JSONResponse:
 
     def work() -> dict[str, Any]:
         with state.unit_of_work() as session:
-            return issue_token(session, state.clock, state.settings, state.keys, form).to_json()
+            grant = issue_token(session, state.clock, state.settings, state.keys, form)
+            # over the limit: refused, and the assertion's jti is not spent (rolled back)
+            limiter.hit("register_token_per_client", grant.client_id)
+            return grant.to_json()
 
     grant = await state.run(work)
     return JSONResponse(grant, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
@@ -128,6 +145,8 @@ async def relationships(
     state: State,
     ctx: Annotated[AccessContext, Depends(_requires(SCOPE_RELATIONSHIPS))],
 ) -> JSONResponse:
+    _limiter(request).hit("register_relationships_per_client", ctx.client_id)
+    volume: RelationshipVolume = request.app.state.relationship_volume
     body = await _json_body(request)
     statement = body.get("statement")
     if not isinstance(statement, str):
@@ -136,9 +155,12 @@ async def relationships(
     def work() -> dict[str, Any]:
         with state.unit_of_work() as session:
             company = _company(session, ctx)
-            return register_relationship(
+            receipt = register_relationship(
                 session, state.clock, state.settings, company, statement
-            ).to_json()
+            )
+            if receipt.new:
+                volume.new_relationship(session, state.clock, company)
+            return receipt.to_json()
 
     return JSONResponse(await state.run(work), status_code=201)
 
@@ -161,7 +183,9 @@ async def status(
         body.get("person"), accept_synthetic=state.settings.accept_synthetic_ids
     )
 
-    return statement_response(await state.run(status_statement, state, ctx, pid))
+    answer = await state.run(status_statement, state, ctx, pid)
+    _DISCLOSED["status"].inc()
+    return statement_response(answer)
 
 
 @router.post("/status/batch")
@@ -179,6 +203,7 @@ async def batch(
         raise BatchTooLargeError(max=state.settings.max_batch)
 
     lines = (await state.run(batch_statuses, state, ctx, persons)).lines
+    _DISCLOSED["batch"].inc(len(lines))
 
     def stream() -> Iterator[bytes]:
         for start in range(0, len(lines), 1_000):
@@ -194,7 +219,9 @@ async def changes(
     since: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int | None, Query()] = None,
 ) -> Response:
-    return statement_response(await state.run(changes_statement, state, ctx, since, limit))
+    answer = await state.run(changes_statement, state, ctx, since, limit)
+    _DISCLOSED["changes"].inc()
+    return statement_response(answer)
 
 
 @router.post("/requests", status_code=201)

@@ -4,6 +4,7 @@ disclosure writer."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import threading
 from collections.abc import Callable, Iterator
@@ -70,7 +71,9 @@ class RegisterState:
         """Run blocking ``work`` on this register's threads (a few, not anyio's forty:
         fewer threads contending for the GIL; the group commit still gets its groups)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(work, *args, **kwargs))
+        context = contextvars.copy_context()  # the request id reaches the thread's log lines
+        call = functools.partial(context.run, work, *args, **kwargs)
+        return await loop.run_in_executor(self.executor, call)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -15,6 +15,10 @@ import pytest
 from samples_fixture import generated_samples  # noqa: F401 - session fixture
 
 ROOT = Path(__file__).resolve().parent.parent
+# Most tests start many sessions and sign-ins from one address within a minute: rate
+# limits are off for them and for the services they start (inherited environment); the
+# rate-limit tests turn them on with settings of their own.
+os.environ.setdefault("LEVEATTEST_RATE_LIMITS__ENABLED", "false")
 
 
 def _shared_data_path() -> Path:

@@ -14,6 +14,9 @@ from sqlalchemy import Engine
 from leveattest.api import health, routes, uploads
 from leveattest.api.problems import install_problem_handlers
 from leveattest.core.clock import Clock, SystemClock
+from leveattest.core.metrics import QueueCollector
+from leveattest.core.observability import install_observability
+from leveattest.core.ratelimit import RateLimiter
 from leveattest.core.settings import Settings
 from leveattest.jobs.procrastinate_engine import ProcrastinateEngine, ProcrastinateJobQueue
 from leveattest.jobs.queue import TableJobQueue
@@ -99,7 +102,14 @@ def create_app(
         redoc_url=None,
     )
     app.state.sessions = context
+    app.state.rate_limiter = RateLimiter(settings.rate_limits)
     install_problem_handlers(app)
+    install_observability(
+        app,
+        "api",
+        metrics=settings.metrics,
+        collectors=[QueueCollector(lambda: health.queue_numbers(context))],
+    )
     app.include_router(routes.router)
     app.include_router(uploads.router)
     app.include_router(health.router)

@@ -58,3 +58,15 @@ def readiness_checks(ctx: SessionContext) -> dict[str, dict[str, Any]]:
     except DATABASE_ERROR_TYPES as exc:
         checks["jobs"] = {"ok": False, "reason": str(database_fault(exc) or "error")}
     return checks
+
+
+def queue_numbers(ctx: SessionContext) -> tuple[int, int, int, float | None] | None:
+    """The queue's depth and oldest age for ``/metrics`` (None when the database does not
+    answer)."""
+    try:
+        with ctx.sessions() as db:
+            db.connection(execution_options=SNAPSHOT_READ)
+            jobs = jobs_health(db, ctx.clock.now())
+    except DATABASE_ERROR_TYPES:
+        return None
+    return jobs.queued, jobs.running, jobs.stalled, jobs.oldest_queued_age_seconds

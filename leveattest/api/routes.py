@@ -23,11 +23,12 @@ from leveattest.contracts.sessions import (
     Status,
     SubmitAccepted,
 )
+from leveattest.core.ratelimit import RateLimiter, address_of
 from leveattest.sessions import repository, service, views
 
 PROBLEMS: dict[int | str, dict[str, object]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}}
-    for status in (400, 401, 403, 404, 409, 410, 413, 415, 422)
+    for status in (400, 401, 403, 404, 409, 410, 413, 415, 422, 429)
 }
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"], responses=PROBLEMS)
 
@@ -38,7 +39,15 @@ def status_url(request: Request, session_id: str) -> str:
 
 @router.post("", status_code=201, response_model=SessionStarted)
 def start_session(body: StartSessionRequest, ctx: Context, request: Request) -> SessionStarted:
-    """Start a session from an invitation reference (QR code) or for a known person."""
+    """Start a session from an invitation reference (QR code) or for a known person.
+
+    Rate-limited per client address, and looking up an invitation reference more so
+    (429 ``rate_limited`` with ``Retry-After``)."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    address = address_of(request.client)
+    limiter.hit("sessions_per_address", address)
+    if body.invitation_reference is not None:
+        limiter.hit("invitations_per_address", address)
     with ctx.unit_of_work() as db:
         started = service.start_session(db, ctx, body, status_url="")
     return started.model_copy(update={"status_url": status_url(request, started.session_id)})

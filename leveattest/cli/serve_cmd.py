@@ -24,6 +24,7 @@ from leveattest.api.app import build_context, create_app
 from leveattest.cli.app import app
 from leveattest.core.clock import Clock, SystemClock
 from leveattest.core.logging import configure_logging, get_logger
+from leveattest.core.observability import ObservabilityMiddleware
 from leveattest.core.settings import Settings
 from leveattest.jobs.pipeline_factory import build_pipeline
 from leveattest.jobs.procrastinate_engine import ProcrastinateJobQueue
@@ -186,7 +187,8 @@ def service_app(
         ),
         PensionerSettings(cookie_secure=review.cookie_secure),
     )
-    return _Dispatch(api, register, ops, pensioner)
+    # the pensioner's pages get the request id and request counter of the other apps
+    return _Dispatch(api, register, ops, ObservabilityMiddleware(pensioner, app_name="pensioner"))
 
 
 def start_workers(
@@ -257,10 +259,11 @@ def serve(
                 host=host,
                 port=port,
                 workers=http_workers,
+                log_config=None,  # uvicorn's loggers go through ours (configure_logging)
             )
         else:
             asgi = service_app(settings, session_settings, register_settings, SystemClock())
-            uvicorn.run(asgi, host=host, port=port)
+            uvicorn.run(asgi, host=host, port=port, log_config=None)
     finally:
         supervisor.stop()
         log.info("serve.stopped", signal=stopped_by[0] if stopped_by else None)

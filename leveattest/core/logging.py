@@ -116,27 +116,102 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
+ACCESS_LOGGER = "uvicorn.access"
+# stdlib loggers of the libraries we run, routed through the processors below
+STDLIB_LOGGERS = ("uvicorn", "uvicorn.error", ACCESS_LOGGER, "alembic", "procrastinate",
+                  "sqlalchemy")  # fmt: skip
+
+
+def fingerprint_path(target: str) -> str:
+    """A request target fit for a log: each path segment that looks like an id (16+
+    characters, or 8+ with a digit: session ids, invitation references, tokens) and the
+    whole query string (signed URLs) replaced by fingerprints."""
+    path, _, query = target.partition("?")
+    segments = []
+    for segment in path.split("/"):
+        looks_like_id = len(segment) >= 16 or (
+            len(segment) >= 8 and any(c.isdigit() for c in segment)
+        )
+        segments.append(fingerprint(segment) if looks_like_id else segment)
+    return "/".join(segments) + (f"?{fingerprint(query)}" if query else "")
+
+
+def stdlib_record_processor(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A stdlib ``LogRecord`` as an event: uvicorn's access line as fields (the target
+    fingerprinted), anything else as ``event`` with the logger's name."""
+    record = event_dict.get("_record")
+    if not isinstance(record, logging.LogRecord):
+        return event_dict
+    event_dict["logger"] = record.name
+    args = event_dict.pop("positional_args", None)
+    if record.name == ACCESS_LOGGER and isinstance(args, tuple) and len(args) == 5:
+        client, method, target, http_version, status = args
+        event_dict.update(
+            event="http.access",
+            client=str(client).rsplit(":", 1)[0],
+            method=method,
+            path=fingerprint_path(str(target)),
+            http_version=http_version,
+            status=status,
+        )
+    return event_dict
+
+
+def _renderer(json_logs: bool) -> Any:
+    if json_logs:
+        return structlog.processors.JSONRenderer()
+    return structlog.dev.ConsoleRenderer(colors=False)
+
+
 def configure_logging(level: str = "INFO", *, json_logs: bool = False, stream: Any = None) -> None:
-    """Configure structlog (idempotent). Logs go to ``stream``, or to the current stderr."""
+    """Configure structlog and the stdlib loggers (idempotent). Logs go to ``stream``, or
+    to the current stderr.
+
+    The stdlib loggers (uvicorn with its access log, alembic, procrastinate, SQLAlchemy)
+    lose their own handlers and reach the root logger, whose one handler runs the same
+    processors: request id, level, timestamp, redaction, then JSON or console rendering.
+    """
     out = stream or cast(TextIO, _CurrentStderr())
-    renderer: Any = (
-        structlog.processors.JSONRenderer()
-        if json_logs
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    renderer = _renderer(json_logs)
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            redact_processor,
-            renderer,
-        ],
+        processors=[*shared, structlog.processors.format_exc_info, redact_processor, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(file=out),
         cache_logger_on_first_use=False,
     )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*shared, stdlib_record_processor],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact_processor,
+            renderer,
+        ],
+        pass_foreign_args=True,
+    )
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, "_leveattest", False):
+            root.removeHandler(old)
+    handler._leveattest = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(logging.getLevelName(level.upper()))
+    for name in STDLIB_LOGGERS:
+        stdlib = logging.getLogger(name)
+        stdlib.handlers.clear()
+        stdlib.propagate = True
+    # SQLAlchemy's engine logs statements, httpx every URL it calls, at INFO: WARNING and up
+    for chatty in ("sqlalchemy.engine", "httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def get_logger(name: str) -> Any:

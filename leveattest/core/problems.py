@@ -22,9 +22,12 @@ from leveattest.core.errors import (
     TooManyRequestsError,
     UnsupportedFormatError,
 )
+from leveattest.core.ratelimit import RateLimitedError
+from leveattest.core.request_id import current_request_id
 
 PROBLEM_TYPE_BASE = "https://leveattest.example/problems/"
 PROBLEM_JSON = "application/problem+json"
+REQUEST_ID_URN = "urn:leveattest:request:"
 
 _BY_STATUS: dict[int, type[LeveattestError]] = {
     400: RequestInvalidError,  # e.g. a body that is not valid UTF-8 ("error parsing the body")
@@ -66,6 +69,9 @@ def problem_body(
 ) -> dict[str, Any]:
     """``type``, ``title``, ``status``, ``code``, ``instance`` and the whitelisted context.
 
+    ``instance`` is the request's id (``urn:leveattest:request:<X-Request-ID>``) when one
+    is bound (every HTTP request), else the ``instance`` given.
+
     The standard members always win: a context value under one of their names is
     published under its name in ``renamed`` (e.g. a session's ``status`` as ``state``),
     or not at all, so ``status`` is always the HTTP status.
@@ -81,14 +87,20 @@ def problem_body(
             "code": error.code,
         }
     )
+    request_id = current_request_id()
+    if request_id is not None:
+        instance = REQUEST_ID_URN + request_id  # the id in the logs and the X-Request-ID header
     if instance:
         body["instance"] = instance
     return body
 
 
 def problem_headers(error: LeveattestError) -> dict[str, str]:
-    """``Cache-Control: no-store``, and ``Retry-After`` for a temporary unavailability."""
+    """``Cache-Control: no-store``, and ``Retry-After`` for a temporary unavailability or
+    a rate limit."""
     headers = {"Cache-Control": "no-store"}
     if isinstance(error, ServiceUnavailableError):
         headers["Retry-After"] = str(error.retry_after_seconds)
+    elif isinstance(error, RateLimitedError):
+        headers["Retry-After"] = str(error.retry_after)
     return headers

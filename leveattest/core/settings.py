@@ -15,6 +15,8 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from leveattest.core.errors import InsecureConfigurationError
+from leveattest.core.observability import MetricsSettings
+from leveattest.core.ratelimit import RateLimitSettings
 
 DEV_MASTER_KEY = "dev-only-master-key-not-for-production"
 
@@ -145,6 +147,8 @@ class Settings(BaseSettings):
     face: FaceSettings = Field(default_factory=FaceSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from leveattest.core.errors import LeveattestError
 from leveattest.core.logging import fingerprint, get_logger
+from leveattest.core.metrics import JOBS_GIVEN_UP, JOBS_RETRIED, observe_outcome
 from leveattest.jobs.heartbeat import LeaseHeartbeat
 from leveattest.jobs.queue import (
     ClaimedJob,
@@ -119,6 +120,7 @@ def _run(
             row.state, row.reasons = SessionState.NEEDS_REVIEW, ["analysis_failed"]
             row.advice, row.updated_at = [], ctx.clock.now()
             log.warning("job.given_up", job=claimed.job_id, session=fingerprint(row.id))
+            JOBS_GIVEN_UP.inc()
             return str(row.state)
         row.state, row.updated_at = SessionState.ANALYSING, ctx.clock.now()
     log.info("job.claimed", job=claimed.job_id, tries=claimed.tries, pid=os.getpid())
@@ -141,6 +143,7 @@ def _run(
         log.info("job.lease_lost", job=claimed.job_id, elapsed_ms=elapsed_ms)
         return LEASE_LOST
     log.info("job.done", job=claimed.job_id, state=state, elapsed_ms=elapsed_ms)
+    observe_outcome(str(outcome.decision), [str(r) for r in outcome.reasons], outcome.timings_ms)
     return state
 
 
@@ -176,6 +179,7 @@ def _give_back(ctx: SessionContext, claimed: ClaimedJob, code: str) -> None:
         with ctx.unit_of_work() as db:
             job = lock_lease(db, claimed)
             retry_later(job, ctx.clock, code, delay_seconds=min(300, 5 * 2**claimed.tries))
+        JOBS_RETRIED.labels(code=code).inc()
     except LeveattestError:
         log.warning("job.lease_lost", job=claimed.job_id)
 

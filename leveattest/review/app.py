@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leveattest.core.errors import LeveattestError, RequestInvalidError, UnsupportedFormatError
+from leveattest.core.observability import install_observability
 from leveattest.core.problems import (
     PROBLEM_JSON,
     error_for_http_status,
@@ -28,6 +29,7 @@ from leveattest.core.problems import (
     problem_headers,
     problem_status,
 )
+from leveattest.core.ratelimit import RateLimiter
 from leveattest.persistence.outage import DATABASE_ERROR_TYPES, unavailable_error
 from leveattest.review import web
 from leveattest.review.auth import IdentityProvider, LocalIdentityProvider
@@ -77,6 +79,8 @@ def create_review_app(
     )
     app = FastAPI(title="leveattest ops console", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.review = service
+    app.state.rate_limiter = RateLimiter(ctx.settings.rate_limits)
+    install_observability(app, "ops")
     app.state.templates = templates()
     app.include_router(web.router)
     app.mount("/ops/static", StaticFiles(directory=HERE / "static"), name="ops-static")

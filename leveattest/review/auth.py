@@ -2,7 +2,8 @@
 
 ``IdentityProvider`` is the seam: production may put an OIDC provider behind it; the
 local provider checks an argon2 password hash and a TOTP code, refuses a code of a
-time step already used (replay), and locks the account after repeated failures.
+time step already used (replay), and locks the account after repeated second-factor
+failures that followed the right password.
 Outcomes are data (``SignInResult``): the caller commits the failure counter and the
 audit event, then refuses. Sessions are server-side rows keyed by the SHA-256 of the
 cookie token, with an idle and an absolute expiry and their own CSRF token.
@@ -112,17 +113,21 @@ class LocalIdentityProvider:
         self._master = master
 
     def authenticate(self, db: Session, credentials: Credentials, at: datetime) -> SignInResult:
+        """A wrong password never counts towards the lock-out (guessing passwords is
+        limited per address instead), so nobody locks an account by its name alone; only
+        a wrong or replayed TOTP code after the right password does. A locked account
+        answers a wrong password and a right one alike (``account_locked`` is only audited),
+        so the answer tells nothing about which names exist or which are locked."""
         account = account_by_name(db, credentials.username, for_update=True)
         if account is None or account.provider != self.name:
             _password_matches(None, credentials.password)  # same work for unknown names
             return SignInResult(None, "unknown_account")
+        if not _password_matches(account.password_hash, credentials.password):
+            return SignInResult(account, "password_wrong")
         if account.locked_until is not None and account.locked_until > at:
-            _password_matches(None, credentials.password)
             return SignInResult(account, "account_locked")
         if account.disabled_at is not None:
             return SignInResult(account, "account_disabled")
-        if not _password_matches(account.password_hash, credentials.password):
-            return self._failed(account, at, "password_wrong")
         secret = open_secret(self._master, account)
         step = totp_step(secret, credentials.totp, at, self._settings.totp_valid_window)
         if step is None:

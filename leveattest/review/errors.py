@@ -26,13 +26,6 @@ class SignInFailedError(ReviewError):
     http_status = 401
 
 
-class AccountLockedError(SignInFailedError):
-    """Too many failed sign-ins: the account is locked for a while."""
-
-    code = "review_account_locked"
-    http_status = 423
-
-
 class CsrfError(ReviewError):
     """The form is stale or was not sent by this console; reload the page."""
 

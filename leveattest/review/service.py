@@ -28,7 +28,6 @@ from leveattest.review.auth import (
 )
 from leveattest.review.dashboard import Dashboard, build_dashboard
 from leveattest.review.errors import (
-    AccountLockedError,
     CaseNotFoundError,
     ForbiddenError,
     FourEyesError,
@@ -149,14 +148,11 @@ class ReviewService:
                     detail={"locked": bool(account and account.locked_until and
                                            account.locked_until > now)},
                 )  # fmt: skip
-                locked = failure == "account_locked"
             else:
                 token, session = start_session(db, account, now, self.settings)
                 audit.record(db, now, actor, "ops:auth:sign_in", subject=account.id)
                 return token, Staff(account.id, account.username, account.role, session.csrf_token)
-        if locked:
-            raise AccountLockedError()
-        raise SignInFailedError()
+        raise SignInFailedError()  # locked or not: the same answer (auth.py)
 
     def authenticate(self, token: str | None, action: str) -> Staff:
         """The signed-in staff member of a session token (touches the session)."""

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
 from leveattest.core.errors import RequestInvalidError
+from leveattest.core.ratelimit import RateLimiter, address_of
 from leveattest.review import charts
 from leveattest.review.audit import ANONYMOUS
 from leveattest.review.auth import Credentials, csrf_matches
@@ -96,6 +97,8 @@ def login(
     csrf_token: Csrf = "",
 ) -> Response:
     service = _service(request)
+    limiter: RateLimiter = request.app.state.rate_limiter
+    limiter.hit("ops_sign_in_per_address", address_of(request.client))
     if not csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token):
         service.refused(ANONYMOUS, "ops:auth:sign_in", None, CsrfError.code)
         raise CsrfError()

@@ -78,17 +78,32 @@ def test_a_replayed_totp_code_is_refused(console: Console):
     assert console.refusals("ops:auth:sign_in") == ["totp_replayed"]
 
 
-def test_lock_out_after_repeated_failures_even_with_the_right_password(console: Console):
+def test_wrong_passwords_never_lock_an_account(console: Console):
     user = console.add_user("rita", "reviewer")
-    for _ in range(console.settings.max_failed_sign_ins):
+    for _ in range(console.settings.max_failed_sign_ins * 3):
         assert console.try_sign_in(console.client(), user, password="x" * 12).status_code == 401
+    assert console.try_sign_in(console.client(), user).status_code == 303
+    assert set(console.refusals("ops:auth:sign_in")) == {"password_wrong"}
+
+
+def test_lock_out_after_wrong_codes_answers_like_a_wrong_password(console: Console):
+    user = console.add_user("rita", "reviewer")
+    wrong = "000000" if console.code(user) != "000000" else "111111"
+    for _ in range(console.settings.max_failed_sign_ins):
+        assert console.try_sign_in(console.client(), user, code=wrong).status_code == 401
     locked = console.try_sign_in(console.client(), user)
-    assert locked.status_code == 423
-    assert "review_account_locked" in locked.text
+    bad_password = console.try_sign_in(console.client(), user, password="y" * 12)
+    ghost = console.add_user("ghost", "reviewer")
+    ghost.username = "nobody-here"
+    unknown = console.try_sign_in(console.client(), ghost)
+    assert locked.status_code == bad_password.status_code == unknown.status_code == 401
+    assert locked.json()["code"] == bad_password.json()["code"] == "review_sign_in_failed"
+    assert locked.json()["code"] == unknown.json()["code"]
     assert _account(console, user.account_id).last_totp_step is None
     console.clock.advance(timedelta(minutes=console.settings.lockout_minutes, seconds=1))
     assert console.try_sign_in(console.client(), user).status_code == 303
-    assert console.refusals("ops:auth:sign_in")[-1] == "account_locked"
+    refusals = console.refusals("ops:auth:sign_in")
+    assert refusals[-3:] == ["account_locked", "password_wrong", "unknown_account"]
 
 
 def test_an_idle_session_expires_and_the_expiry_is_audited(console: Console):
@@ -156,8 +171,9 @@ def test_sign_out_ends_the_server_side_session(console: Console):
 def test_admin_sees_accounts_and_can_unlock(console: Console):
     admin = console.signed_in(console.add_user("ada", "admin"))
     user = console.add_user("rita", "reviewer")
+    wrong = "000000" if console.code(user) != "000000" else "111111"
     for _ in range(console.settings.max_failed_sign_ins):
-        console.try_sign_in(console.client(), user, password="y" * 12)
+        console.try_sign_in(console.client(), user, code=wrong)
     page = admin.get("/ops/accounts")
     assert page.status_code == 200
     assert 'data-testid="unlock-button"' in page.text
