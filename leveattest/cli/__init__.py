@@ -1,22 +1,20 @@
-"""Command-line entry point."""
+"""Command-line entry point: ``leveattest`` (commands load on first use, see ``app``)."""
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 
-from leveattest.cli.app import app
+from leveattest.cli.app import COMMANDS, app
 
 
 def _register_commands() -> None:
-    # every module in this package registers its commands on import
-    for module in pkgutil.iter_modules(__path__):
-        if module.name != "app":
-            importlib.import_module(f"{__name__}.{module.name}")
+    """Import every command module now (the root group otherwise imports them on use)."""
+    for entry in COMMANDS.values():
+        for module in entry.modules:
+            importlib.import_module(f"{__name__}.{module}")
 
 
 def main() -> None:
-    _register_commands()
     app()
 
 

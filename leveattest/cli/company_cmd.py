@@ -3,7 +3,8 @@
 Create keys, prove a relationship with a signed payment statement, ask for a new
 certificate, query one person or a batch, poll the changes feed and verify the
 register's signed answers against its JWKS. Connection options can come from the
-environment (``LEVEATTEST_COMPANY_*``).
+environment (``LEVEATTEST_COMPANY_*``). The HTTP client and the JOSE code are imported
+inside the commands, so that ``leveattest company ... --help`` starts at once.
 """
 
 from __future__ import annotations
@@ -12,21 +13,15 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import httpx
 import typer
 
 from leveattest.cli.app import company_app, emit_json, fail
 from leveattest.core.errors import LeveattestError
-from register.company_client import (
-    CompanyClient,
-    generate_company_key,
-    load_private_key,
-    save_private_key,
-    verify_batch,
-    verify_statement,
-)
+
+if TYPE_CHECKING:
+    from register.company_client import CompanyClient
 
 T = TypeVar("T")
 
@@ -59,6 +54,10 @@ def _run(
     work: Callable[[CompanyClient], Awaitable[T]],
     as_json: bool,
 ) -> T:
+    import httpx  # noqa: PLC0415 - start-up time, see the module docstring
+
+    from register.company_client import CompanyClient, load_private_key  # noqa: PLC0415
+
     async def main() -> T:
         async with CompanyClient(url, client_id, load_private_key(key)) as client:
             return await work(client)
@@ -80,6 +79,8 @@ def keygen(
     kid: Annotated[str | None, typer.Option("--kid")] = None,
 ) -> None:
     """Create an ES256 key pair; prints the public JWK to register with the register."""
+    from register.company_client import generate_company_key, save_private_key  # noqa: PLC0415
+
     key = generate_company_key(kid)
     save_private_key(key, out / f"{key.kid}.private.jwk.json")
     public = key.as_dict(private=False)
@@ -190,6 +191,10 @@ def verify(
     ],
 ) -> None:
     """Verify a signed answer from the register offline (exit 1 when it does not verify)."""
+    import httpx  # noqa: PLC0415 - start-up time, see the module docstring
+
+    from register.company_client import verify_batch, verify_statement  # noqa: PLC0415
+
     key_set: dict[str, Any] = (
         httpx.get(jwks, timeout=30).json()
         if jwks.startswith(("http://", "https://"))

@@ -1,17 +1,23 @@
-"""``leveattest mrz read IMAGE``: read the MRZ from a photo of a document's data page."""
+"""``leveattest mrz read IMAGE``: read the MRZ from a photo of a document's data page.
+
+The reader (OpenCV, tesseract) and the settings are imported inside the command, so
+that ``leveattest mrz parse`` (same group) starts at once.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from leveattest.cli.app import emit_json, fail, mrz_app
 from leveattest.core.errors import ImageError, InputTooLargeError, LeveattestError, MRZError
-from leveattest.core.settings import MRZSettings
-from leveattest.mrz.reader import MRZReadResult, read_mrz
+
+if TYPE_CHECKING:
+    from leveattest.core.settings import MRZSettings
+    from leveattest.mrz.reader import MRZReadResult
 
 
 def _read_file(path: Path, settings: MRZSettings, *, as_json: bool) -> bytes:
@@ -73,6 +79,9 @@ def read_command(
     ] = None,
 ) -> None:
     """Read the MRZ from an image (exit 0 when an MRZ was read, valid or not)."""
+    from leveattest.core.settings import MRZSettings  # noqa: PLC0415 - start-up time
+    from leveattest.mrz.reader import read_mrz  # noqa: PLC0415 - start-up time
+
     day: date | None = None
     if today is not None:
         try:

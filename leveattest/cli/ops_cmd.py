@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from leveattest.cli.app import app, emit_json, fail
+from leveattest.cli.app import emit_json, fail, ops_app
 from leveattest.core.clock import SystemClock
 from leveattest.core.errors import LeveattestError
 from leveattest.core.settings import Settings
@@ -21,9 +21,6 @@ from leveattest.review.models import Role
 from leveattest.review.settings import ReviewSettings
 from leveattest.sessions.db import make_engine, make_session_factory, upgrade
 from leveattest.storage.envelope import MasterKey
-
-ops_app = typer.Typer(help="Ops review console: staff accounts.", no_args_is_help=True)
-app.add_typer(ops_app, name="ops")
 
 
 @ops_app.command("add-user")
