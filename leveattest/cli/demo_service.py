@@ -139,7 +139,12 @@ class DemoService:
         clock = SystemClock()
         app = service_app(self.settings, self.session_settings, self.register_settings, clock)
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            log_config=None,  # uvicorn's warnings go to the service log as JSON too
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="demo-api", daemon=True)

@@ -15,6 +15,8 @@ import uvicorn
 from leveattest.cli.app import emit_json, fail, register_app
 from leveattest.core.clock import SystemClock
 from leveattest.core.errors import LeveattestError
+from leveattest.core.logging import configure_logging
+from leveattest.core.settings import LoggingSettings
 from leveattest.persistence import SNAPSHOT_READ
 from register.api import create_register_app
 from register.client import InProcessRegisterClient, ManualCertificate
@@ -52,9 +54,13 @@ def serve(
 ) -> None:
     """Serve the register API with uvicorn (one process; put more behind a balancer)."""
     settings = load_register_settings()
+    logging = LoggingSettings()  # LEVEATTEST_LOGGING__*, as for serve
+    configure_logging(logging.level, json_logs=logging.json_logs)
     if migrate_first:
         _migrate(settings)
-    uvicorn.run(create_register_app(settings, SystemClock()), host=host, port=port)
+    app = create_register_app(settings, SystemClock())
+    # uvicorn's loggers go through ours (leveattest.core.logging)
+    uvicorn.run(app, host=host, port=port, log_config=None)
 
 
 @register_app.command("seed-demo")

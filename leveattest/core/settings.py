@@ -128,7 +128,11 @@ class PipelineSettings(BaseModel):
     page_mismatch_decision: Literal["review", "reject"] = "review"
 
 
-class LoggingSettings(BaseModel):
+class LoggingSettings(BaseSettings):
+    """``LEVEATTEST_LOGGING__*`` (readable on its own, e.g. by ``register serve``)."""
+
+    model_config = SettingsConfigDict(env_prefix="LEVEATTEST_LOGGING__", extra="ignore")
+
     level: str = "INFO"
     json_logs: bool = False
 

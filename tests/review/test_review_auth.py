@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from review_helpers import Console
 
+from leveattest.core.ratelimit import RateLimiter, RateLimitSettings
 from leveattest.review.models import StaffAccount
 
 
@@ -84,6 +85,18 @@ def test_wrong_passwords_never_lock_an_account(console: Console):
         assert console.try_sign_in(console.client(), user, password="x" * 12).status_code == 401
     assert console.try_sign_in(console.client(), user).status_code == 303
     assert set(console.refusals("ops:auth:sign_in")) == {"password_wrong"}
+
+
+def test_sign_in_attempts_from_one_address_answer_429_whatever_the_user_name(console: Console):
+    console.app.state.rate_limiter = RateLimiter(
+        RateLimitSettings(enabled=True, ops_sign_in_per_address="3/minute")
+    )
+    users = [console.add_user(name, "reviewer") for name in ("rita", "otto", "ada", "dag")]
+    answers = [console.try_sign_in(console.client(), u, password="x" * 12) for u in users]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+    assert answers[3].json()["code"] == "rate_limited"
+    assert int(answers[3].headers["retry-after"]) >= 1
+    assert console.refusals("ops:auth:sign_in") == ["password_wrong"] * 3  # the 4th never ran
 
 
 def test_lock_out_after_wrong_codes_answers_like_a_wrong_password(console: Console):
