@@ -20,9 +20,10 @@ from leveattest.samples.tour import PAGE_VARIANTS, NegativeReport, PersonReport,
 
 @samples_app.command("generate")
 def generate_command(
-    out: Annotated[Path, typer.Option("--out", help="Output directory (replaced).")] = Path(
-        "samples/generated"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="New or empty directory, or a generated sample set to replace."),
+    ] = Path("samples/generated"),
     seed: Annotated[int, typer.Option("--seed", help="Seed: same seed, same bytes.")] = (
         DEFAULT_SEED
     ),

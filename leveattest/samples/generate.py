@@ -205,6 +205,27 @@ def _manifest(root: Path, seed: int, reference: date) -> dict[str, Any]:
     }
 
 
+def _check_out_dir(out_dir: Path) -> None:
+    """Refuse to replace a directory that is neither empty nor a set this generator wrote."""
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise SampleGenerationError("the output path is a file, not a directory", path=str(out_dir))
+    if next(out_dir.iterdir(), None) is None:
+        return
+    try:
+        generator = json.loads((out_dir / "manifest.json").read_text()).get("generator")
+    except (OSError, ValueError, AttributeError):
+        generator = None
+    # any version of this generator wrote it: "leveattest.samples/<n>"
+    if not (isinstance(generator, str) and generator.startswith(GENERATOR.split("/")[0] + "/")):
+        raise SampleGenerationError(
+            "the output directory is not empty and holds no generated sample set; "
+            "give a new or empty directory",
+            path=str(out_dir),
+        )
+
+
 def generate_samples(
     out_dir: Path,
     *,
@@ -212,8 +233,13 @@ def generate_samples(
     reference: date = DEFAULT_REFERENCE,
     faces_dir: Path = FACES_DIR,
 ) -> GenerationSummary:
-    """Write the complete sample set into ``out_dir`` (replacing what was there)."""
+    """Write the complete sample set into ``out_dir``.
+
+    ``out_dir`` may be missing, empty or a sample set this generator wrote (which is
+    replaced); any other non-empty directory is refused with ``SampleGenerationError``.
+    """
     started = time.perf_counter()
+    _check_out_dir(out_dir)
     fonts = render.load_fonts()
     face_names = sorted(
         {
