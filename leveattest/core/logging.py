@@ -117,6 +117,8 @@ class _CurrentStderr:
 
 
 ACCESS_LOGGER = "uvicorn.access"
+# an id-like token in a library's message: 16+ URL-safe characters with a digit among them
+_LONG_ID = re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z_-]*\d)[A-Za-z0-9_-]{16,}(?![A-Za-z0-9_-])")
 # stdlib loggers of the libraries we run, routed through the processors below
 STDLIB_LOGGERS = ("uvicorn", "uvicorn.error", ACCESS_LOGGER, "alembic", "procrastinate",
                   "sqlalchemy")  # fmt: skip
@@ -140,12 +142,15 @@ def stdlib_record_processor(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     """A stdlib ``LogRecord`` as an event: uvicorn's access line as fields (the target
-    fingerprinted), anything else as ``event`` with the logger's name."""
+    fingerprinted), anything else as ``event`` with the logger's name and id-like tokens
+    (session ids, job arguments) fingerprinted."""
     record = event_dict.get("_record")
     if not isinstance(record, logging.LogRecord):
         return event_dict
     event_dict["logger"] = record.name
     args = event_dict.pop("positional_args", None)
+    if isinstance(event_dict.get("event"), str):  # procrastinate's "Job …(session_id=…)"
+        event_dict["event"] = _LONG_ID.sub(lambda m: fingerprint(m.group(0)), event_dict["event"])
     if record.name == ACCESS_LOGGER and isinstance(args, tuple) and len(args) == 5:
         client, method, target, http_version, status = args
         event_dict.update(

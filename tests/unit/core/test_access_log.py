@@ -95,3 +95,13 @@ def test_uvicorns_access_line_is_json_without_the_raw_session_id(json_log: io.St
     assert access["path"].startswith(f"/v1/sessions/{fingerprint(SESSION_ID)}/privacy?fp:")
     (handled,) = [line for line in lines if line.get("event") == "app.handled"]
     assert handled["request_id"] == "trace-123456789"
+
+
+def test_an_id_in_a_library_message_is_fingerprinted(json_log: io.StringIO):
+    logging.getLogger("procrastinate.worker").warning(
+        "Job analyse_session[7](session_id='%s', attempt=1) failed", SESSION_ID
+    )
+    (line,) = _lines(json_log)
+    assert SESSION_ID not in json.dumps(line)
+    assert fingerprint(SESSION_ID) in line["event"]
+    assert "attempt=1" in line["event"]
