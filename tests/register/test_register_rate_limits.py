@@ -4,6 +4,8 @@ anomaly check, request ids and the register's metrics."""
 from __future__ import annotations
 
 import json
+import secrets
+import socket
 from datetime import timedelta
 from typing import Any
 
@@ -54,6 +56,14 @@ def app(
     )
 
 
+def _redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def _sample(name: str, labels: dict[str, str]) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
@@ -78,6 +88,24 @@ def test_the_token_endpoint_answers_429_per_client_once_its_tokens_are_spent(mak
     _assert_rate_limited(answers[2])
     after = _sample("leveattest_rate_limited_total", {"rule": "register_token_per_client"})
     assert after == before + 1
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.parametrize(
+    "limits",
+    [
+        RateLimitSettings(
+            enabled=True,
+            storage_uri="redis://127.0.0.1:6379/0",
+            register_token_per_client="2/minute",
+        )
+    ],
+)
+def test_the_token_limit_holds_with_the_counts_in_redis(make_company):
+    handle = make_company(f"pension-{secrets.token_hex(6)}")  # keys of this run only
+    answers = [run(handle.client.request_token("register.read")) for _ in range(3)]
+    assert [a.status_code for a in answers[:2]] == [200, 200]
+    _assert_rate_limited(answers[2])
 
 
 def test_another_client_keeps_its_own_token_budget(make_company):
