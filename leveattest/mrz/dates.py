@@ -75,7 +75,7 @@ def resolve_birth_date(raw: str, today: date) -> ResolvedDate:
             except ValueError:
                 return ResolvedDate(error="day out of range for the month")
         return ResolvedDate(partial=PartialDate(year=year, month=mm, day=dd, raw=raw))
-    if year is None:  # unreachable: yy is known here; keeps the type checker informed
+    if year is None:  # pragma: no cover - unreachable (yy is known here); for the type checker
         return ResolvedDate(error="not a YYMMDD date")
     try:
         return ResolvedDate(value=date(year, mm, dd))

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from mrz_specimens import TD3, TODAY
 
 from leveattest.core.checks import Reason
 from leveattest.mrz import check_digit, parse_mrz
-from leveattest.mrz.dates import resolve_birth_date, resolve_expiry_date
+from leveattest.mrz.dates import resolve_birth_date, resolve_expiry_date, yymmdd
 
 
 def _td3_with(birth: str | None = None, expiry: str | None = None) -> list[str]:
@@ -119,3 +121,35 @@ def test_expiry_before_birth_is_implausible() -> None:
 def test_expired_document_still_parses_valid() -> None:
     # expiry is a policy question (document_expired), not an MRZ defect
     assert parse_mrz(TD3, today=TODAY).valid
+
+
+@pytest.mark.parametrize("raw", ["7408121", "74081", ""])
+def test_birth_date_of_other_than_six_characters_is_not_a_date(raw: str) -> None:
+    resolved = resolve_birth_date(raw, TODAY)
+    assert (resolved.value, resolved.partial, resolved.error) == (None, None, "not a YYMMDD date")
+
+
+@pytest.mark.parametrize("raw", ["<<0230", "<<0431", "<<<<32"])
+def test_partial_birth_date_whose_known_day_never_exists_is_refused(raw: str) -> None:
+    resolved = resolve_birth_date(raw, TODAY)
+    assert resolved.partial is None
+    assert resolved.error in {"day out of range for the month", "day out of range"}
+
+
+def test_partial_birth_date_on_a_leap_day_is_kept() -> None:
+    resolved = resolve_birth_date("<<0229", TODAY)
+    assert resolved.error == ""
+    assert resolved.partial is not None
+    assert (resolved.partial.month, resolved.partial.day) == (2, 29)
+
+
+@pytest.mark.parametrize("raw", ["30123", "3012311", "30-231", "３０１２３１"])
+def test_expiry_date_that_is_not_six_ascii_digits_is_not_a_date(raw: str) -> None:
+    resolved = resolve_expiry_date(raw, TODAY)
+    assert (resolved.value, resolved.error) == (None, "not a YYMMDD date")
+
+
+@given(st.dates(min_value=date(1927, 1, 2), max_value=TODAY))
+def test_yymmdd_round_trips_through_birth_date_resolution(day: date) -> None:
+    # a birth date in the 100 years up to today comes back as itself
+    assert resolve_birth_date(yymmdd(day), TODAY).value == day
