@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from leveattest.contracts import (
+    ChallengesIssued,
     ConsentReceipt,
     DeletionReceipt,
     PrivacyView,
@@ -20,6 +21,7 @@ from leveattest.contracts import (
     SubmitAccepted,
     UploadReceipt,
 )
+from mobile_stub.handover import Handover
 
 WAITING = {Status.RECEIVED, Status.ANALYSING}
 
@@ -103,6 +105,30 @@ class MobileClient:
             "POST", "/v1/sessions", json={"invitation_reference": invitation_reference}
         )
         return SessionStarted.model_validate(response.json())
+
+    def resume(self, handover: Handover) -> SessionStarted:
+        """Continue a session the pensioner started (and consented to) on the web page:
+        fresh challenges for it (``POST /challenges``) make it look as a started session
+        does to the rest of the app. ``expires_at`` is not told to a resumed app; it is
+        the nonce's expiry, which bounds what the app does next."""
+        response = self._call(
+            "POST",
+            f"/v1/sessions/{handover.session_id}/challenges",
+            headers={"Authorization": f"Bearer {handover.access_token}"},
+        )
+        issued = ChallengesIssued.model_validate(response.json())
+        return SessionStarted(
+            session_id=issued.session_id,
+            access_token=handover.access_token,
+            expires_at=issued.aa_nonce_expires_at,
+            status=issued.status,
+            attempt=issued.attempt,
+            aa_nonce=issued.aa_nonce,
+            aa_nonce_expires_at=issued.aa_nonce_expires_at,
+            liveness_challenge=issued.liveness_challenge,
+            consent_notice_versions=[],
+            status_url=f"/v1/sessions/{issued.session_id}",
+        )
 
     def start_known_person(self, person: dict[str, str]) -> SessionStarted:
         """A session for a person the service already knows (staff and test path; the

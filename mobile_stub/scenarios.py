@@ -23,6 +23,7 @@ from leveattest.contracts import SessionStarted, SessionStatus
 from mobile_stub.capture import RenderOptions, encode_frames, simulate_capture
 from mobile_stub.chip import load_aa_key, sign_nonce
 from mobile_stub.client import ApiProblemError, MobileClient
+from mobile_stub.handover import Handover
 
 Result = dict[str, Any]
 Frames = list[tuple[int, bytes]]
@@ -179,6 +180,22 @@ def genuine_capture(client: MobileClient, folder: Path, invitation: str) -> tupl
     started = time.monotonic()
     session, status, frames = walk(client, invitation, folder, follow_retries=True)
     return _result("genuine", "approved", started, status, attempts=session.attempt), frames
+
+
+def continue_from_browser(
+    client: MobileClient, folder: Path, handover: Handover, *, species: str = "genuine"
+) -> Result:
+    """The app continues a session the pensioner started and consented to on the web page
+    (the page's hand-over QR code or deep link): chip, page, selfie, frames, submit, and
+    the next attempts while the service asks for them."""
+    started = time.monotonic()
+    session = client.resume(handover)
+    status, _ = capture_and_submit(client, session, folder, species=species)
+    while status.status.value == "retry_requested":
+        session = client.retry(session)
+        status, _ = capture_and_submit(client, session, folder, species=species)
+    expected = "approved" if species == "genuine" else "needs_review"
+    return _result(f"{species}_from_browser", expected, started, status, attempts=session.attempt)
 
 
 def genuine(client: MobileClient, folder: Path, invitation: str) -> Result:

@@ -24,7 +24,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,8 @@ from fastapi import FastAPI, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from leveattest.contracts.sessions import ConsentRequest, StartSessionRequest, Status
 from leveattest.core.errors import LeveattestError
@@ -69,11 +70,14 @@ SECURITY_HEADERS = {
 Requesters = Callable[[str], list[str]]
 
 
-@dataclass(frozen=True)
-class PensionerSettings:
-    lookups_per_window: int = 20  # reference look-ups per client address ...
-    lookup_window_seconds: float = 600.0  # ... in this many seconds
-    review_answer_days: int = 5  # what "with a person" promises
+class PensionerSettings(BaseSettings):
+    """``LEVEATTEST_PENSIONER__*``: the pensioner's pages."""
+
+    model_config = SettingsConfigDict(env_prefix="LEVEATTEST_PENSIONER__", extra="ignore")
+
+    lookups_per_window: int = Field(default=20, ge=1)  # reference look-ups per address ...
+    lookup_window_seconds: float = Field(default=600.0, gt=0)  # ... in this many seconds
+    review_answer_days: int = Field(default=5, ge=1)  # what "with a person" promises
     app_link_base: str = "leveattest://continue"  # the phone app's deep link
     cookie_secure: bool = True
 

@@ -14,6 +14,7 @@ Screenshots go to ``var/test-artifacts/pensioner/``.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterator
@@ -23,15 +24,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
-from test_browser_review import chromium_executable, off_the_event_loop
+from pyzbar.pyzbar import decode
+from test_browser_review import _samples, chromium_executable, off_the_event_loop
 
 from leveattest.cli.demo_service import DemoCompany, DemoService
 from leveattest.core.clock import SystemClock
 from leveattest.mrz.national import make_norwegian_id
+from mobile_stub import scenarios
+from mobile_stub.client import MobileClient
+from mobile_stub.handover import parse_handover
 from mobile_stub.qr import reference_from_letter
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow  # ~1.5 min: samples, the service with a worker, a browser
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "browser" / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -59,10 +65,12 @@ class Site:
     browser: Browser
     axe: str
     people: list[str]
+    samples: Path
 
-    def invited_reference(self) -> str:
-        """A fresh pensioner the company asks about; the reference from the letter's QR."""
-        national_id = self.people.pop(0)
+    def invited_reference(self, national_id: str | None = None) -> str:
+        """A pensioner the company asks about (a fresh synthetic one unless given); the
+        reference from the letter's QR code."""
+        national_id = national_id or self.people.pop(0)
         today = SystemClock().today()
         off_the_event_loop(
             lambda: self.company.request_certificate(
@@ -99,11 +107,22 @@ def _people() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
     executable = chromium_executable()
     axe = axe_source()
+    samples = _samples(request, tmp_path_factory)
+    pki = samples / "pki"
     root = tmp_path_factory.mktemp("pensioner-service") / "service"
-    service = DemoService(root, [], workers=0)
+    with pytest.MonkeyPatch.context() as patch:
+        # every page of every test comes from 127.0.0.1: the look-up limit is tested over HTTP
+        patch.setenv("LEVEATTEST_PENSIONER__LOOKUPS_PER_WINDOW", "10000")
+        service = DemoService(root, [pki / "trust", pki / "crl", pki / "link"], workers=1)
+        yield from _running(service, executable, axe, samples)
+
+
+def _running(service: DemoService, executable: str, axe: str, samples: Path) -> Iterator[Site]:
     with service.running(), sync_playwright() as playwright:
         company = service.enrol_company()
         browser = playwright.chromium.launch(
@@ -112,7 +131,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             headless=True,
         )
         try:
-            yield Site(service, company, browser, axe, _people())
+            yield Site(service, company, browser, axe, _people(), samples)
         finally:
             browser.close()
 
@@ -201,4 +220,43 @@ def test_the_pages_reflow_at_320_css_pixels_without_horizontal_scrolling(site: S
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, (path, overflow)
+    page.context.close()
+
+
+def test_consent_on_the_page_the_app_continues_and_the_page_shows_approved(site: Site):
+    """The genuine pensioner p01 opens the letter's page in bokmål, consents, hands over to
+    the (simulated) phone app with the page's QR code, which reads the chip and captures
+    page and selfie; back on the page, the status says approved."""
+    folder = site.samples / "persons" / "p01"
+    person = json.loads((folder / "person.json").read_text())
+    reference = site.invited_reference(str(person["national_id"]["value"]))
+    page = site.page("nb")
+    page.goto(f"{site.service.url}/i/{reference}")
+    page.get_by_test_id("consent-box").check()
+    page.get_by_test_id("consent-submit").click()
+    page.wait_for_url(f"**/i/{reference}/prepare")
+    page.get_by_test_id("prepare-done").click()
+    page.wait_for_url(f"**/i/{reference}/app")
+    page.wait_for_function("document.querySelector('[data-testid=app-qr]').complete")
+    shot = page.get_by_test_id("app-qr").screenshot()
+    [symbol] = decode(Image.open(io.BytesIO(shot)).convert("L"))
+    link = symbol.data.decode()
+    assert link == page.get_by_test_id("app-link").get_attribute("href")
+    handover = parse_handover(link)
+    assert handover is not None
+
+    def phone() -> dict[str, Any]:
+        client = MobileClient.connect(site.service.url, poll_interval=0.2)
+        try:
+            return scenarios.continue_from_browser(client, folder, handover)
+        finally:
+            client.close()
+
+    result = off_the_event_loop(phone, timeout=300)
+    assert result["actual"] == "approved", result
+    page.get_by_test_id("app-done").click()
+    page.wait_for_url(f"**/i/{reference}/status")
+    assert page.get_by_test_id("status").get_attribute("data-state") == "approved"
+    assert "Leveattesten din er bekreftet" in page.get_by_test_id("outcome").inner_text()
+    audit(site, page, "nb-5-approved")
     page.context.close()
