@@ -75,9 +75,8 @@ def test_record_of_unexpected_content_is_refused(record: bytes) -> None:
         _record(block_length=10_000),
         _record(points=3, block_length=40),
     ],
-    ids=["stated-length-differs", "truncated-header",
-        "truncated-before-the-count", "block-too-short", "block-past-the-end",
-         "fields-exceed-the-block"],
+    ids=["stated-length-differs", "truncated-header", "truncated-before-the-count",
+         "block-too-short", "block-past-the-end", "fields-exceed-the-block"],
 )  # fmt: skip
 def test_malformed_record_is_refused_as_structure_error(record: bytes) -> None:
     with pytest.raises(ChipStructureError):
