@@ -1,4 +1,5 @@
-"""The scheduled jobs: reminders, deadlines, yearly requests and both retentions.
+"""The scheduled jobs: reminders, deadlines, yearly requests, outcome e-mails and both
+retentions.
 
 One schedule (:data:`SCHEDULE`) for both job engines: on PostgreSQL each entry is a
 procrastinate periodic task (its cron; procrastinate defers each tick once however many
@@ -22,6 +23,7 @@ from typing import Any, Protocol
 from leveattest.core.clock import Clock
 from leveattest.core.logging import get_logger
 from leveattest.sessions.context import SessionContext
+from leveattest.sessions.mail import MailSettings, send_outcome_mail
 from leveattest.sessions.notifications import record_deadline_passed
 from leveattest.sessions.retention import run_retention
 
@@ -103,12 +105,20 @@ def _service_retention(ctx: SessionContext, register: RegisterJobs | None) -> Re
     }
 
 
+def _outcome_mail(ctx: SessionContext, register: RegisterJobs | None) -> Report:
+    """The queued outcomes to the pensioners who gave an e-mail address (nothing while no
+    SMTP host is configured: ``LEVEATTEST_MAIL__SMTP_HOST``)."""
+    del register
+    return {"mails_sent": send_outcome_mail(ctx, MailSettings())}
+
+
 # in the order run-scheduled runs them: the deadline before the reminders (no reminder
 # on the day the deadline passed), retention last
 SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("deadlines", minute=5, hour=None, run=_register_job(_deadlines)),
     ScheduledJob("reminders", minute=10, hour=None, run=_register_job(_reminders)),
     ScheduledJob("yearly-requests", minute=25, hour=3, run=_register_job(_yearly_requests)),
+    ScheduledJob("outcome-mail", minute=14, hour=None, run=_outcome_mail),
     ScheduledJob("service-retention", minute=17, hour=None, run=_service_retention),
     ScheduledJob("register-retention", minute=45, hour=3, run=_register_job(_register_retention)),
 )

@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 from api_helpers import Harness, SyncClient, auth, facts, invite, nid
 from sqlalchemy import text
 
+from leveattest.jobs.scheduled import SCHEDULE, run_job
 from leveattest.pensioner.app import PensionerSettings, create_pensioner_app
 from leveattest.sessions import repository
 from leveattest.sessions.mail import MailSettings, send_outcome_mail, valid_address
@@ -216,7 +217,7 @@ def _browser_session(pages, reference: str, **form: str) -> dict:
 
 
 def test_an_address_given_on_the_page_gets_the_outcome_by_smtp_and_is_then_deleted(
-    harness: Harness, pages, smtp, capsys
+    harness: Harness, pages, smtp, capsys, monkeypatch
 ):
     inbox, port = smtp
     address = "kari.nordmann@example.org"
@@ -235,8 +236,11 @@ def test_an_address_given_on_the_page_gets_the_outcome_by_smtp_and_is_then_delet
     harness.client.post(f"/v1/sessions/{session['session_id']}/submit", headers=auth(session))
     harness.run_worker()
 
-    settings = MailSettings(smtp_host="127.0.0.1", smtp_port=port, starttls=False)
-    assert send_outcome_mail(harness.ctx, settings) == 1
+    monkeypatch.setenv("LEVEATTEST_MAIL__SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("LEVEATTEST_MAIL__SMTP_PORT", str(port))
+    monkeypatch.setenv("LEVEATTEST_MAIL__STARTTLS", "false")
+    [job] = [job for job in SCHEDULE if job.name == "outcome-mail"]
+    assert run_job(harness.ctx, None, job) == {"mails_sent": 1}  # the worker's hourly job
     [mail] = inbox.messages
     assert mail["To"] == address
     assert mail["Subject"] == "Leveattesten din"
@@ -245,6 +249,7 @@ def test_an_address_given_on_the_page_gets_the_outcome_by_smtp_and_is_then_delet
     assert f"https://leveattest.example/i/{reference}/status" in body
     with harness.ctx.unit_of_work() as db:
         assert db.get(PensionerContact, session["session_id"]) is None
+    settings = MailSettings(smtp_host="127.0.0.1", smtp_port=port, starttls=False)
     assert send_outcome_mail(harness.ctx, settings) == 0  # sent once
     assert len(inbox.messages) == 1
     assert address not in capsys.readouterr().out
