@@ -292,12 +292,19 @@ def build_sod(
         hashes_list[0]["data_group_hash_value"] = bytes(
             len(hashes_list[0]["data_group_hash_value"])
         )
+    if mutation == "repeated_dg":
+        hashes_list.append(dict(hashes_list[0]))
+    elif mutation == "dg_number_17":
+        hashes_list[-1] = {**hashes_list[-1], "data_group_number": 17}
+    elif mutation == "no_dgs":
+        hashes_list = []
+    version = {"lds_version": 2, "lds_v1_without_info": 1}.get(mutation or "", lds_version)
     lso_fields: dict[str, object] = {
-        "version": 2 if mutation == "lds_version" else lds_version,
+        "version": version,
         "hash_algorithm": {"algorithm": "1.2.3.4" if mutation == "lso_hash_oid" else hash_name},
         "data_group_hash_values": hashes_list,
     }
-    if lds_version == 1:
+    if (lds_version == 1 and mutation != "lds_v1_without_info") or mutation == "lds_v0_with_info":
         lso_fields["lds_version_info"] = {"lds_version": "0108", "unicode_version": "040000"}
     econtent = LDSSecurityObject(lso_fields).dump()
     econtent_type = "1.2.840.113549.1.7.1" if mutation == "econtent_type" else "2.23.136.1.1.1"
@@ -313,6 +320,10 @@ def build_sod(
         attrs.append(
             {"type": "signing_time", "values": [cms.Time(name="utc_time", value=signing_time)]}
         )
+    if mutation == "repeated_attribute":
+        attrs.append({"type": "content_type", "values": [content_type]})
+    elif mutation == "two_valued_attribute":
+        attrs[1] = {"type": "message_digest", "values": [md, md]}
     signed_attrs = cms.CMSAttributes(attrs)
     to_sign = signed_attrs.dump()
     if attributes_length_octets is not None:

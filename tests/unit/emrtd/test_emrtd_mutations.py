@@ -89,6 +89,13 @@ def test_lds_v1_with_version_info_is_accepted(ec_pki, ec_store, dgs, aa_sig):
     [
         ("dg1_hash", "dg_hashes", Reason.HASH_MISMATCH),
         ("lds_version", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),  # 9303-10 §4.6.2.3
+        ("lds_v0_with_info", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),  # 9303-10 §4.6.2.3
+        ("lds_v1_without_info", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
+        ("repeated_dg", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
+        ("dg_number_17", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
+        ("no_dgs", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
+        ("repeated_attribute", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),  # RFC 5652 §5.3
+        ("two_valued_attribute", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
         ("lso_hash_oid", "sod_parse", Reason.UNSUPPORTED_ALGORITHM),
         ("econtent_type", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
         ("signed_data_version", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
