@@ -50,7 +50,7 @@ from leveattest.pensioner.language import (
 from leveattest.sessions import repository, service, views
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.mail import remember_address, valid_address
-from leveattest.sessions.messages import OUTCOMES, translate
+from leveattest.sessions.messages import OUTCOMES, REGISTER_KEEPS_REASON, translate
 from register.client import InvitationInfo
 
 HERE = Path(__file__).resolve().parent
@@ -355,6 +355,44 @@ def create_pensioner_app(
             state=latest[0].value if latest else None,
             outcome=outcome,
             review_days=pages.settings.review_answer_days,
+            can_withdraw=_own_session(request, found) is not None
+            and latest is not None
+            and latest[0] is not Status.WITHDRAWN,
+        )
+
+    def _own_session(request: Request, info: InvitationInfo) -> tuple[str, str] | None:
+        """The session this browser consented to, if it is the letter's latest."""
+        held = pages.session_cookie(request)
+        if held is None or not info.sessions or held[0] != info.sessions[-1]:
+            return None
+        return held
+
+    @app.post("/i/{reference}/withdraw")
+    def withdraw(request: Request, reference: str) -> Response:
+        """Withdraw consent for the session this browser started (its HttpOnly cookie is
+        the proof): processing stops, everything uploaded is deleted, a receipt is shown."""
+        found = pages.invitation(request, reference, with_sessions=True)
+        if isinstance(found, Response):
+            return found
+        held = _own_session(request, found)
+        if held is None:
+            return pages.message(request, 404, texts.NOT_FOUND_TITLE, texts.NOT_FOUND_BODY)
+        language = pages.language(request)
+        try:
+            with ctx.unit_of_work() as db:
+                row = repository.authorised_session(db, held[0], held[1], for_update=True)
+                receipt = service.withdraw(db, ctx, row)
+        except LeveattestError:
+            return pages.message(request, 409, texts.ERROR_TITLE, texts.ERROR_BODY)
+        keeps = None
+        if receipt.register_keeps is not None:
+            keeps = translate(REGISTER_KEEPS_REASON, language)
+        return pages.render(
+            request,
+            "withdrawn.html",
+            reference=reference,
+            receipt=receipt.digest[:16],
+            register_keeps=keeps,
         )
 
     return app

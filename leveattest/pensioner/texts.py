@@ -155,3 +155,12 @@ EMAIL_INVALID = _(
     "consent.email_invalid",
     "This does not look like an e-mail address. Correct it or leave the field empty.",
 )
+
+WITHDRAW_TITLE = _("withdraw.title", "Withdraw your consent")
+WITHDRAW_BODY = _(
+    "withdraw.body",
+    "If you withdraw, we stop and delete your photos, video and chip data. You can start "
+    "again later with the same letter.",
+)
+WITHDRAW_BUTTON = _("withdraw.button", "Withdraw my consent")
+WITHDRAW_DONE = _("withdraw.done", "Your consent is withdrawn. Receipt number: {receipt}")

@@ -33,16 +33,28 @@ XSS = '<script>alert("x")</script> & Co'
 
 
 @pytest.fixture
-def pages(harness: Harness):
+def harness_pages(harness: Harness):
+    """Browsers (cookie jars) of their own on one pensioner app."""
     sessions = make_register_sessions(harness.register.engine)  # type: ignore[attr-defined]
     app = create_pensioner_app(
         harness.ctx,
         RegisterRequesters(sessions),
         PensionerSettings(cookie_secure=False, lookups_per_window=8),
     )
-    client = SyncClient(app)
-    yield client
-    client.close()
+    clients: list[SyncClient] = []
+
+    def new_client() -> SyncClient:
+        clients.append(SyncClient(app))
+        return clients[-1]
+
+    yield new_client
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def pages(harness_pages):
+    return harness_pages()
 
 
 def _company_request(harness: Harness, name: str, index: int = 0) -> str:
@@ -289,3 +301,31 @@ def test_no_address_is_needed_and_a_malformed_one_is_refused_before_a_session_st
 )
 def test_only_a_plain_address_is_accepted(address: str, valid: bool):
     assert valid_address(address) is valid
+
+
+def test_the_browser_that_consented_can_withdraw_and_gets_a_receipt(harness: Harness, pages):
+    reference = invite(harness.register, 6)
+    session = _browser_session(pages, reference)
+    status = pages.get(f"/i/{reference}/status", headers={"accept-language": "de"})
+    assert 'data-testid="withdraw-form"' in status.text
+    withdrawn = pages.post(f"/i/{reference}/withdraw", headers={"accept-language": "de"})
+    assert withdrawn.status_code == 200
+    assert "Ihre Einwilligung ist widerrufen. Belegnummer:" in withdrawn.text
+    with harness.ctx.unit_of_work() as db:
+        row = repository.get_session(db, session["session_id"])
+        assert row.state == "withdrawn"
+    after = pages.get(f"/i/{reference}/status", headers={"accept-language": "de"})
+    assert 'data-state="withdrawn"' in after.text
+    assert 'data-testid="withdraw-form"' not in after.text
+
+
+def test_withdrawal_needs_the_browser_that_consented(harness: Harness, pages, harness_pages):
+    reference = invite(harness.register, 7)
+    session = _browser_session(pages, reference)
+    stranger = harness_pages()
+    status = stranger.get(f"/i/{reference}/status")
+    assert 'data-testid="withdraw-form"' not in status.text
+    refused = stranger.post(f"/i/{reference}/withdraw")
+    assert refused.status_code == 404
+    with harness.ctx.unit_of_work() as db:
+        assert repository.get_session(db, session["session_id"]).state == "collecting"
