@@ -61,3 +61,33 @@ def test_french_card_with_wrong_office_fields_is_refused(
             birth_date=date(1950, 1, 1),
             sex="F",
         )
+
+
+def _french_card(*, issued: date, birth_date: date) -> list[str]:
+    return compose_fra_id(
+        surname="DUPONT",
+        given_names=["MARIE"],
+        issued=issued,
+        department="750",
+        office="123",
+        sequence="12345",
+        birth_date=birth_date,
+        sex="F",
+    )
+
+
+def test_french_card_holder_born_after_the_two_digit_issue_year_is_a_century_older() -> None:
+    result = parse_mrz(
+        _french_card(issued=date(2015, 3, 1), birth_date=date(1920, 2, 29)), today=TODAY
+    )
+    assert result.valid
+    assert result.birth_date == date(1920, 2, 29)
+
+
+def test_french_card_leap_day_that_does_not_exist_a_century_earlier_is_invalid() -> None:
+    # 29 February 2000 printed as 000229 on a card issued in 1995: born 1900, no such day
+    result = parse_mrz(
+        _french_card(issued=date(1995, 1, 1), birth_date=date(2000, 2, 29)), today=TODAY
+    )
+    assert not result.valid
+    assert ("birth_date", Reason.MRZ_INVALID_DATE) in {(p.field, p.reason) for p in result.problems}
