@@ -11,6 +11,7 @@ from leveattest.core.checks import Reason
 from leveattest.mrz import MRZFormat, make_norwegian_id, parse, parse_mrz
 from leveattest.mrz.layouts import LAYOUTS
 from leveattest.mrz.national.france import compose_fra_id
+from leveattest.mrz.numbering import numbering_for
 
 
 def test_a_bug_in_the_parser_is_reported_as_an_internal_error_never_raised(
@@ -91,3 +92,19 @@ def test_french_card_leap_day_that_does_not_exist_a_century_earlier_is_invalid()
     )
     assert not result.valid
     assert ("birth_date", Reason.MRZ_INVALID_DATE) in {(p.field, p.reason) for p in result.problems}
+
+
+def test_a_numbering_fits_only_numbers_of_its_length_and_classes() -> None:
+    danish = numbering_for("DNK", "P")
+    assert danish is not None
+    assert danish.fits("123456789<")
+    assert not danish.fits("12345678")
+    assert not danish.fits("12345678A")
+
+
+def test_a_numbering_conforms_look_alikes_and_refuses_what_has_no_reading() -> None:
+    finnish = numbering_for("FIN", "P")
+    assert finnish is not None
+    assert finnish.conform("A81234567") == "AB1234567"
+    assert finnish.conform("AB123456") is None  # one position short
+    assert finnish.conform("AB12345X7") is None  # X has no digit look-alike
