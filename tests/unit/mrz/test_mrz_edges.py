@@ -8,7 +8,7 @@ import pytest
 from mrz_specimens import TD3, TODAY
 
 from leveattest.core.checks import Reason
-from leveattest.mrz import MRZFormat, make_norwegian_id, parse, parse_mrz
+from leveattest.mrz import MRZFormat, make_norwegian_id, parse, parse_mrz, quirks
 from leveattest.mrz.layouts import LAYOUTS
 from leveattest.mrz.national.france import compose_fra_id
 from leveattest.mrz.numbering import numbering_for
@@ -108,3 +108,21 @@ def test_a_numbering_conforms_look_alikes_and_refuses_what_has_no_reading() -> N
     assert finnish.conform("A81234567") == "AB1234567"
     assert finnish.conform("AB123456") is None  # one position short
     assert finnish.conform("AB12345X7") is None  # X has no digit look-alike
+
+
+@pytest.mark.parametrize(
+    ("check", "optional", "expected"),
+    [
+        ("<", "1234<<<<<<<<<<<", quirks.Overflow("D23456789123", "4", "<<<<<<<<<<")),
+        ("<", "4<<<<<<<<<<<<<<", None),  # a check digit alone: nothing overflows
+        ("<", "<<<<<<<<<<<<<<<", None),
+        ("7", "1234<<<<<<<<<<<", None),
+    ],
+    ids=["overflow", "check-digit-only", "no-optional-data", "printed-check-digit"],
+)
+def test_long_document_number_is_read_only_from_its_layout(
+    check: str, optional: str, expected: quirks.Overflow | None
+) -> None:
+    # ICAO 9303-5 §4.2.4 note j: "<" for the check digit, the rest of the number and its
+    # check digit at the start of the optional data, then a filler
+    assert quirks.split_long_document_number("D23456789", check, optional) == expected
