@@ -323,6 +323,32 @@ def test_oversized_data_group_is_refused_before_parsing(ec_pki, ec_store, dgs):
         verify_chip(build_sod(ec_pki, dgs, scheme="ecdsa"), huge, ec_store, at=AT)
 
 
+@pytest.mark.parametrize("number", [0, 17])
+def test_data_group_number_outside_1_to_16_is_an_input_error(ec_pki, ec_store, dgs, number):
+    sod = build_sod(ec_pki, dgs, scheme="ecdsa")
+    with pytest.raises(ChipDataError):
+        verify_chip(sod, dgs | {number: b"\x61\x00"}, ec_store, at=AT)
+
+
+def test_oversized_sod_is_refused_before_parsing(ec_pki, ec_store, dgs):
+    limit = ChipSettings().max_file_bytes
+    with pytest.raises(ChipDataTooLargeError):
+        verify_chip(b"\x77" + bytes(limit), dgs, ec_store, at=AT)
+
+
+def test_naive_check_time_is_taken_as_utc(ec_pki, ec_store, dgs, aa_sig):
+    sod = build_sod(ec_pki, dgs, scheme="ecdsa")
+    naive = _verify(sod, dgs, ec_store, aa_sig, at=AT.replace(tzinfo=None))
+    assert naive == _verify(sod, dgs, ec_store, aa_sig)
+    assert naive.result is ChipResult.ACCEPTED
+
+
+def test_asking_for_a_check_that_was_not_run_is_a_key_error(ec_pki, ec_store, dgs):
+    result = _verify(build_sod(ec_pki, dgs, scheme="ecdsa"), dgs, ec_store)
+    with pytest.raises(KeyError):
+        result.check("no_such_check")
+
+
 def test_empty_trust_store_is_an_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(TrustStoreError):
