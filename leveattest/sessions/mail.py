@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import smtplib
 from collections.abc import Callable
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from leveattest.contracts.sessions import OutcomeCode
@@ -27,7 +28,12 @@ from leveattest.core.i18n import _
 from leveattest.core.logging import fingerprint, get_logger
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.messages import OUTCOMES, translate
-from leveattest.sessions.models import NotificationOutbox, PensionerContact
+from leveattest.sessions.models import (
+    NotificationOutbox,
+    PensionerContact,
+    SessionState,
+    VerificationSession,
+)
 from leveattest.storage.envelope import MasterKey
 
 log = get_logger("leveattest.sessions.mail")
@@ -50,6 +56,9 @@ class MailSettings(BaseSettings):
     status_url_base: str = "https://leveattest.example/i/"
     timeout_seconds: float = Field(default=20.0, gt=0)
     batch: int = Field(default=100, ge=1, le=10_000)
+    # an address whose outcome never came (abandoned, withdrawn) is deleted this long after
+    # it was given: past the letter's deadline, whose outcome is the last one told
+    keep_address_days: int = Field(default=120, ge=1, le=400)
 
 
 Sender = Callable[[EmailMessage], None]
@@ -166,3 +175,23 @@ def send_outcome_mail(
             sent += 1
             log.info("mail.sent", session=fingerprint(row.session_id), outcome=row.outcome)
     return sent
+
+
+def forget_stale_addresses(ctx: SessionContext, settings: MailSettings) -> int:
+    """Delete the addresses of withdrawn sessions and those older than
+    ``keep_address_days``; returns how many."""
+    cutoff = ctx.clock.now() - timedelta(days=settings.keep_address_days)
+    with ctx.unit_of_work() as db:
+        stale = db.scalars(
+            select(PensionerContact.session_id)
+            .join(VerificationSession, VerificationSession.id == PensionerContact.session_id)
+            .where(
+                or_(
+                    PensionerContact.created_at < cutoff,
+                    VerificationSession.state == SessionState.WITHDRAWN,
+                )
+            )
+        ).all()
+        if stale:
+            db.execute(delete(PensionerContact).where(PensionerContact.session_id.in_(stale)))
+    return len(stale)

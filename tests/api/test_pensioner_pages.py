@@ -20,7 +20,12 @@ from sqlalchemy import text
 from leveattest.jobs.scheduled import SCHEDULE, run_job
 from leveattest.pensioner.app import PensionerSettings, create_pensioner_app
 from leveattest.sessions import repository
-from leveattest.sessions.mail import MailSettings, send_outcome_mail, valid_address
+from leveattest.sessions.mail import (
+    MailSettings,
+    forget_stale_addresses,
+    send_outcome_mail,
+    valid_address,
+)
 from leveattest.sessions.models import PensionerContact
 from register.companies import register_company
 from register.db.engine import make_session_factory as make_register_sessions
@@ -252,7 +257,8 @@ def test_an_address_given_on_the_page_gets_the_outcome_by_smtp_and_is_then_delet
     monkeypatch.setenv("LEVEATTEST_MAIL__SMTP_PORT", str(port))
     monkeypatch.setenv("LEVEATTEST_MAIL__STARTTLS", "false")
     [job] = [job for job in SCHEDULE if job.name == "outcome-mail"]
-    assert run_job(harness.ctx, None, job) == {"mails_sent": 1}  # the worker's hourly job
+    # the worker's hourly job
+    assert run_job(harness.ctx, None, job) == {"mails_sent": 1, "addresses_forgotten": 0}
     [mail] = inbox.messages
     assert mail["To"] == address
     assert mail["Subject"] == "Leveattesten din"
@@ -329,3 +335,19 @@ def test_withdrawal_needs_the_browser_that_consented(harness: Harness, pages, ha
     assert refused.status_code == 404
     with harness.ctx.unit_of_work() as db:
         assert repository.get_session(db, session["session_id"]).state == "collecting"
+
+
+def test_addresses_of_withdrawn_or_old_sessions_are_forgotten(harness: Harness, pages):
+    first = invite(harness.register, 8)
+    withdrawn = _browser_session(pages, first, email="a@example.org")
+    assert pages.post(f"/i/{first}/withdraw").status_code == 200
+    kept = _browser_session(pages, invite(harness.register, 9), email="b@example.org")
+    settings = MailSettings()
+    assert forget_stale_addresses(harness.ctx, settings) == 1
+    with harness.ctx.unit_of_work() as db:
+        assert db.get(PensionerContact, withdrawn["session_id"]) is None
+        assert db.get(PensionerContact, kept["session_id"]) is not None
+    harness.clock.advance(timedelta(days=settings.keep_address_days + 1))
+    assert forget_stale_addresses(harness.ctx, settings) == 1
+    with harness.ctx.unit_of_work() as db:
+        assert db.get(PensionerContact, kept["session_id"]) is None
