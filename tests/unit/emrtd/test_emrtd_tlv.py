@@ -96,3 +96,23 @@ def test_ten_megabyte_dg2_is_refused_quickly():
     with pytest.raises(ChipDataTooLargeError):
         parse_dg2(blob)
     assert time.perf_counter() - start < 0.5
+
+
+def test_primitive_object_has_no_children():
+    primitive = parse_tlv(encode_tlv(0x04, b"\x01\x02"), max_bytes=100)
+    with pytest.raises(ChipStructureError):
+        primitive.children()
+
+
+def test_child_and_require_find_a_direct_child_by_tag():
+    tlvs = encode_tlv(0x02, b"\x01") + encode_tlv(0x04, b"\x09")
+    outer = parse_tlv(encode_tlv(0x30, tlvs), max_bytes=100)
+    assert outer.require(0x04).value == b"\x09"
+    assert outer.child(0x05) is None
+    with pytest.raises(ChipUnexpectedTagError):
+        outer.require(0x05)
+
+
+def test_input_that_is_not_bytes_is_refused():
+    with pytest.raises(ChipStructureError, match="must be bytes"):
+        parse_tlv("3000", max_bytes=100)  # type: ignore[arg-type]
