@@ -214,8 +214,9 @@ def configure_logging(level: str = "INFO", *, json_logs: bool = False, stream: A
         stdlib = logging.getLogger(name)
         stdlib.handlers.clear()
         stdlib.propagate = True
-    # SQLAlchemy's engine logs statements, httpx every URL it calls, at INFO: WARNING and up
-    for chatty in ("sqlalchemy.engine", "httpx", "httpcore"):
+    # libraries' INFO is chatter (alembic's migration context, procrastinate per job,
+    # SQLAlchemy's statements, httpx's URLs): WARNING and up; uvicorn keeps the level
+    for chatty in ("alembic", "procrastinate", "sqlalchemy", "httpx", "httpcore"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
