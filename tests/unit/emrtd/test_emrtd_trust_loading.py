@@ -1,0 +1,48 @@
+"""Loading a trust store folder: bad files are listed as errors, the good ones still load."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from emrtd_builder import Pki
+
+from leveattest.core.errors import TrustStoreError
+from leveattest.emrtd.trust import FileTrustStore
+
+AT = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return Pki()
+
+
+def _errors(store: FileTrustStore) -> dict[str, str]:
+    return {Path(e["file"]).name: e["code"] for e in store.summary(AT, 30)["errors"]}
+
+
+def test_a_trust_path_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(TrustStoreError, match="does not exist"):
+        FileTrustStore([tmp_path / "missing"])
+
+
+def test_bad_files_are_listed_and_the_good_anchor_still_loads(pki: Pki, tmp_path: Path) -> None:
+    pki.write_store(tmp_path)
+    (tmp_path / "garbage.der").write_bytes(b"\x30\x03\x02\x01")
+    (tmp_path / "broken.pem").write_bytes(
+        b"-----BEGIN CERTIFICATE-----\nnot base64 !!!\n-----END CERTIFICATE-----\n"
+    )
+    (tmp_path / "notes.txt").write_text("not a trust file")
+    store = FileTrustStore([tmp_path])
+    assert store.anchor_count == 1
+    assert set(_errors(store)) == {"garbage.der", "broken.pem"}
+
+
+def test_a_trust_file_over_the_size_limit_is_listed_not_read(pki: Pki, tmp_path: Path) -> None:
+    pki.write_store(tmp_path)
+    (tmp_path / "huge.crl").write_bytes(bytes(5000))
+    store = FileTrustStore([tmp_path], max_file_bytes=4000)
+    assert store.anchor_count == 1
+    assert _errors(store) == {"huge.crl": "trust_store_unavailable"}
