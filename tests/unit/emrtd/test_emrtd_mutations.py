@@ -161,6 +161,13 @@ def test_required_data_group_missing_fails(ec_pki, ec_store, dgs):
     assert _failures(result) == [("dg_hashes", Reason.DATA_GROUP_MISSING)]
 
 
+def test_no_data_group_presented_leaves_the_hashes_not_present(ec_pki, ec_store, dgs):
+    result = _verify(build_sod(ec_pki, dgs, scheme="ecdsa"), {}, ec_store)
+    hashes = result.check("dg_hashes")
+    assert (hashes.verdict, hashes.reason) == (Verdict.NOT_PRESENT, Reason.DATA_GROUP_MISSING)
+    assert result.result is not ChipResult.ACCEPTED
+
+
 def test_unknown_csca_is_unknown_issuer(ec_pki, dgs, tmp_path):
     other = Pki(kind="ec", csca_cn="Other CSCA")
     store = FileTrustStore([other.write_store(tmp_path)])
