@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from asn1crypto import core
 from asn1crypto import x509 as a_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 
 from leveattest.core.checks import Reason, Verdict
 from leveattest.emrtd.certs import load_certificate
-from leveattest.emrtd.names import NameMatch, match_names, prepare_string
+from leveattest.emrtd.names import NameMatch, match_names, name_key, prepare_string
 from leveattest.emrtd.verify import ChipResult, verify_chip
 
 
@@ -240,3 +241,22 @@ def test_a_name_matches_itself_and_its_reversal(rdns):
     assert reversed_match in (NameMatch.EXACT, NameMatch.NORMALISED, NameMatch.NAME_ORDER_REVERSED)
     changed = [[(a, s, t + "x") for a, s, t in rdn] for rdn in rdns]
     assert match_names(_name(changed), name) is None
+
+
+def _name_with_integer_attribute(cn: str, number: int) -> a_x509.Name:
+    common = a_x509.NameTypeAndValue(
+        {"type": "2.5.4.3", "value": a_x509.DirectoryString(name="utf8_string", value=cn)}
+    )
+    other = a_x509.NameTypeAndValue({"type": "1.2.3.4", "value": core.Integer(number)})
+    sequence = a_x509.RDNSequence(
+        [a_x509.RelativeDistinguishedName([common]), a_x509.RelativeDistinguishedName([other])]
+    )
+    return a_x509.Name.load(a_x509.Name(name="", value=sequence).dump())
+
+
+def test_non_string_attribute_values_are_compared_by_their_encoding():
+    # RFC 5280 §7.1: string values are prepared (case folded); other values match exactly
+    same = _name_with_integer_attribute("Test CSCA", 5)
+    assert name_key(_name_with_integer_attribute("TEST csca", 5)) == name_key(same)
+    assert name_key(_name_with_integer_attribute("Test CSCA", 6)) != name_key(same)
+    assert match_names(_name_with_integer_attribute("Test CSCA", 6), same) is None
