@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mrz_specimens import holder_fields
@@ -11,6 +12,7 @@ from leveattest.mrz.compose import compose_td1
 from leveattest.mrz.repair import (
     LAYOUTS,
     Repair,
+    apply_repairs,
     check_passes,
     count_checks,
     detect_format,
@@ -268,3 +270,21 @@ def test_cancelling_letters_o_of_a_digits_only_numbering_become_zeros() -> None:
         (11, "O", "0", "numbering:DNK"),
         (12, "O", "0", "numbering:DNK"),
     ]
+
+
+def test_lines_of_a_format_but_the_wrong_count_come_back_unchanged() -> None:
+    assert repair_lines(TD3[:1], "TD3") == (TD3[:1], [])
+
+
+def test_lines_of_no_known_shape_come_back_unchanged() -> None:
+    lines = ["NOT AN MRZ", "AT ALL"]
+    assert repair_lines(lines) == (lines, [])
+
+
+def test_repairs_apply_to_the_lines_they_were_made_on_and_nowhere_else() -> None:
+    misread = [TD3[0], _set(TD3[1], 15, "O")]  # a letter O in the birth date
+    repaired, repairs = repair_lines(misread)
+    assert repairs
+    assert apply_repairs(misread, repairs) == repaired == TD3
+    with pytest.raises(ValueError, match="does not apply"):
+        apply_repairs(TD3, repairs)
