@@ -59,3 +59,15 @@ def test_cpr_of_another_date_is_a_mismatch() -> None:
     result = parse_mrz(_dk("0807614285"), today=TODAY)
     assert Reason.MRZ_MISMATCH in result.reasons()
     assert not result.valid
+
+
+def test_cpr_json_never_holds_the_number() -> None:
+    as_json = validate_cpr("070761-4285").to_json_dict()
+    assert as_json == {
+        "kind": "cpr",
+        "valid": True,
+        "birth_date": "1961-07-07",
+        "mod11": True,
+        "problems": [],
+    }
+    assert "4285" not in repr(as_json)
