@@ -157,3 +157,12 @@ def test_td3_refuses_a_document_number_longer_than_nine() -> None:
 def test_only_td1_takes_a_second_optional_field() -> None:
     with pytest.raises(ValueError, match="TD1"):
         compose_td3(replace(ANNA, optional_data_2="X"))
+
+
+@pytest.mark.parametrize(("name", "expected"), [("ǾRSTED", "OERSTED"), ("ǼSIR", "AESIR")])
+def test_a_letter_with_an_accent_over_a_transliterated_base_takes_the_base_transliteration(
+    name: str, expected: str
+) -> None:
+    # Ǿ is Ø with an acute: the accent goes, Ø becomes OE (ICAO 9303-3 §6, table of
+    # transliterations)
+    assert transliterate_name(name) == expected
