@@ -37,8 +37,8 @@ def test_an_approval_tells_the_pensioner_there_is_nothing_to_do_and_is_queued_on
     assert outcome["code"] == "approved"
     assert outcome["message_id"] == "outcome.approved.message"
     assert outcome["next_step_id"] == "outcome.next.nothing"
-    assert "until you receive the next request" in outcome["next_step"]
-    assert outcome["language"] == "nb"  # the consent language (English until a catalog exists)
+    assert "før du får neste forespørsel" in outcome["next_step"]  # the bokmål catalog
+    assert outcome["language"] == "nb"  # the consent language
     assert _outbox(harness) == [(sid, "approved", "nb")]
     with harness.ctx.unit_of_work() as db:
         row = db.get_one(VerificationSession, sid)
@@ -59,7 +59,7 @@ def test_a_rejection_after_review_points_to_the_manual_certificate(harness: Harn
         "rejected",
         "outcome.next.manual_certificate",
     )
-    assert "paper life certificate" in outcome["next_step"]
+    assert "leveattest på papir" in outcome["next_step"]  # the bokmål catalog
     assert _outbox(harness) == [(sid, "rejected", "nb")]
 
 
@@ -94,5 +94,6 @@ def test_every_outcome_has_a_message_and_a_next_step_with_unique_ids():
 
 def test_a_language_without_a_catalog_gets_the_english_source():
     message, _next = OUTCOMES[OutcomeCode.DEADLINE_PASSED]
-    assert translate(message, "se") == message.source
+    assert translate(message, "fr") == message.source  # no French catalog
     assert translate(message, None) == message.source
+    assert translate(message, "se") != message.source  # the Northern Sámi catalog

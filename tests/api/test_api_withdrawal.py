@@ -120,7 +120,7 @@ def test_withdrawal_after_approval_says_what_the_register_keeps_and_why(harness:
     assert keeps["items"] == list(REGISTER_KEEPS)
     assert {"full_name", "birth_date", "identifier", "certificate_date"} <= set(REGISTER_KEEPS)
     assert keeps["reason_id"] == "withdrawal.register_keeps"
-    assert "pension companies rely on it" in keeps["reason"]
+    assert "pensjonsselskapene dine trenger den" in keeps["reason"]  # consent language nb
     assert certificates(harness.register) == [
         (sid, "leveattest-app")
     ]  # not the service's to delete
