@@ -119,16 +119,18 @@ async def jwks(state: State) -> JSONResponse:
 
 @router.post("/oauth/token")
 async def token(request: Request, state: State) -> JSONResponse:
-    """Rate-limited per address before any work, and per client for the tokens it gets
-    (counted after its assertion verified, so nobody can spend another client's budget)."""
-    limiter = _limiter(request)
-    limiter.hit("register_token_per_address", address_of(request.client))
+    """Rate-limited per address before the assertion is looked at, and per client for the
+    tokens it gets (counted after its assertion verified, so nobody can spend another
+    client's budget)."""
+    limiter, address = _limiter(request), address_of(request.client)
     raw = await _read_body(request, 16_000)
     if request.headers.get("content-type", "").split(";")[0] != "application/x-www-form-urlencoded":
         raise RegisterInputError(reason="form_expected")
     form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
 
     def work() -> dict[str, Any]:
+        # the limits' storage (Redis) is called on the register's threads, never the loop
+        limiter.hit("register_token_per_address", address)
         with state.unit_of_work() as session:
             grant = issue_token(session, state.clock, state.settings, state.keys, form)
             # over the limit: refused, and the assertion's jti is not spent (rolled back)
@@ -145,7 +147,7 @@ async def relationships(
     state: State,
     ctx: Annotated[AccessContext, Depends(_requires(SCOPE_RELATIONSHIPS))],
 ) -> JSONResponse:
-    _limiter(request).hit("register_relationships_per_client", ctx.client_id)
+    limiter = _limiter(request)
     volume: RelationshipVolume = request.app.state.relationship_volume
     body = await _json_body(request)
     statement = body.get("statement")
@@ -153,6 +155,7 @@ async def relationships(
         raise RegisterInputError(reason="statement")
 
     def work() -> dict[str, Any]:
+        limiter.hit("register_relationships_per_client", ctx.client_id)
         with state.unit_of_work() as session:
             company = _company(session, ctx)
             receipt = register_relationship(
