@@ -295,9 +295,9 @@ def _parse(
         )
         if outcome.result is not None:
             applied.append(quirks.NORWEGIAN_PERSONAL_NUMBER)
+    problems.extend(outcome.problems)
     if outcome.result is not None:
         national = outcome.result
-        problems.extend(outcome.problems)
         birth_date = outcome.birth_date or birth_date
         if not personal_number:
             personal_number = outcome.result.value

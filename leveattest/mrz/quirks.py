@@ -39,6 +39,8 @@ FRENCH_ID_1988: Final = "french_id_1988"
 
 _ELEVEN_DIGITS = re.compile(r"(?<![0-9])[0-9]{11}(?![0-9])")
 _TEN_DIGITS = re.compile(r"(?<![0-9])[0-9]{10}(?![0-9])")
+# a run of digits long enough to be a (mis-read) national number
+_DIGIT_RUN = re.compile(r"[0-9]{6,}")
 
 
 def state_code(raw: str) -> tuple[str, bool]:
@@ -102,13 +104,22 @@ def norwegian_personal_number(
 ) -> NationalIdOutcome:
     """Find and validate a Norwegian number in the optional data of a NOR document.
 
-    No number found is not a problem (not every document carries one). The number's
+    No number found is not a problem (not every document carries one); digits that are
+    not an 11-digit number are (a misread). The number's
     day, month and two-digit year must equal the MRZ birth date's; when they do and the
     number's individual series puts the birth in another century than the MRZ's
     two-digit year resolved to (a holder of 100 or more), the number's date wins.
     """
     candidates = [m.group(0) for text in optional_fields for m in _ELEVEN_DIGITS.finditer(text)]
     if not candidates:
+        runs = [m.group(0) for text in optional_fields for m in _DIGIT_RUN.finditer(text)]
+        if runs:
+            # Norwegian documents print the 11-digit fødselsnummer or D-nummer there, or
+            # nothing: a shorter or longer run of digits is a misread (a dropped or doubled
+            # digit whose line was then padded back to length), never a valid read
+            detail = f"{len(runs[0])} digits where 11 are printed"
+            problem = Problem(Reason.NATIONAL_ID_INVALID, "personal_number", detail)
+            return NationalIdOutcome(None, (problem,))
         return NationalIdOutcome(None)
     result = validate_norwegian_id(candidates[0], allow_2032_rules=allow_2032_rules)
     return _agreement(result, result.problems, mrz_birth_raw, mrz_birth)

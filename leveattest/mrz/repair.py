@@ -11,6 +11,9 @@ why); ``apply_repairs(raw, repairs)`` gives the repaired lines back. Kinds (``wh
   ``numbering:<STATE>``: a document number of a state whose numbering is known
   (``numbering``) has its characters outside that numbering's alphabet replaced by
   their look-alikes, only when the result passes the check digit;
+  ``national_number:<STATE>``: in Norway's and Denmark's optional data (a fødselsnummer,
+  D-nummer or CPR number: digits only) a letter look-alike inside a run of mostly digits
+  becomes its digit;
 * guesses — ``filler_run``: noise inside a run of fillers becomes ``<``;
   ``state_code``: a state code that is no known code becomes the one known code that
   differs by one look-alike letter; ``digits_only+check_digit``: the only letter of a
@@ -66,6 +69,8 @@ __all__ = [
 ]
 
 MAX_TOTAL: Final = 12  # repaired characters per MRZ (length repairs not counted)
+# states whose optional data holds a national number of digits only (``quirks``)
+NATIONAL_DIGIT_STATES: Final = frozenset({"NOR", "DNK"})
 _CLASS_WHYS: Final = ("digits_only", "letters_only")
 
 # fmt: off
@@ -394,6 +399,7 @@ def repair_lines(
     length_repairs = list(repairs)
     _class_fixes(grid, layout, repairs)
     _state_codes(grid, layout, repairs)
+    _national_number_fixes(grid, layout, repairs)
     numbering = _numbering(grid, layout)
     composite = [f for f in layout.checked if f.name == "composite"]
     frozen: set[tuple[int, int]] = set()
@@ -422,6 +428,41 @@ def repair_lines(
             )
     kept = enforce_bounds(grid, fixed, layout, repairs[len(length_repairs) :])
     return ["".join(chars) for chars in grid], length_repairs + kept
+
+
+def _national_number_fixes(grid: list[list[str]], layout: Layout, repairs: list[Repair]) -> None:
+    """In a state whose optional data holds a national number of digits only (Norway's
+    fødselsnummer or D-nummer, Denmark's CPR), a letter look-alike inside a run that is
+    mostly digits becomes its digit (``national_number:<STATE>``); the number's own
+    rules (``quirks``) and the check digits judge the result."""
+    state = "".join(grid[0][2:5]).rstrip("<")
+    if state not in NATIONAL_DIGIT_STATES:
+        return
+    for span in layout.spans:
+        if span.name not in ("personal_number", "optional_data", "optional_data_2"):
+            continue
+        chars = grid[span.line]
+        pos = span.start
+        while pos < span.end:
+            if chars[pos] == "<":
+                pos += 1
+                continue
+            end = pos
+            while end < span.end and chars[end] != "<":
+                end += 1
+            run = chars[pos:end]
+            digits = sum(c.isdigit() for c in run)
+            if digits >= 6 and digits * 3 >= len(run) * 2:
+                for p in range(pos, end):
+                    new = TO_DIGIT.get(chars[p])
+                    if chars[p].isalpha() and new is not None:
+                        repairs.append(
+                            Repair(
+                                span.name, span.line, p, chars[p], new, f"national_number:{state}"
+                            )
+                        )
+                        chars[p] = new
+            pos = end
 
 
 def _numbering(grid: list[list[str]], layout: Layout) -> Numbering | None:
@@ -454,7 +495,7 @@ def enforce_bounds(
     guesses: dict[str, set[tuple[int, int]]] = {}
     for r in repairs:
         cells.setdefault(r.field, set()).add((r.line, r.position))
-        if not (r.why in _CLASS_WHYS or r.why.startswith("numbering:")):
+        if not (r.why in _CLASS_WHYS or r.why.startswith(("numbering:", "national_number:"))):
             guesses.setdefault(r.field, set()).add((r.line, r.position))
     over = set()
     for name, changed in cells.items():
