@@ -34,6 +34,8 @@ from leveattest.emrtd.crypto import (
 from leveattest.emrtd.names import NameMatch, match_names
 from leveattest.emrtd.tlv import Tlv, require_definite, to_definite
 
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError)
+
 SKI_MATCH = "subject_key_identifier"
 _MATCH_ORDER = (NameMatch.EXACT, NameMatch.NORMALISED, NameMatch.NAME_ORDER_REVERSED)
 
@@ -133,10 +135,13 @@ def check_signer(
     message_digest_attr: bytes | None,
 ) -> SignerCheck:
     """Verify one SignerInfo; raises ChipUnsupportedAlgorithmError for unknown algorithms."""
-    digest_oid = signer_info["digest_algorithm"]["algorithm"].dotted
-    scheme = resolve_scheme(signer_info["signature_algorithm"], digest_oid)
+    try:  # asn1crypto parses these fields only when they are read
+        digest_oid = signer_info["digest_algorithm"]["algorithm"].dotted
+        scheme = resolve_scheme(signer_info["signature_algorithm"], digest_oid)
+        signature = bytes(signer_info["signature"].native)
+    except _PARSE_ERRORS as exc:
+        raise ChipStructureError("malformed SignerInfo") from exc
     computed = digest(hash_name(digest_oid), econtent)
-    signature = bytes(signer_info["signature"].native)
     valid, encoding = verify_signature(key, scheme, signature, signed_attrs_der)
     return SignerCheck(
         signature_valid=valid,

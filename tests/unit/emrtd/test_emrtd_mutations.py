@@ -364,6 +364,19 @@ def test_empty_trust_store_is_an_error(tmp_path):
         FileTrustStore([])
 
 
+def test_signer_info_with_a_primitive_signature_algorithm_is_malformed_not_raised(
+    ec_pki, ec_store, dgs
+):
+    # found by the fuzz test: asn1crypto parses SignerInfo fields lazily, on first read
+    sod = build_sod(ec_pki, dgs, scheme="ecdsa")
+    algorithm = bytes.fromhex("300a06082a8648ce3d040302")  # ecdsa-with-SHA256
+    at = sod.rindex(algorithm)  # the SignerInfo's; the DSC's comes before it
+    mutated = sod[:at] + b"\x10" + sod[at + 1 :]  # SEQUENCE tag without its constructed bit
+    result = _verify(mutated, dgs, ec_store)
+    assert result.result is ChipResult.REJECTED
+    assert _failures(result)[0] == ("sod_signature", Reason.SOD_MALFORMED)
+
+
 def test_malformed_sod_is_rejected_not_raised(ec_store, dgs):
     result = verify_chip(b"\x77\x03\x30\x01\x00", dgs, ec_store, at=AT)
     assert result.check("sod_parse").reason is Reason.SOD_MALFORMED
