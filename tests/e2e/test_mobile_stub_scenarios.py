@@ -135,8 +135,10 @@ class World:
         self.register_engine.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def world(tmp_path_factory: pytest.TempPathFactory, generated_samples: Path) -> Iterator[World]:
+    # one service per test: a letter whose session waits for a person cannot start another
+    # (issue 12), so a shared service would make the tests depend on their order
     w = World(tmp_path_factory.mktemp("mobile_stub"), generated_samples)
     yield w
     w.close()
