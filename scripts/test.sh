@@ -11,4 +11,25 @@ run ruff check .
 run ruff format --check leveattest register mobile_stub
 run mypy
 run lint-imports
-run pytest "$@"
+# Coverage (line + branch, [tool.coverage] in pyproject.toml; code in the subprocesses the
+# tests start counts too) is reported at the end of every run. The floors apply to the full
+# run (no arguments, as CI runs it): the global one sits a little under the total measured
+# on 2026-12-02 (92.9 %); the house style asks 100 % of the engines below — the policy is
+# there, emrtd and mrz are held just under their measured level (93.9 % and 98.7 %) until
+# their remaining gaps have tests.
+GLOBAL_FLOOR=92
+FLOORS=(
+  "leveattest/pipeline/policy.py 100"
+  "leveattest/emrtd/* 93"
+  "leveattest/mrz/* 98"
+)
+rm -f .coverage .coverage.*
+if (($# == 0)); then
+  run pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under="$GLOBAL_FLOOR"
+  for floor in "${FLOORS[@]}"; do
+    printf '\n== coverage of %s (floor %s %%)\n' "${floor% *}" "${floor#* }" >&2
+    uv run --frozen coverage report --include="${floor% *}" --fail-under="${floor#* }"
+  done
+else
+  run pytest --cov --cov-report=term-missing:skip-covered "$@"
+fi
