@@ -214,6 +214,10 @@ def configure_logging(level: str = "INFO", *, json_logs: bool = False, stream: A
         stdlib = logging.getLogger(name)
         stdlib.handlers.clear()
         stdlib.propagate = True
+        # an earlier uvicorn.Config (log_level=..., access_log=False) or dictConfig may have
+        # raised its level or disabled it: the root's level governs again
+        stdlib.setLevel(logging.NOTSET)
+        stdlib.disabled = False
     # libraries' INFO is chatter (alembic's migration context, procrastinate per job,
     # SQLAlchemy's statements, httpx's URLs): WARNING and up; uvicorn keeps the level
     for chatty in ("alembic", "procrastinate", "sqlalchemy", "httpx", "httpcore"):

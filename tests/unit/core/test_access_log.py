@@ -105,3 +105,17 @@ def test_an_id_in_a_library_message_is_fingerprinted(json_log: io.StringIO):
     assert SESSION_ID not in json.dumps(line)
     assert fingerprint(SESSION_ID) in line["event"]
     assert "attempt=1" in line["event"]
+
+
+def test_configure_logging_undoes_an_earlier_uvicorn_config_that_silenced_the_access_log():
+    # the demo's in-process server: uvicorn.Config(log_level="warning", access_log=False)
+    uvicorn.Config(_hello, log_level="warning", access_log=False).configure_logging()
+    stream = io.StringIO()
+    configure_logging("INFO", json_logs=True, stream=stream)
+    try:
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d', "c", "GET", "/", "1.1", 200
+        )
+        assert [line["logger"] for line in _lines(stream)] == ["uvicorn.access"]
+    finally:
+        configure_logging("INFO")
