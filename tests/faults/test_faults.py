@@ -264,20 +264,19 @@ def test_a_database_restart_loses_no_session_and_no_disclosure(
     assert all(w.poll() is None for w in service.workers)  # the workers came back
 
 
+def _sqlite_deployment(workdir: Path, samples: Path) -> Deployment:
+    database, register = workdir / "leveattest.db", workdir / "register.db"
+    env = service_environment(workdir, f"sqlite:///{database}", f"sqlite:///{register}", samples)
+    return Deployment(workdir, env)
+
+
 def test_serve_restarts_a_killed_worker_child_on_sqlite(
     current_samples: Path,
     deployment: list[Deployment],
     phones: list[MobileClient],
     tmp_path: Path,
 ):
-    workdir = tmp_path / "sqlite"
-    env = service_environment(
-        workdir,
-        f"sqlite:///{workdir / 'leveattest.db'}",
-        f"sqlite:///{workdir / 'register.db'}",
-        current_samples,
-    )
-    service = Deployment(workdir, env)
+    service = _sqlite_deployment(tmp_path / "sqlite", current_samples)
     deployment.append(service)
     service.serve(workers=1)
     wait_until(lambda: len(service.serve_children()) == 1, 30, "the worker child")
@@ -301,14 +300,7 @@ def test_serve_restarts_a_killed_worker_child_on_sqlite(
 def test_serve_stops_its_workers_on_sigterm(
     current_samples: Path, deployment: list[Deployment], tmp_path: Path
 ):
-    workdir = tmp_path / "stop"
-    env = service_environment(
-        workdir,
-        f"sqlite:///{workdir / 'leveattest.db'}",
-        f"sqlite:///{workdir / 'register.db'}",
-        current_samples,
-    )
-    service = Deployment(workdir, env)
+    service = _sqlite_deployment(tmp_path / "stop", current_samples)
     deployment.append(service)
     service.serve(workers=2)
     wait_until(lambda: len(service.serve_children()) == 2, 30, "two worker children")
