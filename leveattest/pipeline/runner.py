@@ -15,7 +15,7 @@ from typing import TypeVar
 from leveattest.core.checks import CheckResult, Verdict
 from leveattest.core.clock import Clock
 from leveattest.core.errors import TrustStoreError
-from leveattest.core.logging import get_logger
+from leveattest.core.logging import fingerprint, get_logger
 from leveattest.core.settings import Settings
 from leveattest.emrtd.trust import TrustStore
 from leveattest.face import FaceAnalysis, FaceEngine, process_engine
@@ -120,10 +120,11 @@ class Pipeline:
         if authentic_dg1 is not None and mrz is not None:
             document = document_facts(mrz, fingerprint_key=self._fingerprint_key)
         timings["total"] = round((time.perf_counter() - total) * 1000.0, 2)
-        # session id, codes and timings only: never document data, images or names
+        # the session's fingerprint, codes and timings only: never document data, images,
+        # names or the raw session id (as every other log line of a session)
         log.info(
             "pipeline.decided",
-            session_id=inputs.session_id,
+            session=fingerprint(inputs.session_id),
             attempt=inputs.attempt,
             decision=decision.value,
             reasons=[r.value for r in reasons],
