@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 import leveattest.jobs.models
 import leveattest.review.models
+import leveattest.sessions.blob_store
 import leveattest.sessions.models  # noqa: F401  (every table is on Base.metadata)
 from leveattest.sessions.db import Base, make_engine, upgrade
 

@@ -86,10 +86,12 @@ class BlobStore(Protocol):
     def delete_owner(self, owner: str) -> DeletionReceipt: ...
 
 
-def _check(value: str, what: str) -> str:
+def check_blob_name(value: str, what: str) -> str:
+    """``value`` if it may name an owner or a blob in every store (else ``BlobNameError``)."""
     if not _SAFE.match(value) or value == _KEY_FILE:
         raise BlobNameError(f"{what} is not an allowed name", what=what)
     return value
+
 
 
 class LocalEncryptedBlobStore:
@@ -102,14 +104,14 @@ class LocalEncryptedBlobStore:
         root.mkdir(parents=True, exist_ok=True)
 
     def _dir(self, owner: str) -> Path:
-        return self._root / _check(owner, "owner")
+        return self._root / check_blob_name(owner, "owner")
 
     def _data_key(self, owner: str, *, create: bool) -> bytes:
         key_path = self._dir(owner) / _KEY_FILE
         if key_path.exists():
             return self._master.unwrap(key_path.read_bytes(), context=owner)
         if not create:
-            raise BlobNotFoundError(owner_fp=_fp(owner))
+            raise BlobNotFoundError(owner_fp=owner_fingerprint(owner))
         data_key = new_data_key()
         if not _create_exclusive(key_path, self._master.wrap(data_key, context=owner)):
             # another writer created the owner's key first: seal with that one
@@ -117,14 +119,14 @@ class LocalEncryptedBlobStore:
         return data_key
 
     def put(self, owner: str, name: str, data: bytes) -> None:
-        _check(name, "name")
+        check_blob_name(name, "name")
         self._dir(owner).mkdir(parents=True, exist_ok=True)
         self._stage(owner, name, data, self._data_key(owner, create=True)).publish()
 
     def stage(self, owner: str, name: str, data: bytes) -> LocalStagedBlob:
         """Stage a blob of an owner that already has a data key (else ``BlobNotFoundError``:
         only ``put`` creates owners, so a shredded owner is never brought back)."""
-        _check(name, "name")
+        check_blob_name(name, "name")
         return self._stage(owner, name, data, self._data_key(owner, create=False))
 
     def _stage(self, owner: str, name: str, data: bytes, data_key: bytes) -> LocalStagedBlob:
@@ -133,14 +135,14 @@ class LocalEncryptedBlobStore:
         return LocalStagedBlob(owner, name, temporary, target)
 
     def get(self, owner: str, name: str) -> bytes:
-        path = self._dir(owner) / _check(name, "name")
+        path = self._dir(owner) / check_blob_name(name, "name")
         if not path.exists():
-            raise BlobNotFoundError(owner_fp=_fp(owner))
+            raise BlobNotFoundError(owner_fp=owner_fingerprint(owner))
         data_key = self._data_key(owner, create=False)
         return open_sealed(data_key, path.read_bytes(), context=owner, name=name)
 
     def exists(self, owner: str, name: str) -> bool:
-        return (self._dir(owner) / _check(name, "name")).exists()
+        return (self._dir(owner) / check_blob_name(name, "name")).exists()
 
     def list(self, owner: str) -> list[str]:
         directory = self._dir(owner)
@@ -237,5 +239,7 @@ def _create_exclusive(path: Path, data: bytes) -> bool:
     return True
 
 
-def _fp(value: str) -> str:
+def owner_fingerprint(value: str) -> str:
+    """What a log line or an error may say of an owner (never the owner id itself)."""
     return hashlib.sha256(value.encode()).hexdigest()[:12]
+
