@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from leveattest.core.errors import ImageError, InputTooLargeError, LeveattestError
+from leveattest.core.images import ImageProblem
 from leveattest.core.settings import MRZSettings
-from leveattest.mrz.image import ImageProblem, load_gray
+from leveattest.mrz.image import load_gray
 from leveattest.mrz.reader import read_mrz
 
 
