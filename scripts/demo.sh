@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 [[ -x .tools/bin/uv ]] && export PATH="$PWD/.tools/bin:$PATH"
-exec uv run --frozen leveattest demo "$@"
+exec uv run --frozen --all-extras leveattest demo "$@"

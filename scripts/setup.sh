@@ -52,8 +52,10 @@ if ! command -v uv >/dev/null; then
   export PATH="$PWD/.tools/bin:$PATH"
 fi
 
+# every extra: the verification engines ([verify]) and the phone simulator ([demo]) that the
+# demo and the tests need; a register-only install is the base package (pyproject.toml)
 say "syncing the Python environment from uv.lock"
-uv sync --frozen --python "$PY" -q
+uv sync --frozen --all-extras --python "$PY" -q
 
 NODE_DIR=tests/browser/node
 if [[ "${1:-}" == "--tests" ]] && { [[ ! -f $NODE_DIR/node_modules/.package-lock.json ]] ||

@@ -6,11 +6,15 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh --tests
 [[ -x .tools/bin/uv ]] && export PATH="$PWD/.tools/bin:$PATH"
-run() { printf '\n== %s\n' "$*" >&2; uv run --frozen "$@"; }
+run() { printf '\n== %s\n' "$*" >&2; uv run --frozen --all-extras "$@"; }
 run ruff check .
 run ruff format --check leveattest register mobile_stub
 run mypy
 run lint-imports
+# the register and the company client install on their own: the wheel without extras in a
+# fresh venv, without the biometric stack (scripts/check_register_install.sh)
+printf '\n== register-only install\n' >&2
+bash scripts/check_register_install.sh
 # Coverage (line + branch, [tool.coverage] in pyproject.toml; code in the subprocesses the
 # tests start counts too) is reported at the end of every run. The floors apply to the full
 # run (no arguments, as CI runs it): the global one sits a little under the total measured
@@ -28,7 +32,7 @@ if (($# == 0)); then
   run pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under="$GLOBAL_FLOOR"
   for floor in "${FLOORS[@]}"; do
     printf '\n== coverage of %s (floor %s %%)\n' "${floor% *}" "${floor#* }" >&2
-    uv run --frozen coverage report --include="${floor% *}" --fail-under="${floor#* }"
+    uv run --frozen --all-extras coverage report --include="${floor% *}" --fail-under="${floor#* }"
   done
 else
   run pytest --cov --cov-report=term-missing:skip-covered "$@"

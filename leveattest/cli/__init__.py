@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
-from leveattest.cli.app import COMMANDS, app
+from leveattest.cli.app import COMMANDS, app, fail
+from leveattest.core.errors import ExtraNotInstalledError
+
+# the import names of the optional extras' packages ([project.optional-dependencies] in
+# pyproject.toml): the base install (the register and the company client) has none of them
+EXTRA_OF_MODULE = {
+    "numpy": "verify",
+    "cv2": "verify",
+    "tesserocr": "verify",
+    "dlib": "verify",
+    "face_recognition_models": "verify",
+    "mediapipe": "verify",
+    "pyzbar": "demo",
+}
 
 
 def _register_commands() -> None:
@@ -15,7 +29,23 @@ def _register_commands() -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ModuleNotFoundError as exc:
+        # a command of the verification service run where only the base package is installed
+        extra = EXTRA_OF_MODULE.get((exc.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        fail(
+            ExtraNotInstalledError(
+                f"this command needs the optional part leveattest[{extra}], which is not "
+                f"installed: pip install 'leveattest[{extra}]' (from a checkout: "
+                f"uv sync --extra {extra})",
+                extra=extra,
+                module=exc.name,
+            ),
+            as_json="--json" in sys.argv[1:],
+        )
 
 
-__all__ = ["app", "main"]
+__all__ = ["EXTRA_OF_MODULE", "app", "main"]

@@ -41,6 +41,12 @@ class InsecureConfigurationError(ConfigurationError):
     code = "insecure_configuration"
 
 
+class ExtraNotInstalledError(ConfigurationError):
+    """This part of leveattest needs an optional extra that is not installed."""
+
+    code = "extra_not_installed"
+
+
 class InputError(LeveattestError):
     """The input could not be read."""
 
