@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from leveattest.core.clock import Clock
 from leveattest.mrz.national import validate_norwegian_id
 from register.aliases import document_owner, record_alias
+from register.audit import record_audit
 from register.certificates import CertificateReceipt as CertificateReceipt  # noqa: PLC0414 (re-exported)
 from register.certificates import receipt_of, store_certificate
 from register.db.models import (
@@ -35,12 +36,17 @@ from register.db.models import (
 )
 from register.errors import CertificateRecordError
 from register.identity import IdScheme, PersonId, foreign_id, norwegian_id, person_id_from_json
+from register.keys import RegisterKeys
 from register.linking import DocumentHolder, LinkOutcome, RegisterSubject, decide_link
 from register.manual import record_manual_certificate
 from register.persons import document_alias, emit_changes, get_or_create_person, person_json
+from register.proofs import ProofVerification as ProofVerification  # noqa: PLC0414
+from register.proofs import verify_access_proof as verify_access_proof  # noqa: PLC0414
 from register.requests import fulfil_open_requests
 from register.settings import RegisterSettings
+from register.subject_access import access_report
 
+SERVICE_CALLER = "leveattest"  # the in-process caller, as audit events name it
 _CODE = re.compile(r"^[A-Z][A-Z<]{2}$")
 
 
@@ -139,6 +145,8 @@ class RegisterClient(Protocol):
     def link_identity(self, session_reference: str, holder: HolderFacts) -> IdentityLink: ...
 
     def record_manual_certificate(self, manual: ManualCertificate) -> CertificateReceipt: ...
+
+    def access_report(self, reference: str, birth_date: date) -> dict[str, Any] | None: ...
 
 
 def _identity(record: CertificateRecord, settings: RegisterSettings) -> PersonId:
@@ -354,9 +362,20 @@ class InProcessRegisterClient:
     """``RegisterClient`` over the register database; each call commits its own work."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], clock: Clock, settings: RegisterSettings
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        settings: RegisterSettings,
+        keys: RegisterKeys | None = None,
     ) -> None:
         self._sessions, self._clock, self._settings = session_factory, clock, settings
+        self._keys = keys  # the register's signing keys: loaded when first needed
+
+    @property
+    def keys(self) -> RegisterKeys:
+        if self._keys is None:
+            self._keys = RegisterKeys.load_or_create(self._settings.signing_keys_path)
+        return self._keys
 
     @contextmanager
     def _unit_of_work(self) -> Iterator[Session]:
@@ -399,3 +418,27 @@ class InProcessRegisterClient:
                 issuing_state=manual.issuing_state,
                 secret=self._settings.secret.get_secret_value(),
             )
+
+    def access_report(self, reference: str, birth_date: date) -> dict[str, Any] | None:
+        """The person's own report with the disclosure proof (``register.subject_access``),
+        for the pensioner's pages: the letter's reference and the birth date are the proof
+        of possession; None alike for every way they do not fit."""
+        with self._unit_of_work() as session:
+            report = access_report(
+                session,
+                self._clock,
+                self._settings,
+                self.keys,
+                reference=reference,
+                birth_date=birth_date,
+                caller=SERVICE_CALLER,
+            )
+            if report is None:
+                record_audit(
+                    session,
+                    self._clock,
+                    action="person:subject_access:refused",
+                    code="register_not_found",
+                    client_id=SERVICE_CALLER,
+                )
+            return report

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from leveattest.core.clock import Clock
 from leveattest.core.errors import InputError
 from register.db.models import Company, CompanyKey
-from register.settings import ALL_SCOPES
+from register.settings import ALL_SCOPES, COMPANY_SCOPES
 
 ACTIVE = "active"
 RETIRED = "retired"
@@ -31,7 +31,12 @@ class CompanyKeyError(InputError):
 
 
 def register_company(
-    session: Session, clock: Clock, *, client_id: str, name: str, scopes: Iterable[str] = ALL_SCOPES
+    session: Session,
+    clock: Clock,
+    *,
+    client_id: str,
+    name: str,
+    scopes: Iterable[str] = COMPANY_SCOPES,
 ) -> Company:
     granted = sorted(set(scopes))
     if any(scope not in ALL_SCOPES for scope in granted):

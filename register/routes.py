@@ -28,9 +28,15 @@ from register.persons import find_person
 from register.queries import batch_statuses, require_active, status_statement
 from register.relationships import register_relationship
 from register.requests import create_request
-from register.settings import SCOPE_READ, SCOPE_RELATIONSHIPS, SCOPE_REQUESTS
+from register.settings import (
+    SCOPE_READ,
+    SCOPE_RELATIONSHIPS,
+    SCOPE_REQUESTS,
+    SCOPE_SUBJECT_ACCESS,
+)
 from register.state import RegisterState
 from register.statuses import current_relationships
+from register.subject_access import access_report, possession_proof
 
 router = APIRouter()
 well_known = APIRouter()
@@ -255,3 +261,34 @@ async def new_request(
             return {"request_id": receipt.request_id, "deadline": receipt.deadline.isoformat()}
 
     return JSONResponse(await state.run(work), status_code=201)
+
+
+@router.post("/subject-access")
+async def subject_access(
+    request: Request,
+    state: State,
+    ctx: Annotated[AccessContext, Depends(_requires(SCOPE_SUBJECT_ACCESS))],
+) -> JSONResponse:
+    """A person's own report with the disclosure proof, for the service that serves the
+    pensioner's pages: the letter's reference and the person's birth date in the body
+    (never in the URL); anything that is not a proof of possession is 404 alike."""
+    body = await _json_body(request, 2_000)
+    reference, birth_date = possession_proof(body)
+
+    def work() -> dict[str, Any]:
+        with state.unit_of_work() as session:
+            require_active(session, ctx)
+            report = access_report(
+                session,
+                state.clock,
+                state.settings,
+                state.keys,
+                reference=reference,
+                birth_date=birth_date,
+                caller=ctx.client_id,
+            )
+        if report is None:
+            raise NotFoundError
+        return report
+
+    return JSONResponse(await state.run(work))

@@ -18,7 +18,11 @@ DEV_REGISTER_SECRET = "dev-only-register-secret-not-for-production"  # noqa: S10
 SCOPE_READ = "register.read"
 SCOPE_RELATIONSHIPS = "register.relationships"
 SCOPE_REQUESTS = "register.requests"
-ALL_SCOPES = (SCOPE_READ, SCOPE_RELATIONSHIPS, SCOPE_REQUESTS)
+# a person's own report, asked for with the letter's reference and the birth date: for
+# the service that serves the pensioner's pages, never granted to a pension company
+SCOPE_SUBJECT_ACCESS = "register.subject_access"
+COMPANY_SCOPES = (SCOPE_READ, SCOPE_RELATIONSHIPS, SCOPE_REQUESTS)
+ALL_SCOPES = (*COMPANY_SCOPES, SCOPE_SUBJECT_ACCESS)
 
 
 class RegisterSettings(BaseSettings):

@@ -14,12 +14,12 @@ import uvicorn
 
 from leveattest.cli.app import emit_json, fail, register_app
 from leveattest.core.clock import SystemClock
-from leveattest.core.errors import LeveattestError
+from leveattest.core.errors import InputError, LeveattestError
 from leveattest.core.logging import configure_logging
 from leveattest.core.settings import LoggingSettings
 from leveattest.persistence import SNAPSHOT_READ
 from register.api import create_register_app
-from register.client import InProcessRegisterClient, ManualCertificate
+from register.client import InProcessRegisterClient, ManualCertificate, verify_access_proof
 from register.companies import add_company_key, company_by_client_id, register_company
 from register.company_client import generate_company_key, save_private_key
 from register.db.engine import make_engine, make_session_factory
@@ -221,6 +221,38 @@ def verify_log() -> None:
         )
         raise typer.Exit(1)
     typer.echo(f"chain verified: {result.entries} entries")
+
+
+@register_app.command("verify-proof")
+def verify_proof(
+    report: Annotated[Path, typer.Argument(help="An access report (JSON) with its proof.")],
+    jwks: Annotated[
+        Path | None,
+        typer.Option("--jwks", help="The register's published JWKS (JSON file)."),
+    ] = None,
+) -> None:
+    """Verify the disclosure proof of a person's access report, offline.
+
+    Exit 0 with ``proof verified: N disclosures in a log of M entries``; exit 1 with the
+    reason (and the entry) when anything was changed. Without ``--jwks`` the key in the
+    report is used, which shows consistency only: compare its ``kid`` with the register's
+    ``/.well-known/jwks.json``.
+    """
+    try:
+        document = json.loads(report.read_text(encoding="utf-8"))
+        keys = json.loads(jwks.read_text(encoding="utf-8")) if jwks is not None else None
+    except (OSError, ValueError) as exc:
+        fail(InputError(reason=type(exc).__name__), as_json=False)
+    result = verify_access_proof(document if isinstance(document, dict) else {}, keys)
+    if not result.ok:
+        at = f" at seq {result.seq}" if result.seq is not None else ""
+        typer.echo(f"proof broken: {result.reason}{at}", err=True)
+        raise typer.Exit(1)
+    source = "the given JWKS" if jwks is not None else "the key in the report (not checked)"
+    typer.echo(
+        f"proof verified: {result.entries} disclosures in a log of {result.tree_size} "
+        f"entries, signed by {result.kid} ({source})"
+    )
 
 
 def _ensure_sqlite_dir(url: str) -> None:

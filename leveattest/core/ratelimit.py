@@ -36,6 +36,8 @@ RULES = (
     "sessions_per_address",
     "invitations_per_address",
     "ops_sign_in_per_address",
+    "pensioner_lookups_per_address",
+    "pensioner_access_per_reference",
 )
 
 
@@ -68,6 +70,11 @@ class RateLimitSettings(BaseSettings):
     invitations_per_address: str = "20/minute"
     # the ops console's sign-in form
     ops_sign_in_per_address: str = "10/minute"
+    # the pensioner's pages: every look-up of a letter reference, per address; and the
+    # birth-date tries that open "my data", per reference (whoever holds a letter cannot
+    # run through the calendar)
+    pensioner_lookups_per_address: str = "20 per 10 minutes"
+    pensioner_access_per_reference: str = "5 per 1 hour"
 
     @field_validator(*RULES)
     @classmethod

@@ -20,10 +20,9 @@ the reference's path; the status by reference shows no personal data.
 from __future__ import annotations
 
 import io
-import threading
-import time
-from collections import deque
+import json
 from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from leveattest.contracts.sessions import ConsentRequest, StartSessionRequest, Status
 from leveattest.core.errors import LeveattestError
 from leveattest.core.i18n import Message
-from leveattest.pensioner import texts
+from leveattest.core.ratelimit import RateLimitedError, RateLimiter, address_of
+from leveattest.pensioner import access, texts
+from leveattest.pensioner import access_texts as access_t
 from leveattest.pensioner.language import (
     COOKIE,
     LANGUAGES,
@@ -51,7 +52,7 @@ from leveattest.sessions import repository, service, views
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.mail import remember_address, valid_address
 from leveattest.sessions.messages import OUTCOMES, REGISTER_KEEPS_REASON, translate
-from register.client import InvitationInfo
+from register.client import InvitationInfo, verify_access_proof
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "leveattest_session"
@@ -75,35 +76,14 @@ class PensionerSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LEVEATTEST_PENSIONER__", extra="ignore")
 
-    lookups_per_window: int = Field(default=20, ge=1)  # reference look-ups per address ...
-    lookup_window_seconds: float = Field(default=600.0, gt=0)  # ... in this many seconds
     review_answer_days: int = Field(default=5, ge=1)  # what "with a person" promises
     app_link_base: str = "leveattest://continue"  # the phone app's deep link
     cookie_secure: bool = True
-
-
-class LookupLimiter:
-    """A sliding window of look-up times per client address (in this process)."""
-
-    def __init__(
-        self, limit: int, window: float, now: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._limit, self._window, self._now = limit, window, now
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, client: str) -> bool:
-        now = self._now()
-        with self._lock:
-            if len(self._seen) > 50_000:  # bounded memory: forget the quiet ones
-                self._seen = {k: v for k, v in self._seen.items() if v and v[-1] > now - 60}
-            seen = self._seen.setdefault(client, deque())
-            while seen and seen[0] <= now - self._window:
-                seen.popleft()
-            if len(seen) >= self._limit:
-                return False
-            seen.append(now)
-            return True
+    # how long the birth date typed for "my data" opens the report in that browser
+    access_minutes: int = Field(default=15, ge=1, le=120)
+    # the fonts the PDF report embeds (Debian's fonts-dejavu-core, as the letters)
+    report_font: Path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    report_font_bold: Path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
 
 def _valid_reference(reference: str) -> bool:
@@ -116,10 +96,22 @@ class _Pages:
         ctx: SessionContext,
         requesters: Requesters,
         settings: PensionerSettings,
+        limiter: RateLimiter,
     ) -> None:
         self.ctx, self.requesters, self.settings = ctx, requesters, settings
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
-        self.limiter = LookupLimiter(settings.lookups_per_window, settings.lookup_window_seconds)
+        self.limiter = limiter
+
+    def limited(self, request: Request, rule: str, key: str | None = None) -> Response | None:
+        """Count one hit of ``rule`` (the shared limiter: Redis in production); the 429
+        page when over it."""
+        try:
+            self.limiter.hit(rule, key or address_of(request.client))
+        except RateLimitedError as exc:
+            page = self.message(request, 429, texts.TOO_MANY_TITLE, texts.TOO_MANY_BODY)
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
+        return None
 
     def language(self, request: Request) -> str:
         return choose(
@@ -135,6 +127,7 @@ class _Pages:
         html = self.env.get_template(template).render(
             t=Texts(language),
             T=texts,
+            A=access_t,
             lang=language,
             languages=[(code, language_name(code)) for code in LANGUAGES],
             path=request.url.path,
@@ -159,9 +152,9 @@ class _Pages:
         """The open invitation, or the one page for every reason it is not shown.
         ``with_sessions``: also a closed one that started a session (its status stays
         readable after the certificate fulfilled the requests)."""
-        client = request.client.host if request.client else "unknown"
-        if not self.limiter.allow(client):
-            return self.message(request, 429, texts.TOO_MANY_TITLE, texts.TOO_MANY_BODY)
+        refused = self.limited(request, "pensioner_lookups_per_address")
+        if refused is not None:
+            return refused
         info = None
         if _valid_reference(reference) and self.ctx.register is not None:
             info = self.ctx.register.lookup_invitation(reference)
@@ -192,8 +185,17 @@ def create_pensioner_app(
     ctx: SessionContext,
     requesters: Requesters,
     settings: PensionerSettings | None = None,
+    *,
+    limiter: RateLimiter | None = None,
 ) -> FastAPI:
-    pages = _Pages(ctx, requesters, settings or PensionerSettings())
+    """``limiter``: the shared rate limiter (by default one over ``ctx.settings.rate_limits``:
+    Redis when configured, so every HTTP process counts the same look-ups)."""
+    pages = _Pages(
+        ctx,
+        requesters,
+        settings or PensionerSettings(),
+        limiter or RateLimiter(ctx.settings.rate_limits),
+    )
     app = FastAPI(title="leveattest pensioner", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.pages = pages
     app.mount("/p/static", StaticFiles(directory=HERE / "static"), name="pensioner-static")
@@ -395,4 +397,144 @@ def create_pensioner_app(
             register_keeps=keeps,
         )
 
+    _my_data_routes(app, pages)
     return app
+
+
+def _birth_date(day: str, month: str, year: str) -> date | None:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def _my_data_routes(app: FastAPI, pages: _Pages) -> None:
+    """``/i/<ref>/mydata``: the birth date opens the access report (page, PDF, JSON)."""
+    ctx = pages.ctx
+
+    def form(request: Request, reference: str, *, wrong: bool = False, **typed: str) -> Response:
+        return pages.render(
+            request,
+            "mydata.html",
+            status=400 if wrong else 200,
+            reference=reference,
+            wrong=wrong,
+            typed=typed,
+        )
+
+    def proven(request: Request, reference: str) -> date | None:
+        return access.open_access(ctx, reference, request.cookies.get(access.ACCESS_COOKIE))
+
+    def report(request: Request, reference: str) -> dict[str, Any] | Response:
+        """The report for the birth date proven in this browser, or the way back to it."""
+        refused = pages.limited(request, "pensioner_lookups_per_address")
+        if refused is not None:
+            return refused
+        birth = proven(request, reference) if _valid_reference(reference) else None
+        register = None
+        if birth is not None and ctx.register is not None:
+            register = ctx.register.access_report(reference, birth)
+        if register is None:
+            return RedirectResponse(f"/i/{reference}/mydata", status_code=303)
+        info = ctx.register.lookup_invitation(reference) if ctx.register is not None else None
+        service_part = access.service_part(ctx, info.sessions if info is not None else [])
+        return access.full_report(register, service_part, ctx.clock.now())
+
+    def proof_text(t: Texts, found: dict[str, Any]) -> tuple[bool, str]:
+        checked = verify_access_proof(found["register"])
+        if checked.ok:
+            return True, t(access_t.REPORT_PROOF_OK, entries=checked.tree_size)
+        return False, t(access_t.REPORT_PROOF_BAD)
+
+    @app.get("/i/{reference}/mydata", response_class=HTMLResponse)
+    def my_data(request: Request, reference: str) -> Response:
+        refused = pages.limited(request, "pensioner_lookups_per_address")
+        if refused is not None:
+            return refused
+        if not _valid_reference(reference):
+            return pages.message(request, 404, texts.NOT_FOUND_TITLE, texts.NOT_FOUND_BODY)
+        if proven(request, reference) is not None:
+            return RedirectResponse(f"/i/{reference}/mydata/report", status_code=303)
+        return form(request, reference)
+
+    @app.post("/i/{reference}/mydata")
+    def prove(
+        request: Request,
+        reference: str,
+        day: str = Form(default="", max_length=4),
+        month: str = Form(default="", max_length=4),
+        year: str = Form(default="", max_length=6),
+    ) -> Response:
+        """The birth date for the letter: limited per address and per reference, and an
+        unknown, expired or closed reference answers exactly like a wrong date."""
+        refused = pages.limited(request, "pensioner_lookups_per_address")
+        if refused is None and _valid_reference(reference):
+            refused = pages.limited(request, "pensioner_access_per_reference", reference)
+        if refused is not None:
+            return refused
+        if not _valid_reference(reference):
+            return pages.message(request, 404, texts.NOT_FOUND_TITLE, texts.NOT_FOUND_BODY)
+        birth = _birth_date(day, month, year)
+        found = None
+        if birth is not None and ctx.register is not None:
+            found = ctx.register.access_report(reference, birth)
+        if found is None or birth is None:
+            return form(request, reference, wrong=True, day=day, month=month, year=year)
+        expires = ctx.clock.now() + timedelta(minutes=pages.settings.access_minutes)
+        response = RedirectResponse(f"/i/{reference}/mydata/report", status_code=303)
+        response.set_cookie(
+            access.ACCESS_COOKIE,
+            access.seal_access(ctx, reference, birth, expires),
+            max_age=pages.settings.access_minutes * 60,
+            path=f"/i/{reference}/mydata",
+            httponly=True,
+            samesite="strict",
+            secure=pages.settings.cookie_secure,
+        )
+        return response
+
+    @app.get("/i/{reference}/mydata/report", response_class=HTMLResponse)
+    def report_page(request: Request, reference: str) -> Response:
+        found = report(request, reference)
+        if isinstance(found, Response):
+            return found
+        t = Texts(pages.language(request))
+        ok, proof = proof_text(t, found)
+        return pages.render(
+            request,
+            "report.html",
+            reference=reference,
+            lines=access.report_lines(found, t),
+            issued=long_date(pages.ctx.clock.now().date(), t.language),
+            proof_ok=ok,
+            proof=proof,
+        )
+
+    @app.get("/i/{reference}/mydata/report.pdf")
+    def report_pdf(request: Request, reference: str) -> Response:
+        found = report(request, reference)
+        if isinstance(found, Response):
+            return found
+        t = Texts(pages.language(request))
+        pdf = access.report_pdf(
+            found,
+            t,
+            proof_text=proof_text(t, found)[1],
+            fonts=(pages.settings.report_font, pages.settings.report_font_bold),
+        )
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": 'attachment; filename="my-data.pdf"'},
+        )
+
+    @app.get("/i/{reference}/mydata/report.json")
+    def report_json(request: Request, reference: str) -> Response:
+        found = report(request, reference)
+        if isinstance(found, Response):
+            return found
+        return Response(
+            json.dumps(found, ensure_ascii=False, indent=1),
+            media_type="application/json",
+            headers={"Content-Disposition": 'attachment; filename="my-data.json"'},
+        )

@@ -160,7 +160,9 @@ def _company_token(register: FastAPI, clock: FixedClock) -> str:
     state = register.state.register
     key = generate_company_key("fuzz-k1")
     with state.unit_of_work() as session:
-        company = register_company(session, clock, client_id="fuzz", name="Fuzz AS")
+        company = register_company(
+            session, clock, client_id="fuzz", name="Fuzz AS", scopes=ALL_SCOPES
+        )
         add_company_key(session, clock, company, key.as_dict(private=False))
     client = CompanyClient(
         REGISTER_URL,

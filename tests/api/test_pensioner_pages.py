@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 from api_helpers import Harness, SyncClient, auth, facts, invite, nid
 from sqlalchemy import text
 
+from leveattest.core.ratelimit import RateLimiter, RateLimitSettings
 from leveattest.jobs.scheduled import SCHEDULE, run_job
 from leveattest.pensioner.app import PensionerSettings, create_pensioner_app
 from leveattest.sessions import repository
@@ -44,7 +45,10 @@ def harness_pages(harness: Harness):
     app = create_pensioner_app(
         harness.ctx,
         RegisterRequesters(sessions),
-        PensionerSettings(cookie_secure=False, lookups_per_window=8),
+        PensionerSettings(cookie_secure=False),
+        limiter=RateLimiter(
+            RateLimitSettings(enabled=True, pensioner_lookups_per_address="8 per 10 minutes")
+        ),
     )
     clients: list[SyncClient] = []
 

@@ -157,7 +157,7 @@ def app(engine: Engine, settings: RegisterSettings, clock: FixedClock, keys: Reg
 
 @pytest.fixture
 def register_client(state: RegisterState) -> InProcessRegisterClient:
-    return InProcessRegisterClient(state.sessions, state.clock, state.settings)
+    return InProcessRegisterClient(state.sessions, state.clock, state.settings, state.keys)
 
 
 @dataclass

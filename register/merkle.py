@@ -1,0 +1,87 @@
+"""A Merkle tree over the disclosure log's entry hashes (RFC 9162 §2.1, as Certificate
+Transparency does it), so that a person's entries can be shown to belong to the log with a
+few hashes each instead of the whole chain.
+
+The log itself stays a hash chain (``register.disclosure``); the tree is computed over its
+``entry_hash`` values in ``seq`` order (leaf *i* is the entry with seq *i + 1*). A leaf is
+``sha256(0x00 || entry_hash)``, an inner node ``sha256(0x01 || left || right)``, and a
+tree of *n* leaves splits at the largest power of two below *n*. Pure functions: no
+database, no clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+_LEAF, _NODE = b"\x00", b"\x01"
+
+
+def leaf_hash(entry_hash_hex: str) -> bytes:
+    return hashlib.sha256(_LEAF + bytes.fromhex(entry_hash_hex)).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(_NODE + left + right).digest()
+
+
+def _split(n: int) -> int:
+    """The largest power of two smaller than ``n`` (n ≥ 2)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def tree_root(leaves: Sequence[bytes]) -> bytes:
+    """The Merkle tree hash of the leaves (already leaf-hashed); sha256(b"") when empty."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    level = list(leaves)
+    # bottom-up: pairing neighbours and carrying an odd last node up gives exactly the
+    # RFC 9162 tree (the split at the largest power of two), without recursion
+    while len(level) > 1:
+        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
+
+
+def inclusion_path(index: int, leaves: Sequence[bytes]) -> list[bytes]:
+    """The audit path of leaf ``index``: the sibling hashes from the leaf up (RFC 9162
+    §2.1.3.1)."""
+    if not 0 <= index < len(leaves):
+        raise ValueError("leaf index outside the tree")
+    path: list[bytes] = []
+    level, position = list(leaves), index
+    while len(level) > 1:
+        sibling = position ^ 1
+        if sibling < len(level):
+            path.append(level[sibling])
+        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level, position = paired, position // 2
+    return path
+
+
+def verify_inclusion(
+    index: int, tree_size: int, leaf: bytes, path: Sequence[bytes], root: bytes
+) -> bool:
+    """Whether ``path`` proves leaf ``index`` of a tree of ``tree_size`` leaves has
+    ``root`` (RFC 9162 §2.1.3.2)."""
+    if not 0 <= index < tree_size:
+        return False
+    fn, sn, r = index, tree_size - 1, leaf
+    for sibling in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(sibling, r)
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, sibling)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
