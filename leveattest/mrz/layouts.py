@@ -1,7 +1,15 @@
-"""MRZ layouts for repair and reading: field spans, character classes, check digits.
+"""The one MRZ layout table: field spans, character classes, check-digit groups.
 
 ICAO 9303 parts 4-7 (TD1, TD2, TD3, MRV-A, MRV-B) and the French identity card of
 1988-2021 (``FRAID``, ``national.france``), which has the TD2 shape but its own fields.
+Parsing (``parse``), composing (``compose``), repair (``repair``) and reading
+(``reader``, ``match``) all cut, write and check fields through this table: a position
+is written down once, here.
+
+Each :class:`Span` is a field's name, line, start, end and character class; each
+:class:`CheckedField` is a check-digit group (the spans it covers, in order, and the
+position of its digit), listed in the order the digits must be computed (the composite,
+which covers the other digits, last).
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from leveattest.mrz.checkdigit import safe_check_digit
+from leveattest.mrz.model import MRZFormat
 from leveattest.mrz.national import france
 
 FormatName = Literal["TD1", "TD2", "TD3", "MRVA", "MRVB", "FRAID"]
@@ -51,6 +60,29 @@ class Layout:
     format: FormatName
     spans: tuple[Span, ...]
     checked: tuple[CheckedField, ...]
+    # document codes whose first letter the format expects (others are unusual)
+    document_codes: str = ""
+    # a document number longer than 9 continues in the optional data (ICAO 9303-5
+    # §4.2.4 note j for TD1; 9303-6 likewise for TD2)
+    long_number: bool = False
+
+    def has(self, name: str) -> bool:
+        return any(span.name == name for span in self.spans)
+
+    def width(self, name: str) -> int:
+        """Characters of the field ``name`` (0 when the layout has no such field)."""
+        return sum(span.end - span.start for span in self.spans if span.name == name)
+
+    def text(self, lines: Sequence[Sequence[str]], name: str) -> str:
+        """The field ``name`` cut from ``lines`` ("" when the layout has no such field)."""
+        return "".join(
+            "".join(lines[span.line][span.start : span.end])
+            for span in self.spans
+            if span.name == name
+        )
+
+    def check(self, name: str) -> CheckedField | None:
+        return next((field for field in self.checked if field.name == name), None)
 
     def kind_at(self, line: int, pos: int) -> Kind:
         for span in self.spans:
@@ -66,7 +98,14 @@ class Layout:
 
 
 def _two_line(
-    fmt: FormatName, width: int, optional_end: int, *, td3: bool, composite: bool
+    fmt: FormatName,
+    width: int,
+    optional_end: int,
+    *,
+    td3: bool,
+    composite: bool,
+    document_codes: str,
+    long_number: bool = False,
 ) -> Layout:
     spans = [
         Span("document_type", 0, 0, 2, "A"),
@@ -99,14 +138,17 @@ def _two_line(
         checked.append(
             CheckedField("composite", ((1, 0, 10), (1, 13, 20), (1, 21, width - 1)), (1, width - 1))
         )
-    return Layout(fmt, tuple(spans), tuple(checked))
+    return Layout(fmt, tuple(spans), tuple(checked), document_codes, long_number)
 
 
+# document codes: ICAO 9303-4 §4.2.2 P for passports; 9303-5/-6 A, C or I; 9303-7 V for visas
 LAYOUTS: Final[dict[FormatName, Layout]] = {
-    "TD3": _two_line("TD3", 44, 42, td3=True, composite=True),
-    "TD2": _two_line("TD2", 36, 35, td3=False, composite=True),
-    "MRVA": _two_line("MRVA", 44, 44, td3=False, composite=False),
-    "MRVB": _two_line("MRVB", 36, 36, td3=False, composite=False),
+    "TD3": _two_line("TD3", 44, 42, td3=True, composite=True, document_codes="P"),
+    "TD2": _two_line(
+        "TD2", 36, 35, td3=False, composite=True, document_codes="ACI", long_number=True
+    ),
+    "MRVA": _two_line("MRVA", 44, 44, td3=False, composite=False, document_codes="V"),
+    "MRVB": _two_line("MRVB", 36, 36, td3=False, composite=False, document_codes="V"),
     "TD1": Layout(
         "TD1",
         (
@@ -131,6 +173,8 @@ LAYOUTS: Final[dict[FormatName, Layout]] = {
             CheckedField("expiry_date", ((1, 8, 14),), (1, 14)),
             CheckedField("composite", ((0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29)), (1, 29)),
         ),
+        document_codes="ACI",
+        long_number=True,
     ),
 }
 
@@ -156,16 +200,23 @@ LAYOUTS["FRAID"] = Layout(
         CheckedField("birth_date", ((1, 27, 33),), (1, 33)),
         CheckedField("composite", ((0, 0, 36), (1, 0, 35)), (1, 35)),
     ),
+    document_codes="I",
 )
+# the parser's format names for the table's
+LAYOUT_OF: Final[dict[MRZFormat, FormatName]] = {
+    MRZFormat.TD1: "TD1",
+    MRZFormat.TD2: "TD2",
+    MRZFormat.TD3: "TD3",
+    MRZFormat.MRV_A: "MRVA",
+    MRZFormat.MRV_B: "MRVB",
+    MRZFormat.FRA_ID: "FRAID",
+}
 _AS_LETTER: Final = str.maketrans("0125468", "OIZSAGB")
 
 
 def field_lengths(layout: Layout) -> dict[str, int]:
     """Characters per field name (a field may have several spans)."""
-    lengths: dict[str, int] = {}
-    for span in layout.spans:
-        lengths[span.name] = lengths.get(span.name, 0) + span.end - span.start
-    return lengths
+    return {span.name: layout.width(span.name) for span in layout.spans}
 
 
 def detect_format(lines: Sequence[str]) -> FormatName | None:
@@ -187,9 +238,14 @@ def detect_format(lines: Sequence[str]) -> FormatName | None:
     return None
 
 
+def check_data(lines: Sequence[Sequence[str]], field: CheckedField) -> str:
+    """The characters the field's check digit is computed over."""
+    return "".join("".join(lines[li][s:e]) for li, s, e in field.parts)
+
+
 def check_passes(lines: Sequence[Sequence[str]], field: CheckedField) -> bool:
     """True when the field's check digit matches (an all-filler field with ``<``/``0`` passes)."""
-    data = "".join("".join(lines[li][s:e]) for li, s, e in field.parts)
+    data = check_data(lines, field)
     digit = lines[field.digit[0]][field.digit[1]]
     if digit == "<" and set(data) <= {"<"}:
         return True

@@ -31,19 +31,12 @@ from leveattest.mrz import quirks
 from leveattest.mrz.checkdigit import MRZ_ALPHABET, safe_check_digit
 from leveattest.mrz.countries import is_known_code
 from leveattest.mrz.dates import resolve_birth_date, resolve_expiry_date
+from leveattest.mrz.layouts import LAYOUT_OF, LAYOUTS, Layout, check_data
 from leveattest.mrz.model import DigitCheck, MRZFormat, MRZResult, Problem
 from leveattest.mrz.names import split_name
 from leveattest.mrz.national import france
 from leveattest.mrz.numbering import implausible_number
 
-_DOCUMENT_CODES = {
-    # ICAO 9303-4 §4.2.2: P for passports; 9303-5/-6: A, C or I; 9303-7: V for visas
-    MRZFormat.TD1: "ACI",
-    MRZFormat.TD2: "ACI",
-    MRZFormat.TD3: "P",
-    MRZFormat.MRV_A: "V",
-    MRZFormat.MRV_B: "V",
-}
 _SEX = {"M": "M", "F": "F", "X": "X", "<": "X"}  # ICAO 9303-4: F, M, or X/< for unspecified
 _JOINED_LENGTHS = {90: 30, 72: 36, 88: 44}
 
@@ -94,45 +87,26 @@ def detect_format(lines: Sequence[str]) -> MRZFormat:
     return MRZFormat.UNKNOWN
 
 
-def _cut(fmt: MRZFormat, lines: list[str]) -> _Raw:
-    if fmt is MRZFormat.TD1:  # ICAO 9303-5 §4.2.2
-        l1, l2, l3 = lines
-        return _Raw(
-            name=l3,
-            number=l1[5:14],
-            number_cd=l1[14],
-            optional=l1[15:30],
-            birth=l2[0:6],
-            birth_cd=l2[6],
-            sex=l2[7],
-            expiry=l2[8:14],
-            expiry_cd=l2[14],
-            nationality=l2[15:18],
-            optional_2=l2[18:29],
-            composite=l2[29],
-            composite_input=l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29],
-            overflow_allowed=True,
-        )
-    # two-line formats share line 2 up to position 28 (9303-4, -6, -7 §4.2.2)
-    l1, l2 = lines
-    width = len(l2)
-    td3, td2 = fmt is MRZFormat.TD3, fmt is MRZFormat.TD2
+def _cut(layout: Layout, lines: list[str]) -> _Raw:
+    """The fields of an ICAO layout, cut by the layout table (ICAO 9303 parts 4-7 §4.2.2)."""
+    td3 = layout.has("personal_number")  # its optional field is the personal number
+    composite = layout.check("composite")  # visas have none (9303-7)
     return _Raw(
-        name=l1[5:],
-        number=l2[0:9],
-        number_cd=l2[9],
-        nationality=l2[10:13],
-        birth=l2[13:19],
-        birth_cd=l2[19],
-        sex=l2[20],
-        expiry=l2[21:27],
-        expiry_cd=l2[27],
-        optional=l2[28:42] if td3 else l2[28 : width - 1] if td2 else l2[28:width],
-        personal_cd=l2[42] if td3 else None,
-        # visas have no composite check digit (9303-7)
-        composite=l2[width - 1] if td3 or td2 else None,
-        composite_input=l2[0:10] + l2[13:20] + l2[21 : width - 1],
-        overflow_allowed=td2,
+        name=layout.text(lines, "names"),
+        number=layout.text(lines, "document_number"),
+        number_cd=layout.text(lines, "document_number_check"),
+        nationality=layout.text(lines, "nationality"),
+        birth=layout.text(lines, "birth_date"),
+        birth_cd=layout.text(lines, "birth_date_check"),
+        sex=layout.text(lines, "sex"),
+        expiry=layout.text(lines, "expiry_date"),
+        expiry_cd=layout.text(lines, "expiry_date_check"),
+        optional=layout.text(lines, "personal_number" if td3 else "optional_data"),
+        optional_2=layout.text(lines, "optional_data_2"),
+        personal_cd=layout.text(lines, "personal_number_check") if td3 else None,
+        composite=layout.text(lines, "composite_check") if composite else None,
+        composite_input=check_data(lines, composite) if composite else "",
+        overflow_allowed=layout.long_number,
     )
 
 
@@ -198,17 +172,18 @@ def _parse(
         )
     problems = _character_problems(lines)
     lines = [line.upper() for line in lines]
+    layout = LAYOUTS[LAYOUT_OF[fmt]]
     if fmt is MRZFormat.FRA_ID:
-        return _parse_fra_id(lines, problems, day)
-    raw = _cut(fmt, lines)
+        return _parse_fra_id(layout, lines, problems, day)
+    raw = _cut(layout, lines)
     applied: list[str] = []
 
-    document_type = lines[0][0:2].rstrip("<")
+    document_type = layout.text(lines, "document_type").rstrip("<")
     if not document_type[:1].isalpha():
         problems.append(
             Problem(Reason.MRZ_IMPLAUSIBLE_FIELD, "document_type", "must start with a letter")
         )
-    elif document_type[0] not in _DOCUMENT_CODES[fmt]:
+    elif document_type[0] not in layout.document_codes:
         problems.append(
             Problem(
                 Reason.MRZ_IMPLAUSIBLE_FIELD,
@@ -217,7 +192,7 @@ def _parse(
                 fatal=False,
             )
         )
-    issuing_state, german = quirks.state_code(lines[0][2:5])
+    issuing_state, german = quirks.state_code(layout.text(lines, "issuing_state"))
     nationality, german_nat = quirks.state_code(raw.nationality)
     if german or german_nat:
         applied.append(quirks.GERMAN_D)
@@ -350,14 +325,14 @@ def _number_problem(number: str) -> Problem | None:
     return Problem(Reason.MRZ_IMPLAUSIBLE_FIELD, "document_number", "one character repeated")
 
 
-def _parse_fra_id(lines: list[str], problems: list[Problem], day: date) -> MRZResult:
-    """The French identity card of 1988-2021 (layout in ``national.france``)."""
-    l1, l2 = lines
-    number, birth_raw = l2[0:12], l2[27:33]
+def _parse_fra_id(
+    layout: Layout, lines: list[str], problems: list[Problem], day: date
+) -> MRZResult:
+    """The French identity card of 1988-2021 (``national.france``; layout ``FRAID``)."""
+    number, birth_raw = layout.text(lines, "document_number"), layout.text(lines, "birth_date")
     checks = [
-        _digit_check("document_number", number, l2[12]),
-        _digit_check("birth_date", birth_raw, l2[33]),
-        _digit_check("composite", l1 + l2[0:35], l2[35]),
+        _digit_check(field.name, check_data(lines, field), lines[field.digit[0]][field.digit[1]])
+        for field in layout.checked
     ]
     if (problem := _number_problem(number)) is not None:
         problems.append(problem)
@@ -377,16 +352,17 @@ def _parse_fra_id(lines: list[str], problems: list[Problem], day: date) -> MRZRe
         birth_date = _century_earlier(birth_date)
         if birth_date is None:
             problems.append(Problem(Reason.MRZ_INVALID_DATE, "birth_date", "no such date"))
-    sex = _SEX.get(l2[34], "")
+    sex = _SEX.get(layout.text(lines, "sex"), "")
     if sex not in {"M", "F"}:  # the card prints M or F
         problems.append(Problem(Reason.MRZ_IMPLAUSIBLE_FIELD, "sex", "not M or F"))
     problems.extend(_mismatches(checks))
-    surname = l1[5:30].rstrip("<").replace("<", " ")
-    given_field = l2[13:27]
+    surname_field = layout.text(lines, "names")
+    surname = surname_field.rstrip("<").replace("<", " ")
+    given_field = layout.text(lines, "given_names")
     given = " ".join(part.replace("<", " ") for part in given_field.rstrip("<").split("<<") if part)
     if not surname:
         problems.append(Problem(Reason.MRZ_IMPLAUSIBLE_FIELD, "names", "no surname"))
-    truncated = not given_field.endswith("<") or l1[29:30] != "<"
+    truncated = not given_field.endswith("<") or not surname_field.endswith("<")
     if truncated:
         problems.append(
             Problem(Reason.MRZ_NAME_TRUNCATED, "names", "name fills the field", fatal=False)
@@ -398,7 +374,7 @@ def _parse_fra_id(lines: list[str], problems: list[Problem], day: date) -> MRZRe
         issuing_state="FRA",
         surname=surname,
         given_names=given,
-        name_raw=l1[5:30] + "<<" + given_field,
+        name_raw=surname_field + "<<" + given_field,
         name_truncated=truncated,
         document_number=number.rstrip("<"),
         nationality="FRA",
@@ -406,7 +382,7 @@ def _parse_fra_id(lines: list[str], problems: list[Problem], day: date) -> MRZRe
         birth_date_partial=birth.partial,
         sex=sex,
         issue_date=issued,
-        optional_data=l1[30:36].rstrip("<"),
+        optional_data=layout.text(lines, "optional_data").rstrip("<"),
         checks=tuple(checks),
         problems=tuple(problems),
         quirks=(quirks.FRENCH_ID_1988,),

@@ -435,7 +435,7 @@ def _national_number_fixes(grid: list[list[str]], layout: Layout, repairs: list[
     fødselsnummer or D-nummer, Denmark's CPR), a letter look-alike inside a run that is
     mostly digits becomes its digit (``national_number:<STATE>``); the number's own
     rules (``quirks``) and the check digits judge the result."""
-    state = "".join(grid[0][2:5]).rstrip("<")
+    state = layout.text(grid, "issuing_state").rstrip("<")
     if state not in NATIONAL_DIGIT_STATES:
         return
     for span in layout.spans:
@@ -467,7 +467,7 @@ def _national_number_fixes(grid: list[list[str]], layout: Layout, repairs: list[
 
 def _numbering(grid: list[list[str]], layout: Layout) -> Numbering | None:
     """The issuing state's numbering for this document number, if known."""
-    state = "".join(grid[0][2:5]).rstrip("<")
+    state = layout.text(grid, "issuing_state").rstrip("<")
     number = next((f for f in layout.checked if f.name == "document_number"), None)
     if number is None:
         return None

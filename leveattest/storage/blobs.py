@@ -93,7 +93,6 @@ def check_blob_name(value: str, what: str) -> str:
     return value
 
 
-
 class LocalEncryptedBlobStore:
     """Encrypted blobs in a local directory: ``root/<owner>/<name>``, written atomically."""
 
@@ -242,4 +241,3 @@ def _create_exclusive(path: Path, data: bytes) -> bool:
 def owner_fingerprint(value: str) -> str:
     """What a log line or an error may say of an owner (never the owner id itself)."""
     return hashlib.sha256(value.encode()).hexdigest()[:12]
-

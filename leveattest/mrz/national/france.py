@@ -16,22 +16,17 @@ separated by ``<<``); birth date ``YYMMDD`` (28-33); its check digit (34); sex (
 check digit over line 1 (36 characters) and line 2 positions 1-35 (36).
 
 Check digits are ICAO 9303-3 §4.9 (weights 7-3-1). The card prints no expiry date and
-no nationality in the MRZ (only French nationals hold it).
+no nationality in the MRZ (only French nationals hold it). The positions are the layout
+table's ``FRAID`` (``leveattest.mrz.layouts``); ``compose.compose_fra_id`` writes a card.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Final
 
-from leveattest.mrz.checkdigit import check_digit
-
 PREFIX: Final = "IDFRA"
-WIDTH: Final = 36
-SURNAME_WIDTH: Final = 25
-GIVEN_WIDTH: Final = 14
-NUMBER_WIDTH: Final = 12
+WIDTH: Final = 36  # the field positions are in the layout table (``layouts``: FRAID)
 FIRST_YEAR: Final = 1988  # the card (and its MRZ) exists since 1988
 
 
@@ -47,33 +42,3 @@ def looks_like_fra_id(lines: Sequence[str]) -> bool:
 def issue_year(yy: int) -> int:
     """The year of issue from its two digits: 88-99 are 1988-1999, the rest 2000-2087."""
     return 1900 + yy if yy >= FIRST_YEAR % 100 else 2000 + yy
-
-
-def _field(text: str, width: int) -> str:
-    return text[:width].ljust(width, "<")
-
-
-def compose_fra_id(
-    *,
-    surname: str,
-    given_names: Sequence[str],
-    issued: date,
-    department: str,
-    office: str,
-    sequence: str,
-    birth_date: date,
-    sex: str,
-) -> list[str]:
-    """The two MRZ lines of a card (names already in the MRZ alphabet, e.g. ``DUPONT``).
-
-    Given names are joined with ``<<`` and cut at 14 characters, as the card does.
-    """
-    if len(department) != 3 or len(office) != 3 or len(sequence) != 5:
-        raise ValueError("department and office take 3 characters, the sequence 5")
-    line1 = PREFIX + _field(surname, SURNAME_WIDTH) + department + office
-    number = f"{issued.year % 100:02d}{issued.month:02d}{department}{sequence}"
-    birth = f"{birth_date.year % 100:02d}{birth_date.month:02d}{birth_date.day:02d}"
-    given = _field("<<".join(given_names), GIVEN_WIDTH)
-    head = number + check_digit(number) + given + birth + check_digit(birth) + sex
-    line2 = head + check_digit(line1 + head)
-    return [line1, line2]

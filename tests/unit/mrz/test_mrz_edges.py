@@ -9,8 +9,8 @@ from mrz_specimens import TD3, TODAY
 
 from leveattest.core.checks import Reason
 from leveattest.mrz import MRZFormat, make_norwegian_id, parse, parse_mrz, quirks
+from leveattest.mrz.compose import compose_fra_id
 from leveattest.mrz.layouts import LAYOUTS
-from leveattest.mrz.national.france import compose_fra_id
 from leveattest.mrz.numbering import numbering_for
 
 

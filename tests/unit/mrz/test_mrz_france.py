@@ -10,7 +10,7 @@ from test_reader import OCRB, encode, phone_photo, render_page
 from leveattest.core.checks import Reason
 from leveattest.mrz import MRZFormat, parse_mrz
 from leveattest.mrz.checkdigit import check_digit
-from leveattest.mrz.national.france import compose_fra_id
+from leveattest.mrz.compose import compose_fra_id
 from leveattest.mrz.reader import read_mrz
 from leveattest.mrz.repair import apply_repairs, count_checks, detect_format, repair_lines
 

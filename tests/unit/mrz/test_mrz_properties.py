@@ -22,7 +22,7 @@ from leveattest.mrz import (
     mrz_check_results,
     parse_mrz,
 )
-from leveattest.mrz.national.france import compose_fra_id
+from leveattest.mrz.compose import compose_fra_id
 from leveattest.mrz.numbering import implausible_number
 from leveattest.mrz.repair import apply_repairs, repair_lines
 
