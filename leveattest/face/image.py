@@ -6,7 +6,7 @@ it is refused with :class:`UnsupportedFormatError`. Everything else is refused f
 magic bytes, before any decoder sees it.
 
 Decoding and its guarantees (caps before decode, EXIF orientation, stable reasons) are
-:mod:`leveattest.core.images`. Decision for faces: a JPEG over the pixel cap is decoded
+:mod:`leveattest.imaging`. Decision for faces: a JPEG over the pixel cap is decoded
 at a reduced DCT scale when that brings it under the cap, because phones with 48-200 MP
 sensors do produce such files; any other format over the cap is refused. The long side
 is capped at ``max_side`` so that the later steps have bounded cost.
@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Final
 
 from leveattest.core.errors import UnsupportedFormatError
-from leveattest.core.images import DecodedImage, DecodePolicy, Pixels, decode_image
 from leveattest.core.settings import FaceSettings
+from leveattest.imaging import DecodedImage, DecodePolicy, Pixels, decode_image
 
 RGBImage = Pixels
 FaceImage = DecodedImage

@@ -1,7 +1,7 @@
 """Data-page photos for MRZ reading: the shared safe decoder, grayscale.
 
 Decoding, size caps before decode, EXIF orientation and the stable error reasons are
-:mod:`leveattest.core.images`; this module only says what an MRZ photo may be.
+:mod:`leveattest.imaging`; this module only says what an MRZ photo may be.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Final
 
 from leveattest.core.errors import ImageError
-from leveattest.core.images import DecodePolicy, Pixels, decode_image
 from leveattest.core.settings import MRZSettings
+from leveattest.imaging import DecodePolicy, Pixels, decode_image
 
 GrayImage = Pixels
 
@@ -42,6 +42,6 @@ def load_gray(data: bytes, settings: MRZSettings | None = None) -> GrayImage:
     Raises ``InputTooLargeError`` (too many bytes or pixels, checked on the header
     before any pixel is decoded) or ``ImageError`` (empty, not an image, unsupported
     format, truncated, smaller than 32 px); ``context["reason"]`` is an
-    :class:`leveattest.core.images.ImageProblem`.
+    :class:`leveattest.imaging.ImageProblem`.
     """
     return decode_image(data, policy(settings)).pixels

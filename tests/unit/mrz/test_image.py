@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from leveattest.core.errors import ImageError, InputTooLargeError, LeveattestError
-from leveattest.core.images import ImageProblem
 from leveattest.core.settings import MRZSettings
+from leveattest.imaging import ImageProblem
 from leveattest.mrz.image import load_gray
 from leveattest.mrz.reader import read_mrz
 

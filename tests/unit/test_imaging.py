@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, JpegImagePlugin
 
 from leveattest.core.errors import ImageError, InputTooLargeError, UnsupportedFormatError
-from leveattest.core.images import (
+from leveattest.imaging import (
     DecodePolicy,
     ImageProblem,
     decode_image,
