@@ -19,7 +19,8 @@ from typing import Annotated, Any, NoReturn
 import typer
 import typer.main
 from typer import _click  # typer vendors click (>= 0.26): the group API is click's
-from typer.core import TyperGroup, TyperOption
+from typer._coercion import RuntimeParam
+from typer.core import TyperGroup, TyperOption, _TyperParameter
 
 from leveattest.core.errors import LeveattestError
 
@@ -36,12 +37,48 @@ class LazyCommand:
 COMMANDS: dict[str, LazyCommand] = {}
 
 
+@dataclass(frozen=True)
+class _Text(RuntimeParam):
+    """Coerce a text parameter (``str``, ``list[str]``) as click gives it, without pydantic.
+
+    typer's own coercion of text is ``str(value)`` too, but it builds a pydantic
+    ``TypeAdapter`` first, and importing pydantic's model machinery costs 0.2 s of CPU:
+    ``leveattest mrz parse LINE...`` would pay it for its lines.
+    """
+
+    def _coerce_value(self, value: Any, param: _TyperParameter, ctx: _click.Context) -> Any:
+        if isinstance(value, list | tuple):
+            return [str(item) for item in value]
+        return str(value)
+
+
+def _without_pydantic(command: _click.Command, ctx: _click.Context) -> None:
+    """Give the command's text parameters the coercion above and its help flag a bool default.
+
+    An unset help flag is None to click, and typer coerces a None bool through pydantic.
+    """
+    help_option = command.get_help_option(ctx)
+    if help_option is not None:
+        help_option.default = False
+    for param in command.params:
+        if not isinstance(param, _TyperParameter) or param._runtime_param is not None:
+            continue
+        descriptor = param.type_descriptor
+        if descriptor.annotation in (str, list[str]) and descriptor.parameter_info.parser is None:
+            param._runtime_param = _Text(
+                parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
+            )
+
+
 class Group(TyperGroup):
-    """A typer group whose ``--help`` flag does not import pydantic when it is not given.
+    """A typer group whose commands' text parameters and ``--help`` flag skip pydantic.
 
     typer (>= 0.26) coerces every parameter value through a pydantic ``TypeAdapter``
     except bool flags whose value is already a bool; click leaves an unset help flag at
     None, so passing through a group (``leveattest company status``) cost 0.2 s of CPU.
+    Its commands get the same for their help flag and ``_Text`` for their text parameters
+    (``tests/unit/cli`` checks that ``mrz parse`` imports no pydantic;
+    ``bench/cli_startup.py`` measures it).
     """
 
     def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
@@ -49,6 +86,12 @@ class Group(TyperGroup):
         if option is not None:
             option.default = False
         return option
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _without_pydantic(command, ctx)
+        return command
 
 
 class LazyGroup(Group):
@@ -65,7 +108,10 @@ class LazyGroup(Group):
             importlib.import_module(f"{__package__}.{module}")
         # build the tree again now that the module has registered its commands
         root = typer.main.get_command(app)
-        return root.commands.get(cmd_name) if isinstance(root, TyperGroup) else None
+        command = root.commands.get(cmd_name) if isinstance(root, TyperGroup) else None
+        if command is not None:
+            _without_pydantic(command, ctx)
+        return command
 
     def format_commands(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         # the one-line helps come from the table: listing commands imports none of them

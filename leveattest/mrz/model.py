@@ -6,12 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from leveattest.core.checks import CheckResult, Reason
+from leveattest.core.reasons import Reason
 from leveattest.mrz.countries import display_alpha3
 from leveattest.mrz.national.denmark import DanishCprResult
 from leveattest.mrz.national.norway import NorwegianIdResult
+
+if TYPE_CHECKING:
+    from leveattest.core.checks import CheckResult
 
 
 class MRZFormat(StrEnum):
@@ -170,6 +173,9 @@ def mrz_check_results(result: MRZResult) -> list[CheckResult]:
 
     Evidence holds check names, field names and reason codes only — never MRZ content.
     """
+    # CheckResult is a pydantic model (0.2 s to import): parsing alone (``mrz parse``) skips it
+    from leveattest.core.checks import CheckResult  # noqa: PLC0415
+
     if result.format is MRZFormat.UNKNOWN:
         first = result.problems[0] if result.problems else None
         reason = first.reason if first else Reason.MRZ_UNKNOWN_FORMAT
@@ -217,6 +223,8 @@ def mrz_check_results(result: MRZResult) -> list[CheckResult]:
 
 
 def _from_problems(check: str, problems: Sequence[Problem], **evidence: Any) -> CheckResult:
+    from leveattest.core.checks import CheckResult  # noqa: PLC0415 - see mrz_check_results
+
     fatal = [p for p in problems if p.fatal]
     notes = [p.reason.value for p in problems if not p.fatal]
     if notes:

@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from leveattest.core.checks import Reason
 from leveattest.core.clock import Clock, SystemClock
+from leveattest.core.reasons import Reason
 from leveattest.mrz import quirks
 from leveattest.mrz.checkdigit import MRZ_ALPHABET, safe_check_digit
 from leveattest.mrz.countries import is_known_code

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from leveattest.core.checks import Reason
+from leveattest.core.reasons import Reason
 from leveattest.mrz.model import Problem
 from leveattest.mrz.national.denmark import DanishCprResult, validate_cpr
 from leveattest.mrz.national.norway import NorwegianIdResult, validate_norwegian_id
