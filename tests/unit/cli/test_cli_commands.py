@@ -46,6 +46,7 @@ FULL_LISTING = [
     "register retention",
     "register record-manual",
     "register verify-log",
+    "register verify-proof",
     "face compare",
     "face quality",
     "liveness challenge",
