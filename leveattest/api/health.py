@@ -1,10 +1,12 @@
 """``/healthz`` (the process answers; no database) and ``/readyz`` (it can do its work).
 
-``/readyz`` runs ``SELECT 1`` on the service's database and reads the job queue
-(``leveattest.jobs.health``), bounded by :data:`READY_TIMEOUT_SECONDS`: 200 with the checks
-when both answered, else 503 problem+json ``service_unavailable`` with the same checks and
-``Retry-After``. A backlog is reported, not judged: the API can take sessions while the
-workers catch up.
+``/readyz`` runs ``SELECT 1`` on the service's database, reads the job queue
+(``leveattest.jobs.health``) and which workers have their models loaded
+(``leveattest.jobs.presence``: ``"summary": "workers: 2 ready"``), bounded by
+:data:`READY_TIMEOUT_SECONDS`: 200 with the checks when the database answered, else 503
+problem+json ``service_unavailable`` with the same checks and ``Retry-After``. A backlog
+or no ready worker is reported, not judged: the API can take sessions while the workers
+start or catch up.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from leveattest.api.problems import problem_response
 from leveattest.core.errors import ServiceUnavailableError
 from leveattest.jobs.health import jobs_health
+from leveattest.jobs.presence import workers_health
 from leveattest.persistence import SNAPSHOT_READ
 from leveattest.persistence.outage import DATABASE_ERROR_TYPES, database_fault, probe_database
 from leveattest.sessions.context import SessionContext
@@ -54,7 +57,10 @@ def readiness_checks(ctx: SessionContext) -> dict[str, dict[str, Any]]:
     try:
         with ctx.sessions() as db:
             db.connection(execution_options=SNAPSHOT_READ)
-            checks["jobs"] = {"ok": True, **jobs_health(db, ctx.clock.now()).to_json()}
+            now = ctx.clock.now()
+            checks["jobs"] = {"ok": True, **jobs_health(db, now).to_json()}
+            # reported, not judged: the API takes sessions while workers start or catch up
+            checks["workers"] = {"ok": True, **workers_health(db, now).to_json()}
     except DATABASE_ERROR_TYPES as exc:
         checks["jobs"] = {"ok": False, "reason": str(database_fault(exc) or "error")}
     return checks

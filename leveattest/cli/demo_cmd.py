@@ -18,6 +18,7 @@ ops console). Personal data never reaches the terminal or the service log.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -179,6 +180,27 @@ def _register_view(company: DemoCompany, samples: Path) -> list[str]:
     return lines
 
 
+def _wait_for_workers(service: DemoService) -> None:
+    """One progress line while the workers load the face and liveness models (the first
+    run on a machine takes longest), rewritten in place on a terminal."""
+    interactive = sys.stdout.isatty()
+    shown = -10.0
+
+    def progress(workers: dict[str, Any], waited: float) -> None:
+        nonlocal shown
+        state = workers.get("summary", "workers: starting")
+        line = f"   loading the face and liveness models ({state}) … {waited:.0f} s"
+        if interactive:
+            typer.echo("\r" + line, nl=False)
+        elif waited - shown >= 10:
+            typer.echo(line)
+            shown = waited
+
+    workers = service.wait_for_workers(progress)
+    done = f"   {workers.get('summary', '')} — analysis can start"
+    typer.echo(("\r" + done + " " * 20) if interactive else done)
+
+
 def _print_staff(service: DemoService) -> None:
     """Demo accounts for the ops console (shown once; a second person confirms rejections)."""
     typer.echo("\n   ops console accounts for this run (TOTP: add the secret to an authenticator,")
@@ -225,6 +247,7 @@ def demo_command(
             f"{service.root}; log: {service.log_path}) …"
         )
         with service.running():
+            _wait_for_workers(service)
             company = service.enrol_company()
             typer.echo(
                 "3. Demo Pensjon AS proves its pensioners and asks for life certificates; "

@@ -163,6 +163,26 @@ class DemoService:
                 raise DemoServiceError("the demo service did not start", log=str(self.log_path))
             time.sleep(0.05)
 
+    def wait_for_workers(
+        self, progress: Callable[[dict[str, Any], float], None], *, timeout: float = 600.0
+    ) -> dict[str, Any]:
+        """Poll ``/readyz`` until every worker has loaded its models; ``progress`` gets the
+        workers' check and the seconds waited at each poll. A worker whose models failed to
+        load counts as done (its jobs will go to a person)."""
+        started = time.monotonic()
+        workers: dict[str, Any] = {}
+        while time.monotonic() - started < timeout:
+            try:
+                checks = httpx.get(f"{self.url}/readyz", timeout=5).json().get("checks", {})
+                workers = checks.get("workers") or {}
+            except (httpx.HTTPError, ValueError):
+                workers = {}
+            progress(workers, time.monotonic() - started)
+            if workers.get("ready", 0) + workers.get("failed", 0) >= self.workers:
+                return workers
+            time.sleep(0.5)
+        raise DemoServiceError("the workers did not load their models", log=str(self.log_path))
+
     def stop(self) -> None:
         if self._workers is not None:
             self._workers.stop()

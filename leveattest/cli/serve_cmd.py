@@ -27,6 +27,7 @@ from leveattest.core.logging import configure_logging, get_logger
 from leveattest.core.observability import ObservabilityMiddleware
 from leveattest.core.settings import Settings
 from leveattest.jobs.pipeline_factory import build_pipeline
+from leveattest.jobs.presence import Presence
 from leveattest.jobs.procrastinate_engine import ProcrastinateJobQueue
 from leveattest.jobs.supervisor import WorkerSupervisor
 from leveattest.jobs.worker import Analyser, work
@@ -132,26 +133,31 @@ def worker_main(
     signal.signal(signal.SIGTERM, _stop)
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         signal.signal(signal.SIGINT, _stop)
-    pipeline = build_pipeline(
-        settings, clock, replay_source=DatabaseReplaySource(ctx.sessions, clock)
-    )
-    warm_up(pipeline)
-    if stopping.is_set():
-        return
-    if engine is not None:
-        log.info("worker.started", engine="procrastinate")
-        engine.bind(ctx, pipeline, register_jobs)
-        engine.run_worker(install_signal_handlers=False)
-    else:
-        log.info("worker.started", engine="table")
-        work(ctx, pipeline, stopping.is_set, register_jobs=register_jobs)
+    presence = Presence(ctx.sessions, clock)
+    presence.announce()
+    try:
+        pipeline = build_pipeline(
+            settings, clock, replay_source=DatabaseReplaySource(ctx.sessions, clock)
+        )
+        presence.ready(failed=not warm_up(pipeline))
+        if stopping.is_set():
+            return
+        if engine is not None:
+            log.info("worker.started", engine="procrastinate")
+            engine.bind(ctx, pipeline, register_jobs)
+            engine.run_worker(install_signal_handlers=False)
+        else:
+            log.info("worker.started", engine="table")
+            work(ctx, pipeline, stopping.is_set, register_jobs=register_jobs)
+    finally:
+        presence.leave()
     log.info("worker.stopped")
 
 
-def warm_up(pipeline: Analyser) -> None:
+def warm_up(pipeline: Analyser) -> bool:
     """Load the models before taking work; ``worker.ready`` says how long it took. A model
-    that fails to load is logged and the worker goes on: its jobs fail, are retried and
-    finally go to a person, as with any analysis error."""
+    that fails to load is logged (False) and the worker goes on: its jobs fail, are retried
+    and finally go to a person, as with any analysis error; ``/readyz`` counts it apart."""
     started = time.perf_counter()
     warm = getattr(pipeline, "warm_up", None)
     try:
@@ -159,8 +165,9 @@ def warm_up(pipeline: Analyser) -> None:
             warm()
     except Exception as exc:  # noqa: BLE001 - reported; the jobs will report it again
         log.warning("worker.warm_up_failed", error_type=type(exc).__name__)
-        return
+        return False
     log.info("worker.ready", load_s=round(time.perf_counter() - started, 1))
+    return True
 
 
 def service_app(

@@ -33,3 +33,20 @@ class Job(Base):
     tries: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(60))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WorkerPresence(Base):
+    """One row per running worker process: it announces itself when it starts, says when
+    its models are loaded (ready) and renews ``seen_at`` while it lives; it deletes its
+    row when it stops. A row not renewed for a while is a worker that died (``kill -9``)."""
+
+    __tablename__ = "worker_presence"
+
+    worker_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    host: Mapped[str] = mapped_column(String(64))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # when its models were loaded and checked; None while loading (or if that failed)
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    warm_up_failed: Mapped[bool] = mapped_column(default=False)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -50,6 +50,10 @@ def test_demo_runs_all_as_expected_and_logs_nothing_personal(tmp_path, caplog):
         result = CliRunner().invoke(app, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "ALL AS EXPECTED" in result.output
+    # a progress line while the worker loads its models, then how many are ready
+    assert "loading the face and liveness models (" in result.output
+    assert "workers: 1 ready — analysis can start" in result.output
+    assert "worker.ready" in (out / "service" / "service.log").read_text()
     service_log = (out / "service" / "service.log").read_text()
     assert "demo_finished" in service_log  # structured logs were captured
     assert "pipeline.decided" in service_log  # ... from the worker process too
