@@ -1,25 +1,26 @@
 """Audit events for refusals (``source:subject:action``) and keyed person fingerprints.
 
-A fingerprint is an HMAC of the person reference under the register secret: stable
-enough to correlate refusals about one person, useless to anyone without the secret.
+A fingerprint is an HMAC of the person reference under a key derived from the register
+secret (``KeyPurpose.REGISTER_AUDIT_FINGERPRINT``): stable enough to correlate refusals
+about one person, useless to anyone without the secret. Fingerprints are not recomputed
+when the secret is rotated: refusals before and after a rotation do not correlate.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from leveattest.core.clock import Clock
+from leveattest.core.keys import KeyPurpose, derive_key, keyed_digest
 from register.db.models import AuditEvent
 
 
 def subject_fingerprint(secret: str, value: str) -> str:
-    digest = hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
-    return "hfp:" + digest[:32]
+    key = derive_key(secret, KeyPurpose.REGISTER_AUDIT_FINGERPRINT)
+    return "hfp:" + keyed_digest(key, value.encode())[:32]
 
 
 def record_audit(

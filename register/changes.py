@@ -22,6 +22,7 @@ from register.heads import CHANGE_EVENTS
 from register.identity import IdScheme
 from register.keys import canonical_json
 from register.queries import envelope, require_active, sha256_hex
+from register.settings import register_keyring
 from register.state import RegisterState
 from register.status_sql import split_status, with_status
 from register.statuses import is_postgres
@@ -48,7 +49,7 @@ def changes_statement(
 ) -> str:
     """One signed page of the changes feed, for persons under a current relationship."""
     clock, settings, keys = state.clock, state.settings, state.keys
-    secret = settings.secret.get_secret_value()
+    secret = register_keyring(settings)
     after = decode_cursor(secret, ctx.company_id, since) if since else 0
     size = settings.changes_page_default if limit is None else limit
     if not 1 <= size <= settings.changes_page_max:

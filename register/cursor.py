@@ -1,7 +1,10 @@
 """Opaque, HMAC-signed cursors for the changes feed, bound to one company.
 
 ``v1.<base64url(json {c: company id, e: last event id})>.<base64url(hmac-sha256)>``;
-any change to the body, the MAC or the company gives ``CursorInvalidError``.
+any change to the body, the MAC or the company gives ``CursorInvalidError``. The MAC key
+is ``KeyPurpose.REGISTER_CURSOR`` of the register secret; a cursor a company kept from
+before a rotation (or from before key derivation) is accepted while its secret is in
+the key ring (``LEVEATTEST_REGISTER__PREVIOUS_SECRETS``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import hashlib
 import hmac
 import json
 
+from leveattest.core.keys import KeyPurpose, KeyRing
 from register.errors import CursorInvalidError
 
 _PREFIX = "v1"
@@ -25,16 +29,21 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _mac(secret: str, body: str) -> bytes:
-    return hmac.new(secret.encode(), f"cursor|{body}".encode(), hashlib.sha256).digest()
+def _mac(key: bytes, body: str) -> bytes:
+    return hmac.new(key, f"cursor|{body}".encode(), hashlib.sha256).digest()
 
 
-def encode_cursor(secret: str, company_id: int, last_event_id: int) -> str:
+def _ring(secret: KeyRing | str) -> KeyRing:
+    return secret if isinstance(secret, KeyRing) else KeyRing.from_secrets(secret)
+
+
+def encode_cursor(secret: KeyRing | str, company_id: int, last_event_id: int) -> str:
     body = _b64(json.dumps({"c": company_id, "e": last_event_id}, separators=(",", ":")).encode())
-    return f"{_PREFIX}.{body}.{_b64(_mac(secret, body))}"
+    key = _ring(secret).key(KeyPurpose.REGISTER_CURSOR)
+    return f"{_PREFIX}.{body}.{_b64(_mac(key, body))}"
 
 
-def decode_cursor(secret: str, company_id: int, cursor: str) -> int:
+def decode_cursor(secret: KeyRing | str, company_id: int, cursor: str) -> int:
     """The last event id, or CursorInvalidError."""
     parts = cursor.split(".")
     if len(parts) != 3 or parts[0] != _PREFIX or len(cursor) > 200:
@@ -45,7 +54,8 @@ def decode_cursor(secret: str, company_id: int, cursor: str) -> int:
         data = json.loads(_unb64(body))
     except (ValueError, binascii.Error) as exc:
         raise CursorInvalidError from exc
-    if not hmac.compare_digest(given, _mac(secret, body)):
+    readers = _ring(secret).readers(KeyPurpose.REGISTER_CURSOR)
+    if not any(hmac.compare_digest(given, _mac(reader.key, body)) for reader in readers):
         raise CursorInvalidError
     if not isinstance(data, dict) or data.get("c") != company_id:
         raise CursorInvalidError

@@ -4,7 +4,8 @@ relationship.
 Each entry's hash is ``sha256(prev_hash || canonical_json(content))``. The person is in
 the hashed content only as a commitment ``sha256(salt || person_ref)`` with a random
 per-entry salt, and no plain identifier is stored at any time: beside the commitment sits
-``subject_key`` = HMAC-SHA-256 of the reference under the register secret, through which
+``subject_key`` = HMAC-SHA-256 of the reference under a key derived from the register
+secret (``KeyPurpose.REGISTER_SUBJECT_KEY``, docs/keys.md), through which
 the person's report finds their entries (``subject_key``). Retention removes the key and
 the salt and the chain still verifies, while the commitment alone can no longer be linked
 to anyone (the salt defeats a dictionary over the national-id space, the key cannot be
@@ -27,6 +28,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
 from leveattest.core.clock import Clock
+from leveattest.core.keys import KeyPurpose, KeyRing, derive_key, keyed_digest
 from register.db.models import DisclosureEntry, Head
 from register.heads import DISCLOSURE_LOG, GENESIS_HASH, lock_head_values, set_head_values
 from register.keys import canonical_json
@@ -54,16 +56,32 @@ def subject_key(secret: str, ref: str) -> str:
     return subject_keyer(secret)(ref)
 
 
-def subject_keyer(secret: str) -> Callable[[str], str]:
-    """``subject_key`` for many references: the key schedule is computed once."""
-    base = hmac.new(f"disclosure|{secret}".encode(), digestmod=hashlib.sha256)
+def subject_keys(ring: KeyRing | str, ref: str) -> list[str]:
+    """Every lookup ``ref`` may be stored under: the current secret's first, then those of
+    the previous secrets and of the version-0 derivation (``keys rotate --register``
+    moves them to the current one)."""
+    ring = ring if isinstance(ring, KeyRing) else KeyRing.from_secrets(ring)
+    return [
+        keyed_digest(reader.key, ref.encode())
+        for reader in ring.readers(KeyPurpose.REGISTER_SUBJECT_KEY)
+    ]
 
-    def key(ref: str) -> str:
+
+def subject_keyer(secret: str | bytes) -> Callable[[str], str]:
+    """``subject_key`` for many references: the key schedule is computed once."""
+    return keyer_for(derive_key(secret, KeyPurpose.REGISTER_SUBJECT_KEY))
+
+
+def keyer_for(key: bytes) -> Callable[[str], str]:
+    """HMAC-SHA-256 (hex) of references under ``key``, the key schedule computed once."""
+    base = hmac.new(key, digestmod=hashlib.sha256)
+
+    def keyed(ref: str) -> str:
         mac = base.copy()
         mac.update(ref.encode())
         return mac.hexdigest()
 
-    return key
+    return keyed
 
 
 def commitment_matches(salt: str, ref: str, commitment: str) -> bool:

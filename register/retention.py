@@ -21,6 +21,7 @@ from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from leveattest.core.clock import Clock
+from leveattest.core.keys import KeyRing
 from register.db.models import (
     AssertionJti,
     AuditEvent,
@@ -33,7 +34,7 @@ from register.db.models import (
     Person,
     Relationship,
 )
-from register.disclosure import pseudonymise_disclosures, subject_key
+from register.disclosure import pseudonymise_disclosures, subject_keys
 from register.identity import PersonId
 from register.periods import months_before
 from register.persons import emit_changes, find_person, identifiers_of, person_json
@@ -102,7 +103,7 @@ def run_retention(session: Session, clock: Clock, settings: RegisterSettings) ->
     return RetentionReport(cutoff, certs, deleted, scrubbed, pseudonymised, other)
 
 
-def person_report(session: Session, pid: PersonId, secret: str) -> dict[str, Any] | None:
+def person_report(session: Session, pid: PersonId, secret: KeyRing | str) -> dict[str, Any] | None:
     """Everything the register holds about the person and who received it (art. 15).
 
     Disclosure entries are found through their keyed lookup (``subject_key``) of every
@@ -123,7 +124,11 @@ def person_report(session: Session, pid: PersonId, secret: str) -> dict[str, Any
     disclosures = session.execute(
         select(DisclosureEntry, Company.name)
         .join(Company, Company.client_id == DisclosureEntry.client_id, isouter=True)
-        .where(DisclosureEntry.subject_key.in_([subject_key(secret, i.ref) for i in identifiers]))
+        .where(
+            DisclosureEntry.subject_key.in_(
+                [key for i in identifiers for key in subject_keys(secret, i.ref)]
+            )
+        )
         .order_by(DisclosureEntry.seq)
     ).all()
     return {

@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from leveattest.core.errors import InsecureConfigurationError
+from leveattest.core.keys import KeyRing
 
 DEV_REGISTER_SECRET = "dev-only-register-secret-not-for-production"  # noqa: S105 (refused in production)
 
@@ -34,7 +35,11 @@ class RegisterSettings(BaseSettings):
     # is the only audience accepted in client assertions (RFC 7523 §3, item 3)
     base_url: str = "http://127.0.0.1:8700/register/v1"
     signing_keys_path: Path = Path("var/register/signing-keys.json")
+    # the register's master secret: every register key is derived from it (docs/keys.md)
     secret: SecretStr = SecretStr(DEV_REGISTER_SECRET)
+    # earlier secrets, newest first, kept only for reading until ``leveattest keys rotate
+    # --register`` has moved what they keyed to ``secret`` (JSON list in the env)
+    previous_secrets: list[SecretStr] = Field(default_factory=list)
     access_token_ttl_seconds: int = Field(default=300, ge=30, le=3600)
     assertion_max_lifetime_seconds: int = Field(default=300, ge=10, le=3600)
     clock_skew_seconds: int = Field(default=60, ge=0, le=600)
@@ -90,3 +95,11 @@ class RegisterSettings(BaseSettings):
 def load_register_settings() -> RegisterSettings:
     """Read ``LEVEATTEST_REGISTER__*`` from the environment."""
     return RegisterSettings()
+
+
+def register_keyring(settings: RegisterSettings) -> KeyRing:
+    """The register's secret and its previous ones: every register key derives from it."""
+    return KeyRing.from_secrets(
+        settings.secret.get_secret_value(),
+        [secret.get_secret_value() for secret in settings.previous_secrets],
+    )

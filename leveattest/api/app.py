@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from leveattest.api import health, routes, uploads
 from leveattest.api.problems import install_problem_handlers
 from leveattest.core.clock import Clock, SystemClock
+from leveattest.core.keys import keyring_from
 from leveattest.core.metrics import QueueCollector
 from leveattest.core.observability import install_observability
 from leveattest.core.ratelimit import RateLimiter
@@ -47,7 +48,7 @@ def build_context(
     clock = clock or SystemClock()
     store = blobs or LocalEncryptedBlobStore(
         settings.data.var_dir / "blobs",
-        MasterKey.from_secret(settings.security.master_key.get_secret_value()),
+        MasterKey.from_ring(keyring_from(settings.security)),
         clock,
     )
     session_settings = session_settings or SessionSettings()

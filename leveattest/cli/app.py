@@ -184,6 +184,9 @@ jobs_app = _group(
     "jobs", "Scheduled jobs: reminders, deadlines, yearly requests, retention.", "jobs_cmd"
 )
 ops_app = _group("ops", "Ops review console: staff accounts.", "ops_cmd")
+keys_app = _group(
+    "keys", "Master keys: their ids, and rotating stored data to a new one.", "keys_cmd"
+)
 
 
 def _print_version(value: bool) -> None:

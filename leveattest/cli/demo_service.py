@@ -37,6 +37,7 @@ from leveattest.cli.serve_cmd import migrate_all, service_app, start_workers
 from leveattest.cli.serve_cmd import worker_main as _worker_main
 from leveattest.core.clock import SystemClock
 from leveattest.core.errors import LeveattestError
+from leveattest.core.keys import keyring_from
 from leveattest.core.logging import configure_logging
 from leveattest.core.settings import Settings
 from leveattest.jobs.supervisor import WorkerSupervisor
@@ -235,7 +236,7 @@ class DemoService:
     def add_staff(self, username: str, role: str) -> NewAccount:
         """An ops console account (password and TOTP secret are returned once)."""
         engine = make_engine(self.settings.database.url)
-        master = MasterKey.from_secret(self.settings.security.master_key.get_secret_value())
+        master = MasterKey.from_ring(keyring_from(self.settings.security))
         try:
             with make_session_factory(engine)() as db, db.begin():
                 return create_account(

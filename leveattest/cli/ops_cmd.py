@@ -15,6 +15,7 @@ import typer
 from leveattest.cli.app import emit_json, fail, ops_app
 from leveattest.core.clock import SystemClock
 from leveattest.core.errors import LeveattestError
+from leveattest.core.keys import keyring_from
 from leveattest.core.settings import Settings
 from leveattest.review.auth import create_account
 from leveattest.review.models import Role
@@ -45,7 +46,7 @@ def add_user(
     try:
         if migrate_first:
             upgrade(engine)
-        master = MasterKey.from_secret(settings.security.master_key.get_secret_value())
+        master = MasterKey.from_ring(keyring_from(settings.security))
         with make_session_factory(engine)() as db, db.begin():
             created = create_account(
                 db,

@@ -41,7 +41,12 @@ class DatabaseSettings(BaseModel):
 
 
 class SecuritySettings(BaseModel):
+    """The master secret every service key is derived from (docs/keys.md)."""
+
     master_key: SecretStr = SecretStr(DEV_MASTER_KEY)
+    # earlier master keys, newest first, kept only to read what they protected until
+    # ``leveattest keys rotate`` has moved it to ``master_key`` (JSON list in the env)
+    previous_master_keys: list[SecretStr] = Field(default_factory=list)
 
 
 class MRZSettings(BaseModel):

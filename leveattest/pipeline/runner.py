@@ -7,7 +7,6 @@ makes the decision. A bad document never raises: only a failure to process does
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -15,6 +14,7 @@ from typing import TypeVar
 from leveattest.core.checks import CheckResult, Verdict
 from leveattest.core.clock import Clock
 from leveattest.core.errors import TrustStoreError
+from leveattest.core.keys import KeyPurpose, derive_key
 from leveattest.core.logging import fingerprint, get_logger
 from leveattest.core.settings import Settings
 from leveattest.emrtd.trust import TrustStore
@@ -54,8 +54,10 @@ class Pipeline:
         # None: liveness cannot be verified here, and every session goes to review
         self.liveness = liveness
         # keyed fingerprints of document numbers, derived from the master key
-        secret = settings.security.master_key.get_secret_value().encode()
-        self._fingerprint_key = hashlib.sha256(b"leveattest/document-number-fp|" + secret).digest()
+        self._fingerprint_key = derive_key(
+            settings.security.master_key.get_secret_value(),
+            KeyPurpose.DOCUMENT_NUMBER_FINGERPRINT,
+        )
 
     @property
     def face_engine(self) -> FaceEngine:

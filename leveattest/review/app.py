@@ -67,13 +67,12 @@ def create_review_app(
     provider: IdentityProvider | None = None,
 ) -> FastAPI:
     settings = settings or ReviewSettings()
-    master_secret = ctx.settings.security.master_key.get_secret_value()
     service = ReviewService(
         ctx,
         settings,
-        provider or LocalIdentityProvider(settings, MasterKey.from_secret(master_secret)),
+        provider or LocalIdentityProvider(settings, MasterKey.from_ring(ctx.keyring)),
         UrlSigner(
-            signing_key(settings.url_signing_key.get_secret_value(), master_secret),
+            signing_key(settings.url_signing_key.get_secret_value(), ctx.keyring),
             settings.image_url_seconds,
         ),
     )

@@ -73,13 +73,18 @@ def account_by_name(db: Session, username: str, *, for_update: bool = False) -> 
     return db.scalars(query).one_or_none()
 
 
+def totp_context(account_id: str) -> str:
+    """What a sealed TOTP secret is bound to (``MasterKey.wrap``'s context)."""
+    return f"ops-totp|{account_id}"
+
+
 def seal_secret(master: MasterKey, account_id: str, secret: str) -> bytes:
-    return master.wrap(secret.encode(), context=f"ops-totp|{account_id}")
+    return master.wrap(secret.encode(), context=totp_context(account_id))
 
 
 def open_secret(master: MasterKey, account: StaffAccount) -> str:
     return master.unwrap(
-        account.totp_secret_sealed or b"", context=f"ops-totp|{account.id}"
+        account.totp_secret_sealed or b"", context=totp_context(account.id)
     ).decode()
 
 

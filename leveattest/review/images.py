@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from PIL import Image, UnidentifiedImageError
 
 from leveattest.core.errors import ChipDataError
+from leveattest.core.keys import KeyPurpose, KeyRing
 from leveattest.emrtd.dg2 import parse_dg2
 from leveattest.review.errors import ImageGoneError, ImageUrlError
 from leveattest.sessions.context import blob_owner
@@ -56,11 +57,12 @@ class UrlSigner:
             raise ImageUrlError(reason="expired")
 
 
-def signing_key(configured: str, master_secret: str) -> bytes:
-    """The configured key, else one derived from the master secret (never the master itself)."""
+def signing_key(configured: str, ring: KeyRing) -> bytes:
+    """The configured key, else one derived from the master key (never the master itself).
+    URLs live minutes, so only the current master signs and verifies them."""
     if configured:
         return configured.encode()
-    return hmac.new(master_secret.encode(), b"leveattest-ops-image-url-v1", hashlib.sha256).digest()
+    return ring.key(KeyPurpose.OPS_IMAGE_URL)
 
 
 def chip_portrait_jpeg(dg2: bytes) -> bytes:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from leveattest.core.clock import Clock
+from leveattest.core.keys import KeyRing, keyring_from
 from leveattest.core.settings import Settings
 from leveattest.face.liveness.challenge import issue_challenge
 from leveattest.sessions.liveness_settings import liveness_settings
@@ -63,9 +65,10 @@ class SessionContext:
     def retry_budget(self) -> int:
         return self.settings.pipeline.retry_budget
 
-    @property
-    def fingerprint_secret(self) -> str:
-        return "person-fp|" + self.settings.security.master_key.get_secret_value()
+    @cached_property
+    def keyring(self) -> KeyRing:
+        """The master key and the previous ones: every key is derived from it (docs/keys.md)."""
+        return keyring_from(self.settings.security)
 
 
 def blob_owner(session_id: str, attempt: int) -> str:

@@ -32,7 +32,7 @@ from leveattest.sessions.models import (
     VerificationSession,
 )
 from leveattest.sessions.notifications import queue_outcome
-from leveattest.sessions.tokens import person_fingerprint
+from leveattest.sessions.tokens import person_fingerprint_matches
 from register.client import CertificateReceipt, CertificateRecord, HolderFacts
 
 log = get_logger("leveattest.sessions.decision")
@@ -160,8 +160,8 @@ def subject_differs(
     if row.expected_person_fp is None:
         return None
     identity = identity_of(facts)
-    if identity is None or person_fingerprint(ctx.fingerprint_secret, identity) != (
-        row.expected_person_fp
+    if identity is None or not person_fingerprint_matches(
+        ctx.keyring, identity, row.expected_person_fp
     ):
         return "person_differs_from_invitation"
     return None

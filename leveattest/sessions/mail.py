@@ -78,7 +78,7 @@ def valid_address(address: str) -> bool:
     )
 
 
-def _context(session_id: str) -> str:
+def contact_context(session_id: str) -> str:
     return f"contact:{session_id}"
 
 
@@ -87,12 +87,12 @@ def remember_address(
 ) -> None:
     """Keep the address (with the letter's reference, for the status link) sealed for this
     session's outcome (caller commits)."""
-    master = MasterKey.from_secret(ctx.settings.security.master_key.get_secret_value())
+    master = MasterKey.from_ring(ctx.keyring)
     plain = json.dumps({"address": address, "reference": reference}).encode()
     db.merge(
         PensionerContact(
             session_id=session_id,
-            email_sealed=master.wrap(plain, context=_context(session_id)),
+            email_sealed=master.wrap(plain, context=contact_context(session_id)),
             created_at=ctx.clock.now(),
         )
     )
@@ -143,7 +143,7 @@ def send_outcome_mail(
     if settings.smtp_host is None and sender is None:
         return 0
     send = sender or smtp_sender(settings)
-    master = MasterKey.from_secret(ctx.settings.security.master_key.get_secret_value())
+    master = MasterKey.from_ring(ctx.keyring)
     sent = 0
     with ctx.unit_of_work() as db:
         due = db.execute(
@@ -154,7 +154,9 @@ def send_outcome_mail(
             .limit(settings.batch)
         ).all()
         for row, contact in due:
-            held = json.loads(master.unwrap(contact.email_sealed, context=_context(row.session_id)))
+            held = json.loads(
+                master.unwrap(contact.email_sealed, context=contact_context(row.session_id))
+            )
             mail = compose(
                 settings,
                 str(held["address"]),

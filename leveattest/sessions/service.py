@@ -88,7 +88,7 @@ def start_session(
         token_hash=hash_token(token),
         state=SessionState.AWAITING_CONSENT,
         origin=origin,
-        expected_person_fp=person_fingerprint(ctx.fingerprint_secret, identity),
+        expected_person_fp=person_fingerprint(ctx.keyring, identity),
         created_at=now,
         updated_at=now,
         expires_at=now + timedelta(hours=ctx.session_settings.session_ttl_hours),

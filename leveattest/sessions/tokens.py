@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import secrets
 from collections.abc import Mapping
+
+from leveattest.core.keys import KeyPurpose, KeyRing, keyed_digest, matches_any
 
 
 def new_session_id() -> str:
@@ -27,7 +28,22 @@ def new_aa_nonce() -> bytes:
     return secrets.token_bytes(8)
 
 
-def person_fingerprint(secret: str, identity: Mapping[str, str]) -> str:
-    """Keyed, non-reversible fingerprint of a person identity (national or foreign id)."""
+def _person_message(identity: Mapping[str, str]) -> bytes:
     canonical = json.dumps(dict(identity), sort_keys=True, separators=(",", ":"))
-    return hmac.new(secret.encode(), b"person|" + canonical.encode(), hashlib.sha256).hexdigest()
+    return b"person|" + canonical.encode()
+
+
+def person_fingerprint(ring: KeyRing, identity: Mapping[str, str]) -> str:
+    """Keyed, non-reversible fingerprint of a person identity (national or foreign id),
+    under the current master key (``KeyPurpose.PERSON_FINGERPRINT``)."""
+    return keyed_digest(ring.key(KeyPurpose.PERSON_FINGERPRINT), _person_message(identity))
+
+
+def person_fingerprint_matches(ring: KeyRing, identity: Mapping[str, str], stored: str) -> bool:
+    """Whether ``stored`` is the fingerprint of ``identity`` under any key of the ring: a
+    fingerprint cannot be recomputed without the identity, so one made before a rotation
+    is matched with the previous key for as long as it is kept (docs/keys.md)."""
+    return (
+        matches_any(ring, KeyPurpose.PERSON_FINGERPRINT, _person_message(identity), stored)
+        is not None
+    )

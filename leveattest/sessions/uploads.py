@@ -33,6 +33,7 @@ from leveattest.core.errors import (
     ChallengeUnknownError,
     LeveattestError,
 )
+from leveattest.core.keys import KeyPurpose, KeyRing, keyed_digest, matches_any
 from leveattest.core.logging import fingerprint, get_logger
 from leveattest.sessions import repository
 from leveattest.sessions.context import SessionContext, blob_owner
@@ -60,12 +61,17 @@ class IncomingPart:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def content_mac(ctx: SessionContext, digest: str) -> str:
-    """HMAC-SHA256 over the part's SHA-256 under a key derived from the master key: the
-    same bytes give the same MAC (idempotent uploads), nobody without the key can tie it
-    to a known file."""
-    key = ("upload-mac|" + ctx.settings.security.master_key.get_secret_value()).encode()
-    return hmac.new(key, digest.encode("ascii"), hashlib.sha256).hexdigest()
+def content_mac(ring: KeyRing, digest: str) -> str:
+    """HMAC-SHA256 over the part's SHA-256 under ``KeyPurpose.UPLOAD_MAC``: the same bytes
+    give the same MAC (idempotent uploads), nobody without the key can tie it to a known
+    file."""
+    return keyed_digest(ring.key(KeyPurpose.UPLOAD_MAC), digest.encode("ascii"))
+
+
+def content_mac_matches(ring: KeyRing, digest: str, stored: str) -> bool:
+    """Whether ``stored`` is the MAC of ``digest`` under any key of the ring (a MAC made
+    before a rotation that ``keys rotate`` has not reached yet)."""
+    return matches_any(ring, KeyPurpose.UPLOAD_MAC, digest.encode("ascii"), stored) is not None
 
 
 def stage_upload(ctx: SessionContext, owner: str, part: IncomingPart) -> StagedBlob | None:
@@ -101,13 +107,13 @@ def record_upload(
     require_collecting(ctx, row)
     check_content(spec, media, data)
     digest = part.digest
-    mac = content_mac(ctx, digest)
+    mac = content_mac(ctx.keyring, digest)
     existing = repository.upload(db, row.id, row.attempt, slot)
     if (
         existing is not None
         and existing.deleted_at is None
         and existing.content_mac is not None
-        and hmac.compare_digest(existing.content_mac, mac)
+        and content_mac_matches(ctx.keyring, digest, existing.content_mac)
         and existing.captured_at_ms == captured_at_ms
     ):
         return _receipt(existing, digest), False

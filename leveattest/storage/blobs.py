@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -132,6 +133,38 @@ class LocalEncryptedBlobStore:
         target = self._dir(owner) / name
         temporary = _write_synced(target.parent, seal(data_key, data, context=owner, name=name))
         return LocalStagedBlob(owner, name, temporary, target)
+
+    def owners(self) -> Iterator[str]:
+        """Every owner that holds a data key, in name order (for ``keys rotate``)."""
+        for directory in sorted(self._root.iterdir()):
+            if _SAFE.match(directory.name) and (directory / _KEY_FILE).exists():
+                yield directory.name
+
+    def rewrap_owner_key(self, owner: str) -> bool:
+        """Wrap the owner's data key by the current master key if a previous one wrapped
+        it (False: it already was). The blobs are untouched; the new wrapped key replaces
+        the old one atomically, so a reader sees one or the other, both readable while
+        the previous master is in the key ring."""
+        key_path = self._dir(owner) / _KEY_FILE
+        try:
+            wrapped = key_path.read_bytes()
+        except FileNotFoundError as exc:
+            raise BlobNotFoundError(owner_fp=_fp(owner)) from exc
+        moved = self._master.rewrap(wrapped, context=owner)
+        if moved is None:
+            return False
+        try:
+            temporary = _write_synced(key_path.parent, moved)
+            if not key_path.exists():
+                # shredded meanwhile: never bring the key back
+                temporary.unlink()
+                raise BlobNotFoundError(owner_fp=_fp(owner))
+            # a shredding that unlinks the key right now still removes the whole folder
+            # after it (``delete_owner``), this key included
+            os.replace(temporary, key_path)
+        except FileNotFoundError as exc:  # the folder went with its owner
+            raise BlobNotFoundError(owner_fp=_fp(owner)) from exc
+        return True
 
     def get(self, owner: str, name: str) -> bytes:
         path = self._dir(owner) / check_blob_name(name, "name")

@@ -2,7 +2,7 @@
 
 Each verification session gets its own random 256-bit data key (DEK). Blobs are
 encrypted with the DEK; the DEK is stored only wrapped (AES-GCM) by a key-encryption
-key (KEK) derived from the master key in settings with HKDF-SHA256. Destroying a
+key (KEK), ``derive_key(master, KeyPurpose.ENVELOPE_KEK)``. Destroying a
 session's wrapped DEK makes every blob of that session unreadable (crypto-shredding)
 even if a copy of a blob survives in a backup.
 
@@ -11,20 +11,23 @@ be swapped between sessions or names without failing authentication.
 
 Format of a sealed blob: b"LA1" | 12-byte nonce | ciphertext+tag.
 Format of a wrapped key: b"LK1" | key id (8 bytes) | 12-byte nonce | wrapped DEK+tag.
+The key id (the first 8 bytes of SHA-256 of the KEK) names the KEK that wrapped it: a
+data key wrapped under a previous master key (or under the version-0 KEK of before
+``leveattest.core.keys``) is unwrapped with that KEK from the key ring, and
+:meth:`MasterKey.rewrap` moves it to the current one (``leveattest keys rotate``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from leveattest.core.errors import LeveattestError
+from leveattest.core.errors import ConfigurationError, LeveattestError
+from leveattest.core.keys import KeyPurpose, KeyRing
 
 _BLOB_MAGIC = b"LA1"
 _KEY_MAGIC = b"LK1"
@@ -37,21 +40,32 @@ class DecryptionError(LeveattestError):
     code = "storage_decryption_failed"
 
 
+def _kek_id(kek: bytes) -> bytes:
+    return hashlib.sha256(kek).digest()[:8]
+
+
 @dataclass(frozen=True)
 class MasterKey:
-    """The key-encryption key, derived from the configured master secret."""
+    """The key-encryption key of the current master secret, and those of the key ring's
+    previous masters (and version-0 KEKs) for unwrapping what they wrapped."""
 
     key: bytes
     key_id: bytes
+    readers: dict[bytes, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def from_ring(cls, ring: KeyRing) -> MasterKey:
+        kek = ring.key(KeyPurpose.ENVELOPE_KEK)
+        readers = {_kek_id(r.key): r.key for r in ring.readers(KeyPurpose.ENVELOPE_KEK)}
+        return cls(key=kek, key_id=_kek_id(kek), readers=readers)
 
     @classmethod
     def from_secret(cls, secret: str) -> MasterKey:
-        if not secret:
-            raise DecryptionError("no master key configured")
-        kek = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=b"leveattest-kek-v1", info=b"kek"
-        ).derive(secret.encode())
-        return cls(key=kek, key_id=hashlib.sha256(kek).digest()[:8])
+        """A master key without previous ones (tests, tools)."""
+        try:
+            return cls.from_ring(KeyRing.from_secrets(secret))
+        except ConfigurationError as exc:
+            raise DecryptionError("no master key configured") from exc
 
     def wrap(self, data_key: bytes, *, context: str) -> bytes:
         nonce = os.urandom(_NONCE)
@@ -62,13 +76,24 @@ class MasterKey:
         if len(wrapped) < 3 + 8 + _NONCE + 16 or not wrapped.startswith(_KEY_MAGIC):
             raise DecryptionError("wrapped key has the wrong format")
         key_id = wrapped[3:11]
-        if key_id != self.key_id:
+        kek = self.key if key_id == self.key_id else self.readers.get(key_id)
+        if kek is None:
             raise DecryptionError("data key was wrapped by another master key", key_id=key_id.hex())
         nonce, sealed = wrapped[11 : 11 + _NONCE], wrapped[11 + _NONCE :]
         try:
-            return AESGCM(self.key).decrypt(nonce, sealed, _aad("dek", context))
+            return AESGCM(kek).decrypt(nonce, sealed, _aad("dek", context))
         except InvalidTag as exc:
             raise DecryptionError("wrapped key failed authentication") from exc
+
+    def is_current(self, wrapped: bytes) -> bool:
+        """Whether ``wrapped`` was wrapped by the current KEK."""
+        return wrapped.startswith(_KEY_MAGIC) and wrapped[3:11] == self.key_id
+
+    def rewrap(self, wrapped: bytes, *, context: str) -> bytes | None:
+        """``wrapped`` wrapped again by the current KEK, or None if it already is."""
+        if self.is_current(wrapped):
+            return None
+        return self.wrap(self.unwrap(wrapped, context=context), context=context)
 
 
 def new_data_key() -> bytes:

@@ -55,6 +55,8 @@ FULL_LISTING = [
     "liveness simulate",
     "jobs run-scheduled",
     "ops add-user",
+    "keys rotate",
+    "keys ids",
 ]
 # modules of leveattest.cli that define no command
 NOT_COMMAND_MODULES = {"app", "demo_service"}
