@@ -23,7 +23,7 @@ from leveattest.core.clock import Clock
 from leveattest.mrz.national import validate_norwegian_id
 from register.audit import record_audit, subject_fingerprint
 from register.db.models import Company, DisclosureEntry, Head, Invitation, Person
-from register.disclosure import subject_key
+from register.disclosure import subject_keys
 from register.errors import DisclosureLogUnavailableError, RegisterInputError
 from register.heads import DISCLOSURE_LOG, GENESIS_HASH
 from register.identity import IdScheme, PersonId, person_id_from_ref
@@ -32,7 +32,7 @@ from register.merkle import inclusion_path, leaf_hash, tree_root
 from register.persons import identifiers_of, person_ref
 from register.proofs import TREE_HEAD_TYP
 from register.retention import person_report
-from register.settings import RegisterSettings
+from register.settings import RegisterSettings, register_keyring
 
 REPORT_FORMAT = "leveattest-register-access/1"
 
@@ -103,14 +103,19 @@ def access_report(
         client_id=caller,
         subject_fp=subject_fingerprint(secret, pid.ref),
     )
-    held = person_report(session, pid, secret)
+    ring = register_keyring(settings)  # entries made before a rotation are found too
+    held = person_report(session, pid, ring)
     if held is None:  # pragma: no cover - the person was just found
         return None
     identifiers = identifiers_of(session, person)
     entries = session.execute(
         select(DisclosureEntry, Company.name)
         .join(Company, Company.client_id == DisclosureEntry.client_id, isouter=True)
-        .where(DisclosureEntry.subject_key.in_([subject_key(secret, i.ref) for i in identifiers]))
+        .where(
+            DisclosureEntry.subject_key.in_(
+                [key for i in identifiers for key in subject_keys(ring, i.ref)]
+            )
+        )
         .order_by(DisclosureEntry.seq)
     ).all()
     head_seq, head_hash, leaves = _tree_leaves(session)

@@ -149,7 +149,7 @@ class LocalEncryptedBlobStore:
         try:
             wrapped = key_path.read_bytes()
         except FileNotFoundError as exc:
-            raise BlobNotFoundError(owner_fp=_fp(owner)) from exc
+            raise BlobNotFoundError(owner_fp=owner_fingerprint(owner)) from exc
         moved = self._master.rewrap(wrapped, context=owner)
         if moved is None:
             return False
@@ -158,12 +158,12 @@ class LocalEncryptedBlobStore:
             if not key_path.exists():
                 # shredded meanwhile: never bring the key back
                 temporary.unlink()
-                raise BlobNotFoundError(owner_fp=_fp(owner))
+                raise BlobNotFoundError(owner_fp=owner_fingerprint(owner))
             # a shredding that unlinks the key right now still removes the whole folder
             # after it (``delete_owner``), this key included
             os.replace(temporary, key_path)
         except FileNotFoundError as exc:  # the folder went with its owner
-            raise BlobNotFoundError(owner_fp=_fp(owner)) from exc
+            raise BlobNotFoundError(owner_fp=owner_fingerprint(owner)) from exc
         return True
 
     def get(self, owner: str, name: str) -> bytes:
