@@ -22,6 +22,7 @@ from leveattest.pipeline.outcome import Decision
 from leveattest.review.auth import create_account, open_secret
 from leveattest.review.models import StaffAccount
 from leveattest.review.settings import ReviewSettings
+from leveattest.sessions.context import blob_owner
 from leveattest.sessions.mail import contact_context, remember_address
 from leveattest.sessions.models import PensionerContact, SessionUpload, VerificationSession
 from leveattest.sessions.rotation import rotate_service
@@ -176,13 +177,15 @@ def test_data_written_under_a_is_moved_to_b_and_then_needs_b_alone(
         headers={**auth(invited), "content-type": "application/octet-stream"},
     )
     assert same.status_code == 200, same.text
+    known_owner = blob_owner(known["session_id"], 1)  # still held (not decided yet)
+    assert only_b.ctx.blobs.get(known_owner, "SELFIE") == PNG
     # the worker decrypts the blobs written under A with B alone
     only_b.pipeline.document = facts(1)
     assert _submit(only_b, invited) == "approved"
     assert only_b.pipeline.seen[-1].selfie == PNG
     # and A alone no longer can
     with pytest.raises(DecryptionError):
-        _blobs(tmp_path, KeyRing.from_secrets(A), harness).get(owners[0], "SELFIE")
+        _blobs(tmp_path, KeyRing.from_secrets(A), harness).get(known_owner, "SELFIE")
 
     # --- a person fingerprint cannot be recomputed: it is matched with A from the ring
     ringed = harness_for(_settings(tmp_path, B, A))
