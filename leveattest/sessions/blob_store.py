@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -212,6 +213,39 @@ class DatabaseBlobStore:
             key_destroyed=destroyed.rowcount > 0,
             digest=digest,
         )
+
+    # -- key rotation (``leveattest keys rotate``) --------------------------------------------
+
+    def owners(self) -> Iterator[str]:
+        """Every owner that holds a data key, in name order."""
+        with self._engine.connect() as conn:
+            owners: list[str] = list(
+                conn.execute(select(blob_owners.c.owner).order_by(blob_owners.c.owner)).scalars()
+            )
+        yield from owners
+
+    def rewrap_owner_key(self, owner: str) -> bool:
+        """Wrap the owner's data key by the current master key if a previous one wrapped
+        it (False: it already was). One row update, conditional on the old value: a
+        shredding meanwhile leaves nothing to update (``BlobNotFoundError``), and the
+        blobs themselves are not touched."""
+        wrapped = self._wrapped_key(check_blob_name(owner, "owner"))
+        if wrapped is None:
+            raise BlobNotFoundError(owner_fp=owner_fingerprint(owner))
+        moved = self._master.rewrap(wrapped, context=owner)
+        if moved is None:
+            return False
+        with self._engine.begin() as conn:
+            updated = conn.execute(
+                update(blob_owners)
+                .where(blob_owners.c.owner == owner, blob_owners.c.wrapped_key == wrapped)
+                .values(wrapped_key=moved)
+            )
+        if updated.rowcount == 0:
+            if self._wrapped_key(owner) is None:
+                raise BlobNotFoundError(owner_fp=owner_fingerprint(owner))
+            return False  # another rotation moved it first
+        return True
 
     # -- maintenance ------------------------------------------------------------------------
 

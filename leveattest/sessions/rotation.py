@@ -44,7 +44,7 @@ from leveattest.sessions.models import (
 )
 from leveattest.sessions.replay import UNSCOPED
 from leveattest.sessions.uploads import content_mac
-from leveattest.storage.blobs import BlobNotFoundError, LocalEncryptedBlobStore
+from leveattest.storage.blobs import BlobNotFoundError, RotatableBlobStore
 from leveattest.storage.envelope import MasterKey
 
 log = get_logger("leveattest.sessions.rotation")
@@ -119,7 +119,7 @@ def _no_progress(step: str) -> None:
 
 def rotate_service(
     sessions: sessionmaker[Session],
-    blobs: LocalEncryptedBlobStore,
+    blobs: RotatableBlobStore,
     ring: KeyRing,
     *,
     extra: tuple[SealedColumn, ...] = (),
@@ -147,7 +147,7 @@ def rotate_service(
     return report
 
 
-def _rotate_blob_keys(blobs: LocalEncryptedBlobStore, progress: Progress) -> StepCount:
+def _rotate_blob_keys(blobs: RotatableBlobStore, progress: Progress) -> StepCount:
     count = StepCount()
     for owner in blobs.owners():
         try:
@@ -205,7 +205,7 @@ def _rotate_sealed(
 
 def _rotate_upload_macs(
     sessions: sessionmaker[Session],
-    blobs: LocalEncryptedBlobStore,
+    blobs: RotatableBlobStore,
     ring: KeyRing,
     batch: int,
     progress: Progress,

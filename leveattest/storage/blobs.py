@@ -87,6 +87,14 @@ class BlobStore(Protocol):
     def delete_owner(self, owner: str) -> DeletionReceipt: ...
 
 
+class RotatableBlobStore(BlobStore, Protocol):
+    """A store whose wrapped data keys ``keys rotate`` can move to a new master key."""
+
+    def owners(self) -> Iterator[str]: ...
+
+    def rewrap_owner_key(self, owner: str) -> bool: ...
+
+
 def check_blob_name(value: str, what: str) -> str:
     """``value`` if it may name an owner or a blob in every store (else ``BlobNameError``)."""
     if not _SAFE.match(value) or value == _KEY_FILE:

@@ -14,6 +14,7 @@ from leveattest_databases import emptied, migrated
 from sqlalchemy import Engine, select, text, update
 
 from leveattest.core.clock import FixedClock
+from leveattest.core.keys import KeyRing
 from leveattest.sessions.blob_store import (
     CHUNK_BYTES,
     DatabaseBlobStore,
@@ -269,3 +270,23 @@ def test_abandoned_stages_are_purged_and_space_vacuumed(database):
     with database.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM blob_chunks")).scalar_one() == 0
         assert conn.execute(text("SELECT count(*) FROM blob_owners")).scalar_one() == 0
+
+
+def test_rotation_rewraps_data_keys_and_the_old_master_can_go(stores):
+    a, b = "a" * 40, "b" * 40
+    under_a = stores.make(MasterKey.from_ring(KeyRing.from_secrets(a)))
+    under_a.put("session-1", "selfie.jpg", SELFIE)
+    under_a.put("session-2", "page.jpg", b"page")
+    rotating = stores.make(MasterKey.from_ring(KeyRing.from_secrets(b, [a])))
+    assert rotating.get("session-1", "selfie.jpg") == SELFIE  # readable while both are held
+    assert list(rotating.owners()) == ["session-1", "session-2"]
+    assert [rotating.rewrap_owner_key(o) for o in rotating.owners()] == [True, True]
+    assert rotating.rewrap_owner_key("session-1") is False  # already moved: idempotent
+    only_b = stores.make(MasterKey.from_ring(KeyRing.from_secrets(b)))
+    assert only_b.get("session-1", "selfie.jpg") == SELFIE
+    assert only_b.get("session-2", "page.jpg") == b"page"
+    with pytest.raises(DecryptionError):
+        under_a.get("session-1", "selfie.jpg")
+    rotating.delete_owner("session-2")
+    with pytest.raises(BlobNotFoundError):
+        rotating.rewrap_owner_key("session-2")  # shredded: never brought back
