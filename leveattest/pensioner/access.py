@@ -24,6 +24,7 @@ from leveattest.pensioner import access_texts as at
 from leveattest.pensioner.language import Texts, long_date
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.models import PensionerContact, VerificationSession
+from leveattest.sessions.rights import RightsCase
 from leveattest.storage.envelope import DecryptionError, MasterKey
 
 ACCESS_COOKIE = "leveattest_access"
@@ -201,6 +202,27 @@ def report_lines(report: dict[str, Any], t: Texts) -> dict[str, Any]:
             ]
             for s in service["sessions"]
         ],
+    }
+
+
+def request_lines(case: RightsCase, t: Texts) -> dict[str, Any]:
+    """A rights request as the pensioner's page shows it."""
+    language = t.language
+    return {
+        "id": case.id,
+        "line": t(
+            at.RIGHTS_LINE,
+            kind=t(at.RIGHTS_KIND_NAMES[case.kind]),
+            received=long_date(case.received_at.date(), language),
+            due=long_date(case.due_on, language),
+        ),
+        "details": case.details,
+        "answered": (
+            t(at.RIGHTS_ANSWER, date=long_date(case.answered_at.date(), language))
+            if case.answered_at
+            else None
+        ),
+        "answer": case.answer,
     }
 
 

@@ -79,3 +79,37 @@ HOW_LABELS = {
     "batch": REPORT_HOW_BATCH,
     "changes": REPORT_HOW_CHANGES,
 }
+
+RIGHTS_TITLE = _("rights.title", "Your rights")
+RIGHTS_INTRO = _(
+    "rights.intro",
+    "You can ask us to correct wrong data, to limit how we use it, or object to the "
+    "digital life certificate. We answer within one month.",
+)
+RIGHTS_KIND = _("rights.kind", "What do you want?")
+RIGHTS_OBJECTION = _(
+    "rights.objection",
+    "I object: I do not want the digital life certificate and will use a paper one.",
+)
+RIGHTS_RECTIFICATION = _("rights.rectification", "Correct data about me that is wrong.")
+RIGHTS_RESTRICTION = _("rights.restriction", "Limit how my data is used while it is checked.")
+RIGHTS_DETAILS = _("rights.details", "Tell us more (you may leave it empty)")
+RIGHTS_SUBMIT = _("rights.submit", "Send my request")
+RIGHTS_CHOOSE = _("rights.choose", "Please choose what you want.")
+RIGHTS_YOURS = _("rights.yours", "Your requests")
+RIGHTS_LINE = _("rights.line", "{kind} — received {received}, answer by {due}")
+RIGHTS_WAITING = _("rights.waiting", "We are working on it.")
+RIGHTS_ANSWER = _("rights.answer", "Our answer ({date}):")
+RIGHTS_SENT = _(
+    "rights.sent", "We have received your request. We answer here by {due} at the latest."
+)
+RIGHTS_KINDS = {
+    "objection": RIGHTS_OBJECTION,
+    "rectification": RIGHTS_RECTIFICATION,
+    "restriction": RIGHTS_RESTRICTION,
+}
+RIGHTS_KIND_NAMES = {
+    "objection": _("rights.name_objection", "Objection"),
+    "rectification": _("rights.name_rectification", "Correction"),
+    "restriction": _("rights.name_restriction", "Limitation"),
+}

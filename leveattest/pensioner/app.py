@@ -48,7 +48,7 @@ from leveattest.pensioner.language import (
     language_name,
     long_date,
 )
-from leveattest.sessions import repository, service, views
+from leveattest.sessions import repository, rights, service, views
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.mail import remember_address, valid_address
 from leveattest.sessions.messages import OUTCOMES, REGISTER_KEEPS_REASON, translate
@@ -498,17 +498,54 @@ def _my_data_routes(app: FastAPI, pages: _Pages) -> None:
         found = report(request, reference)
         if isinstance(found, Response):
             return found
+        return report_view(request, reference, found)
+
+    def report_view(
+        request: Request,
+        reference: str,
+        found: dict[str, Any],
+        *,
+        status: int = 200,
+        choose_kind: bool = False,
+        sent: str | None = None,
+    ) -> Response:
         t = Texts(pages.language(request))
         ok, proof = proof_text(t, found)
+        with ctx.unit_of_work() as db:
+            filed = rights.requests_of(db, ctx, reference)
         return pages.render(
             request,
             "report.html",
+            status=status,
             reference=reference,
             lines=access.report_lines(found, t),
             issued=long_date(pages.ctx.clock.now().date(), t.language),
             proof_ok=ok,
             proof=proof,
+            requests=[access.request_lines(case, t) for case in filed],
+            choose_kind=choose_kind,
+            sent=sent,
         )
+
+    @app.post("/i/{reference}/mydata/requests")
+    def file_request(
+        request: Request,
+        reference: str,
+        kind: str = Form(default="", max_length=20),
+        details: str = Form(default="", max_length=rights.MAX_DETAILS_CHARS),
+    ) -> Response:
+        """A rights request from the person who proved possession in this browser: a case
+        for the ops console, answered on this page within one month."""
+        found = report(request, reference)
+        if isinstance(found, Response):
+            return found
+        if kind not in access_t.RIGHTS_KINDS:
+            return report_view(request, reference, found, status=400, choose_kind=True)
+        language = pages.language(request)
+        with ctx.unit_of_work() as db:
+            case = rights.file_request(db, ctx, reference, kind, details=details, language=language)
+        sent = Texts(language)(access_t.RIGHTS_SENT, due=long_date(case.due_on, language))
+        return report_view(request, reference, found, sent=sent)
 
     @app.get("/i/{reference}/mydata/report.pdf")
     def report_pdf(request: Request, reference: str) -> Response:

@@ -22,6 +22,7 @@ from leveattest.review.errors import CsrfError
 from leveattest.review.evidence import ScoreBar
 from leveattest.review.models import DECIDING_ROLES, Role
 from leveattest.review.queue import AGE_BANDS, QueueFilter
+from leveattest.review.rights import answer_rights, rights_case, rights_list
 from leveattest.review.service import ReviewService, Staff
 from register.client import ManualCertificate
 
@@ -271,6 +272,33 @@ def manual_record(
     )  # fmt: skip
     certificate = _service(request).record_manual_certificate(staff, manual)
     return _render(request, "manual.html", staff=staff, recorded=certificate)
+
+
+# -- the pensioners' rights requests (objection, rectification, restriction) -------------
+
+
+@router.get("/ops/rights")
+def rights_page(request: Request) -> Response:
+    staff = _staff(request, "ops:rights:list")
+    items = rights_list(_service(request), staff)
+    return _render(request, "rights.html", staff=staff, items=items)
+
+
+@router.get("/ops/rights/{request_id}")
+def rights_case_page(request: Request, request_id: str) -> Response:
+    staff = _staff(request, "ops:rights:view")
+    case = rights_case(_service(request), staff, request_id)
+    today = _service(request).now().date()
+    return _render(request, "rights_case.html", staff=staff, case=case, today=today)
+
+
+@router.post("/ops/rights/{request_id}/answer")
+def rights_answer(
+    request: Request, request_id: str, answer: FormText = "", csrf_token: Csrf = ""
+) -> Response:
+    staff = _post_staff(request, csrf_token, "ops:rights:answer", request_id)
+    answer_rights(_service(request), staff, request_id, answer)
+    return _back(f"/ops/rights/{request_id}")
 
 
 # -- audit log, dashboard, accounts ------------------------------------------------------

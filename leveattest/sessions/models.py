@@ -9,11 +9,20 @@ kept, and why: docs/retention.md.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leveattest.sessions.db import Base, UTCDateTime
@@ -210,3 +219,38 @@ class PensionerContact(Base):
     )
     email_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RightsRequest(Base):
+    """A pensioner's request under the GDPR (objection, rectification, restriction), a case
+    in the ops console with the one-month answer deadline of art. 12(3). The letter's
+    reference is kept only keyed (HMAC under the master key); what the pensioner wrote and
+    the answer are sealed with the master key (context: the request id)."""
+
+    __tablename__ = "rights_requests"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, the case id
+    reference_key: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # objection | rectification | restriction
+    language: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(12), index=True)  # open | answered
+    details_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_on: Mapped[date] = mapped_column(Date)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answer_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class RightsRequestEvent(Base):
+    """The audit trail of one rights request (received, viewed, answered): who and when."""
+
+    __tablename__ = "rights_request_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("rights_requests.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(64))  # pensioner | ops:<account id>
+    action: Mapped[str] = mapped_column(String(20))  # received | viewed | answered

@@ -119,7 +119,8 @@ def site(
     root = tmp_path_factory.mktemp("pensioner-service") / "service"
     with pytest.MonkeyPatch.context() as patch:
         # every page of every test comes from 127.0.0.1: the look-up limit is tested over HTTP
-        patch.setenv("LEVEATTEST_PENSIONER__LOOKUPS_PER_WINDOW", "10000")
+        patch.setenv("LEVEATTEST_RATE_LIMITS__PENSIONER_LOOKUPS_PER_ADDRESS", "10000/minute")
+        patch.setenv("LEVEATTEST_RATE_LIMITS__PENSIONER_ACCESS_PER_REFERENCE", "10000/minute")
         service = DemoService(root, [pki / "trust", pki / "crl", pki / "link"], workers=1)
         yield from _running(service, executable, axe, samples)
 
@@ -194,9 +195,42 @@ def test_every_page_of_the_journey_passes_axe_in_a_phone_viewport(site: Site, la
     assert page.get_by_test_id("status").get_attribute("data-state") == "collecting"
     audit(site, page, f"{language}-4-status")
 
+    # my data: the birth date opens the report; the rights form files a request
+    page.get_by_test_id("mydata-link").click()
+    page.wait_for_url(f"**/i/{reference}/mydata")
+    audit(site, page, f"{language}-6-mydata")
+    _birth_date(page, "10", "3", "1944")
+    page.get_by_test_id("mydata-wrong").wait_for()
+    audit(site, page, f"{language}-6-mydata-wrong")
+    _birth_date(page, "9", "3", "1944")
+    page.wait_for_url(f"**/i/{reference}/mydata/report")
+    assert page.get_by_test_id("report-proof").get_attribute("data-ok") == "yes"
+    audit(site, page, f"{language}-7-report")
+    with page.expect_download() as download:
+        page.get_by_test_id("report-json").click()
+    report = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert report["format"] == "leveattest-access-report/1"
+    assert report["service"]["sessions"][0]["consent_language"] == language
+    page.get_by_test_id("rights-submit").click()  # nothing chosen
+    page.get_by_test_id("rights-choose").wait_for()
+    audit(site, page, f"{language}-7-rights-choose")
+    page.get_by_test_id("rights-kind-rectification").check()
+    page.get_by_test_id("rights-details").fill("<b>Mitt navn</b> er feilstavet")
+    page.get_by_test_id("rights-submit").click()
+    page.get_by_test_id("rights-sent").wait_for()
+    assert "<b>Mitt navn</b>" in page.get_by_test_id("rights-request").inner_text()
+    audit(site, page, f"{language}-7-rights-sent")
+
     page.goto(f"{site.service.url}/i/NOSUCHLETTER1")
     audit(site, page, f"{language}-9-not-found")
     page.context.close()
+
+
+def _birth_date(page: Page, day: str, month: str, year: str) -> None:
+    page.get_by_test_id("mydata-day").fill(day)
+    page.get_by_test_id("mydata-month").fill(month)
+    page.get_by_test_id("mydata-year").fill(year)
+    page.get_by_test_id("mydata-submit").click()
 
 
 def test_the_language_chosen_on_a_page_is_kept_on_the_next(site: Site):
@@ -216,12 +250,19 @@ def test_the_language_chosen_on_a_page_is_kept_on_the_next(site: Site):
 def test_the_pages_reflow_at_320_css_pixels_without_horizontal_scrolling(site: Site):
     reference = site.invited_reference()
     page = site.page("nb", NARROW)
-    for path in ("/", f"/i/{reference}", f"/i/{reference}/prepare", f"/i/{reference}/app"):
+    pages = ("/", f"/i/{reference}", f"/i/{reference}/prepare", f"/i/{reference}/app")
+    for path in (*pages, f"/i/{reference}/mydata"):
         page.goto(f"{site.service.url}{path}")
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, (path, overflow)
+    _birth_date(page, "9", "3", "1944")
+    page.wait_for_url(f"**/i/{reference}/mydata/report")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, ("report", overflow)
     page.context.close()
 
 
