@@ -18,14 +18,15 @@ bash scripts/check_register_install.sh
 # Coverage (line + branch, [tool.coverage] in pyproject.toml; code in the subprocesses the
 # tests start counts too) is reported at the end of every run. The floors apply to the full
 # run (no arguments, as CI runs it): the global one sits a little under the total measured
-# on 2026-12-02 (92.9 %); the house style asks 100 % of the engines below — the policy is
-# there, emrtd and mrz are held just under their measured level (93.9 % and 98.7 %) until
-# their remaining gaps have tests.
+# on 2026-12-02 (92.9 %); the house style asks 100 % of the engines below — the policy and
+# mrz are there (what no real input reaches is the justified exclusion list in
+# [tool.coverage.report] of pyproject.toml); emrtd is held just under its measured level
+# until its remaining gaps have tests.
 GLOBAL_FLOOR=92
 FLOORS=(
   "leveattest/pipeline/policy.py 100"
   "leveattest/emrtd/* 93"
-  "leveattest/mrz/* 98"
+  "leveattest/mrz/* 100"
 )
 rm -f .coverage .coverage.*
 if (($# == 0)); then

@@ -231,11 +231,7 @@ def parse_dg15(data: bytes, *, max_bytes: int = MAX_DG_BYTES) -> Dg15:
     root = parse_tlv(data, max_bytes=max_bytes, expected_tag=TAG_DG15)
     spki_der = root.value
     parse_tlv(spki_der, max_bytes=max_bytes, expected_tag=0x30)
-    try:
-        info = keys.PublicKeyInfo.load(spki_der)
-        key = load_public_key(info)
-    except ChipDataError:
-        raise
-    except _PARSE_ERRORS as exc:
-        raise ChipStructureError("malformed DG15 public key") from exc
+    # asn1crypto parses lazily: ``load`` reads only the header parse_tlv has checked, and
+    # load_public_key maps every error of the parse that follows to ChipDataError
+    key = load_public_key(keys.PublicKeyInfo.load(spki_der))
     return Dg15(public_key=key, spki_der=spki_der)

@@ -126,7 +126,7 @@ class LineOCR:
                     and float(choice.Confidence()) >= conf - 15.0
                 ):
                     others.append(alt)
-        except RuntimeError:
+        except RuntimeError:  # tesserocr: no choice iterator for this symbol
             return ""
         return "".join(others)
 

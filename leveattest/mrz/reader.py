@@ -271,10 +271,9 @@ def _field_confidence(attempt: Attempt) -> dict[str, float]:
         line = attempt.raw[span.line]
         if len(line.confidences) != width:
             continue
-        values = line.confidences[span.start : span.end]
-        if values:
-            low = max(0.0, min(values)) / 100.0
-            scores[span.name] = round(min(low, scores.get(span.name, 1.0)), 3)
+        # the line has the layout's width: every span has its characters
+        low = max(0.0, min(line.confidences[span.start : span.end])) / 100.0
+        scores[span.name] = round(min(low, scores.get(span.name, 1.0)), 3)
     return scores
 
 

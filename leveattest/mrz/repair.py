@@ -468,11 +468,8 @@ def _national_number_fixes(grid: list[list[str]], layout: Layout, repairs: list[
 def _numbering(grid: list[list[str]], layout: Layout) -> Numbering | None:
     """The issuing state's numbering for this document number, if known."""
     state = layout.text(grid, "issuing_state").rstrip("<")
-    number = next((f for f in layout.checked if f.name == "document_number"), None)
-    if number is None:
-        return None
-    text = "".join("".join(grid[li][a:b]) for li, a, b in number.parts).rstrip("<")
-    return numbering_for(state, grid[0][0], len(text))
+    text = layout.text(grid, "document_number").rstrip("<")
+    return numbering_for(state, layout.text(grid, "document_type")[:1], len(text))
 
 
 def field_bound(length: int) -> int:
