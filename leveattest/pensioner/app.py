@@ -28,11 +28,13 @@ from typing import Any
 
 import segno
 from fastapi import FastAPI, Form, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leveattest.contracts.sessions import ConsentRequest, StartSessionRequest, Status
 from leveattest.core.errors import LeveattestError
@@ -201,6 +203,16 @@ def create_pensioner_app(
     app.mount("/p/static", StaticFiles(directory=HERE / "static"), name="pensioner-static")
 
     @app.middleware("http")
+    async def _forms_only(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """The pages' forms are URL-encoded; a multipart body is refused unread (Starlette
+        leaves the temporary file of a truncated multipart part open)."""
+        if request.headers.get("content-type", "").lower().lstrip().startswith("multipart/"):
+            return pages.message(request, 415, texts.ERROR_TITLE, texts.ERROR_BODY)
+        return await call_next(request)
+
+    @app.middleware("http")
     async def _headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
@@ -208,6 +220,27 @@ def create_pensioner_app(
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response
+
+    # what the framework refuses is a page in the reader's language too, never JSON
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: Exception) -> Response:
+        del exc  # pydantic errors may echo input: never shown
+        return pages.message(request, 400, texts.ERROR_TITLE, texts.ERROR_BODY)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404:
+            return pages.message(request, 404, texts.NOT_FOUND_TITLE, texts.NOT_FOUND_BODY)
+        page = pages.message(request, exc.status_code, texts.ERROR_TITLE, texts.ERROR_BODY)
+        if exc.headers and "Allow" in exc.headers:
+            page.headers["Allow"] = exc.headers["Allow"]
+        return page
+
+    @app.exception_handler(LeveattestError)
+    async def _error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LeveattestError)
+        return pages.message(request, exc.http_status, texts.ERROR_TITLE, texts.ERROR_BODY)
 
     @app.get("/", response_class=HTMLResponse)
     def landing(request: Request) -> Response:

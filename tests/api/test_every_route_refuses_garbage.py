@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pyotp
 import pytest
-from api_helpers import NOW, Harness, StubPipeline, SyncClient, auth
+from api_helpers import BIRTH, NOW, Harness, StubPipeline, SyncClient, auth, invite
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from hypothesis import HealthCheck, given, settings
@@ -32,6 +32,7 @@ from starlette.routing import Mount
 from leveattest.api.app import create_app
 from leveattest.core.clock import FixedClock
 from leveattest.core.settings import Settings
+from leveattest.pensioner.app import PensionerSettings, create_pensioner_app
 from leveattest.review.app import create_review_app
 from leveattest.review.auth import create_account
 from leveattest.review.settings import ReviewSettings
@@ -45,6 +46,7 @@ from register.company_client import CompanyClient, generate_company_key
 from register.db.engine import make_engine as make_register_engine
 from register.db.engine import make_session_factory as make_register_sessions
 from register.db.migrate import upgrade as upgrade_register
+from register.invitation_view import RegisterRequesters
 from register.keys import RegisterKeys
 from register.settings import ALL_SCOPES, RegisterSettings
 
@@ -152,8 +154,13 @@ def _service_apps(folder: Path, clock: FixedClock) -> tuple[dict[str, FastAPI], 
         register_settings, clock, keys=RegisterKeys.generate(), engine=register_engine
     )
     ops = create_review_app(api.state.sessions, ReviewSettings(cookie_secure=False))
+    pensioner = create_pensioner_app(
+        api.state.sessions,
+        RegisterRequesters(make_register_sessions(register_engine)),
+        PensionerSettings(cookie_secure=False),
+    )
     harness = Harness(SyncClient(api), api.state.sessions, clock, register_client, StubPipeline())
-    return {"api": api, "register": register, "ops": ops}, harness
+    return {"api": api, "register": register, "ops": ops, "pensioner": pensioner}, harness
 
 
 def _company_token(register: FastAPI, clock: FixedClock) -> str:
@@ -212,6 +219,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     harness.consent(started)
     token = _company_token(apps["register"], clock)
     staff = _staff_client(apps["ops"], clock)
+    pensioner = _pensioner_client(apps["pensioner"], harness)
     clock.advance(timedelta(seconds=31))
     register = SyncClient(apps["register"])
     clients = {
@@ -221,12 +229,19 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         ("register", False): register,
         ("ops", True): staff,
         ("ops", False): SyncClient(apps["ops"]),
+        ("pensioner", True): pensioner,
+        ("pensioner", False): pensioner,
     }
     try:
         yield Service(
             clients,
-            {"api": auth(started), "register": {"authorization": f"Bearer {token}"}, "ops": {}},
-            {"session_id": started["session_id"]},
+            {
+                "api": auth(started),
+                "register": {"authorization": f"Bearer {token}"},
+                "ops": {},
+                "pensioner": {},
+            },
+            {"session_id": started["session_id"], "reference": pensioner.reference},  # type: ignore[attr-defined]
         )
     finally:
         for client in {id(c): c for c in clients.values()}.values():
@@ -245,8 +260,26 @@ ENDPOINTS = _apps_for_listing()
 PATH_VALUES = st.sampled_from(["DG1", "SELFIE", "AA_SIGNATURE", "0", "x", "%ff", "9" * 40])
 
 
+def _pensioner_client(app: FastAPI, harness: Harness) -> SyncClient:
+    """A browser that consented to a letter and proved its birth date ("my data"), so the
+    fuzzed pages behind both proofs are reached too."""
+    reference = invite(harness.register, 3)
+    client = SyncClient(app)
+    client.reference = reference  # type: ignore[attr-defined]
+    started = client.post(f"/i/{reference}/start", data={"consent": "yes"})
+    assert started.status_code == 303, started.text[:300]
+    proven = client.post(
+        f"/i/{reference}/mydata",
+        data={"day": str(BIRTH.day), "month": str(BIRTH.month), "year": str(BIRTH.year)},
+    )
+    assert proven.status_code == 303, proven.text[:300]
+    return client
+
+
 def test_the_route_tables_cover_uploads_register_and_console():
     listed = {(e.app, e.method, e.path) for e in ENDPOINTS}
+    assert ("pensioner", "POST", "/i/{reference}/mydata/requests") in listed
+    assert ("pensioner", "POST", "/i/{reference}/withdraw") in listed
     assert ("api", "PUT", "/v1/sessions/{session_id}/parts/{part}") in listed
     assert ("api", "PUT", "/v1/sessions/{session_id}/frames/{index}") in listed
     assert ("register", "POST", "/register/v1/status/batch") in listed
@@ -285,6 +318,11 @@ def test_garbage_on_any_route_gets_a_4xx_problem_never_a_5xx(
         endpoint.method, path, content=body, headers=headers
     )
     assert response.status_code < 500, (endpoint, response.status_code, response.text[:300])
+    if endpoint.app == "pensioner":  # pages for people: every refusal is a page
+        if response.status_code >= 400:
+            assert response.headers["content-type"].startswith("text/html"), response.text[:300]
+            assert "<script" not in response.text
+        return
     if response.status_code >= 400:
         assert response.headers["content-type"] == "application/problem+json", response.text[:300]
         problem = response.json()
