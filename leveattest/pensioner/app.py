@@ -51,6 +51,7 @@ from leveattest.pensioner.language import (
     long_date,
 )
 from leveattest.sessions import repository, rights, service, views
+from leveattest.sessions.advice_texts import translate_advice
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.mail import remember_address, valid_address
 from leveattest.sessions.messages import OUTCOMES, REGISTER_KEEPS_REASON, translate
@@ -174,13 +175,15 @@ class _Pages:
         session_id, _, token = (request.cookies.get(SESSION_COOKIE) or "").partition(".")
         return (session_id, token) if session_id and token else None
 
-    def latest_status(self, info: InvitationInfo) -> tuple[Status, Any] | None:
+    def latest_status(self, info: InvitationInfo) -> tuple[Status, Any, list[str]] | None:
+        """The latest session's status, outcome and advice (the pipeline's sentences)."""
         if not info.sessions:
             return None
         with self.ctx.unit_of_work() as db:
             row = repository.get_session(db, info.sessions[-1])
             status = views.session_status(self.ctx, row)
-        return status.status, status.outcome
+            advice = list(row.advice or [])
+        return status.status, status.outcome, advice
 
 
 def create_pensioner_app(
@@ -389,6 +392,11 @@ def create_pensioner_app(
             step=4,
             state=latest[0].value if latest else None,
             outcome=outcome,
+            advice=(
+                [translate_advice(text, language) for text in latest[2]]
+                if latest is not None and latest[0] is Status.RETRY_REQUESTED
+                else []
+            ),
             review_days=pages.settings.review_answer_days,
             can_withdraw=_own_session(request, found) is not None
             and latest is not None

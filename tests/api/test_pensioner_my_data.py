@@ -15,6 +15,8 @@ from pypdf import PdfReader
 
 from leveattest.core.ratelimit import RateLimiter, RateLimitSettings
 from leveattest.pensioner.app import PensionerSettings, create_pensioner_app
+from leveattest.pipeline import advice
+from leveattest.sessions import repository
 from register.client import verify_access_proof
 from register.companies import register_company
 from register.db.engine import make_session_factory as make_register_sessions
@@ -189,3 +191,23 @@ def test_the_report_needs_the_proof_in_this_browser(harness: Harness, browsers):
     # and it expires
     harness.clock.advance(timedelta(minutes=16))
     assert first.get(f"/i/{reference}/mydata/report").status_code == 303
+
+
+def test_the_status_page_shows_the_retry_advice_in_the_pensioners_language(
+    harness: Harness, browsers
+):
+    reference = invite(harness.register, 10)
+    browser = browsers()
+    assert browser.post(f"/i/{reference}/start", data={"consent": "yes"}).status_code == 303
+    info = harness.register.lookup_invitation(reference)
+    assert info is not None
+    with harness.ctx.unit_of_work() as db:
+        row = repository.get_session(db, info.sessions[-1], for_update=True)
+        row.state = "retry_requested"
+        row.advice = [advice._LIVENESS_DEFAULT, "Ta bildet ved vinduet."]
+    page = browser.get(f"/i/{reference}/status?lang=de")
+    text = _text(page.text)
+    assert "Das kurze Video war nicht verwendbar" in text
+    assert "Ta bildet ved vinduet." in text  # a reviewer's own words, as written
+    english = _text(browser.get(f"/i/{reference}/status?lang=en").text)
+    assert "The short video could not be used" in english
