@@ -148,6 +148,29 @@ class RegisterClient(Protocol):
 
     def access_report(self, reference: str, birth_date: date) -> dict[str, Any] | None: ...
 
+    def remember_letter_language(self, reference: str, language: str) -> bool: ...
+
+
+LETTER_LANGUAGES = ("nb", "nn", "en", "se", "sv", "de", "es", "pl")
+
+
+def remember_letter_language(session: Session, clock: Clock, reference: str, language: str) -> bool:
+    """The language the invited person chose (on the pages of the letter ``reference``)
+    becomes the language of their next letters; False for an unknown reference or a
+    language the letters are not written in."""
+    if language not in LETTER_LANGUAGES:
+        return False
+    person = session.scalars(
+        select(Person)
+        .join(Invitation, Invitation.person_id == Person.id)
+        .where(Invitation.reference == reference)
+    ).one_or_none()
+    if person is None:
+        return False
+    if person.letter_language != language:
+        person.letter_language, person.updated_at = language, clock.now()
+    return True
+
 
 def _identity(record: CertificateRecord, settings: RegisterSettings) -> PersonId:
     if record.national_id is not None and record.foreign_id is None:
@@ -442,3 +465,7 @@ class InProcessRegisterClient:
                     client_id=SERVICE_CALLER,
                 )
             return report
+
+    def remember_letter_language(self, reference: str, language: str) -> bool:
+        with self._unit_of_work() as session:
+            return remember_letter_language(session, self._clock, reference, language)

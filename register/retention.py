@@ -79,8 +79,13 @@ def run_retention(session: Session, clock: Clock, settings: RegisterSettings) ->
     scrubbed = _count(
         session.execute(
             update(Person)
-            .where(stale, Person.full_name.is_not(None) | Person.birth_date.is_not(None))
-            .values(full_name=None, birth_date=None)
+            .where(
+                stale,
+                Person.full_name.is_not(None)
+                | Person.birth_date.is_not(None)
+                | Person.letter_language.is_not(None),
+            )
+            .values(full_name=None, birth_date=None, letter_language=None)
             .execution_options(synchronize_session=False)
         )
     )
@@ -181,7 +186,7 @@ def record_objection(session: Session, clock: Clock, pid: PersonId) -> bool:
     session.execute(delete(CertificateRequest).where(CertificateRequest.person_id == person.id))
     session.execute(delete(Invitation).where(Invitation.person_id == person.id))
     now = clock.now()
-    person.full_name, person.birth_date = None, None
+    person.full_name, person.birth_date, person.letter_language = None, None, None
     person.objected_at, person.updated_at = now, now
     emit_changes(session, clock, [person.id], "objected")
     return True

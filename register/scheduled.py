@@ -108,6 +108,7 @@ def send_reminders(
             deadline=invitation.deadline,
             issued=clock.today(),
             reminder=number,
+            language=person.letter_language,
         )
         letters.post(f"{invitation.reference}-reminder-{number}.pdf", letter)
         posted += 1
@@ -209,6 +210,7 @@ def create_yearly_requests(
             full_name=person.full_name,
             deadline=invitation.deadline,
             issued=clock.today(),
+            language=person.letter_language,
         )
         letters.post(f"{invitation.reference}-request-{receipt.request_id}.pdf", letter)
         made += 1

@@ -327,6 +327,8 @@ def create_pensioner_app(
                     remember_address(db, ctx, started.session_id, address, reference)
         except LeveattestError:
             return pages.message(request, 409, texts.ERROR_TITLE, texts.ERROR_BODY)
+        if ctx.register is not None:  # the next letters (reminders, next year) in this language
+            ctx.register.remember_letter_language(reference, language)
         response = RedirectResponse(f"/i/{reference}/prepare", status_code=303)
         response.set_cookie(
             SESSION_COOKIE,

@@ -76,6 +76,8 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     objected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # the language the person chose on the pensioner's pages, for the next letters
+    letter_language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 class PersonAlias(Base):

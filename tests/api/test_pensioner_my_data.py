@@ -211,3 +211,17 @@ def test_the_status_page_shows_the_retry_advice_in_the_pensioners_language(
     assert "Ta bildet ved vinduet." in text  # a reviewer's own words, as written
     english = _text(browser.get(f"/i/{reference}/status?lang=en").text)
     assert "The short video could not be used" in english
+
+
+def test_the_language_of_the_consent_page_is_remembered_for_the_next_letters(
+    harness: Harness, browsers
+):
+    reference = invite(harness.register, 12)
+    browser = browsers()
+    browser.get(f"/i/{reference}?lang=pl")
+    assert browser.post(f"/i/{reference}/start", data={"consent": "yes"}).status_code == 303
+    sessions = make_register_sessions(harness.register.engine)  # type: ignore[attr-defined]
+    with sessions() as db:
+        person = find_person(db, norwegian_id(nid(12), accept_synthetic=True))
+        assert person is not None
+        assert person.letter_language == "pl"
