@@ -103,11 +103,15 @@ def rotate(
         fail(exc, as_json=as_json)
     if as_json:
         emit_json(result)
-        return
-    typer.echo(f"current key {result['key_id']}; previous: {result['previous_key_ids'] or '-'}")
-    for name, value in result.items():
-        if name not in {"key_id", "previous_key_ids"}:
-            typer.echo(f"{name}: {value}")
+    else:
+        previous = ", ".join(result["previous_key_ids"]) or "-"
+        typer.echo(f"current key {result['key_id']}; previous: {previous}")
+        for name, value in result.items():
+            if name not in {"key_id", "previous_key_ids"}:
+                typer.echo(f"{name}: {value}")
+    if result.get("complete") is False:
+        # something is under a key the ring lacks: not everything can be moved
+        raise typer.Exit(1)
 
 
 @keys_app.command("ids")

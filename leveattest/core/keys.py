@@ -19,6 +19,7 @@ data stored before the upgrade stays readable until ``keys rotate`` has moved it
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
@@ -86,6 +87,7 @@ def _legacy(master: bytes, purpose: KeyPurpose) -> bytes | None:
     return None if prefix is None else prefix + master
 
 
+@functools.lru_cache(maxsize=256)
 def derive_key(
     master: str | bytes,
     purpose: KeyPurpose,
@@ -162,19 +164,25 @@ class KeyRing:
     def readers(self, purpose: KeyPurpose, *, length: int = 32) -> list[ReaderKey]:
         """Every key a stored value of ``purpose`` may have been made with, the current
         one first: each master at version 1, then each master's version-0 key."""
-        out = [
-            ReaderKey(key_id(secret), CURRENT_VERSION, derive_key(secret, purpose, length=length))
-            for secret in (self.current, *self.previous)
-        ]
-        for secret in (self.current, *self.previous):
-            legacy = _legacy(secret, purpose)
-            if legacy is not None:
-                out.append(ReaderKey(key_id(secret), LEGACY_VERSION, legacy))
-        return out
+        return list(_readers(self, purpose, length))
 
     def stale_readers(self, purpose: KeyPurpose) -> list[ReaderKey]:
         """``readers`` without the current key: what ``keys rotate`` moves away from."""
         return self.readers(purpose)[1:]
+
+
+@functools.lru_cache(maxsize=64)
+def _readers(ring: KeyRing, purpose: KeyPurpose, length: int) -> tuple[ReaderKey, ...]:
+    masters = (ring.current, *ring.previous)
+    out = [
+        ReaderKey(key_id(secret), CURRENT_VERSION, derive_key(secret, purpose, length=length))
+        for secret in masters
+    ]
+    for secret in masters:
+        legacy = _legacy(secret, purpose)
+        if legacy is not None:
+            out.append(ReaderKey(key_id(secret), LEGACY_VERSION, legacy))
+    return tuple(out)
 
 
 class SecuritySection(Protocol):

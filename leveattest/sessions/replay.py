@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from leveattest.core.clock import Clock
@@ -29,6 +29,23 @@ def _hex(value: int) -> str:
 
 def _int(value: str) -> int:
     return int(value, 16)
+
+
+def adopt_scopes(db: Session, current: str, stale: list[str]) -> int:
+    """Move the person's prints made under a previous key (scopes ``stale``) to the
+    fingerprint of the current one, so that their new captures are compared with them.
+
+    Called when a session starts, the one moment the person's identity is known: a
+    fingerprint cannot be recomputed otherwise (docs/keys.md). Returns the rows moved."""
+    if not stale:
+        return 0
+    result = db.execute(
+        update(ReplayPrint)
+        .where(ReplayPrint.scope.in_(stale))
+        .values(scope=current)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def to_row(scope: str, print_: Fingerprint, clock: Clock) -> ReplayPrint:

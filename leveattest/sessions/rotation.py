@@ -16,8 +16,11 @@ What is moved:
 
 What cannot be moved: person fingerprints (``verification_sessions.expected_person_fp``
 and the replay prints' ``scope``) are HMACs of an identity the service does not keep.
-They are matched with the previous key for as long as it stays in the ring; the report
-counts them, with the time by which the last of the open sessions ends.
+They are matched with the previous key for as long as it stays in the ring (and a
+person's replay prints move to the current key when they start a session,
+``replay.adopt_scopes``); the report counts the sessions holding one, with the time by
+which the last of the open ones ends. What no key of the ring opens is left as it is and
+counted as ``failed``.
 """
 
 from __future__ import annotations
@@ -44,8 +47,8 @@ from leveattest.sessions.models import (
 )
 from leveattest.sessions.replay import UNSCOPED
 from leveattest.sessions.uploads import content_mac
-from leveattest.storage.blobs import BlobNotFoundError, RotatableBlobStore
-from leveattest.storage.envelope import MasterKey
+from leveattest.storage.blobs import BlobNotFoundError, RotatableBlobStore, owner_fingerprint
+from leveattest.storage.envelope import DecryptionError, MasterKey
 
 log = get_logger("leveattest.sessions.rotation")
 BATCH = 200
@@ -154,6 +157,11 @@ def _rotate_blob_keys(blobs: RotatableBlobStore, progress: Progress) -> StepCoun
             moved = blobs.rewrap_owner_key(owner)
         except BlobNotFoundError:
             continue  # shredded meanwhile
+        except DecryptionError:
+            # wrapped by a key that is not in the ring (or damaged): left as it is
+            count.failed += 1
+            log.warning("keys.rotate_failed", step="blob_keys", owner=owner_fingerprint(owner))
+            continue
         if moved:
             count.moved += 1
         else:
@@ -193,7 +201,12 @@ def _rotate_sealed(
     for rows in _batches(sessions, sealed.model, sealed.column.is_not(None), batch):
         for row in rows:
             value = getattr(row, attribute)
-            moved = master.rewrap(value, context=sealed.context(row))
+            try:
+                moved = master.rewrap(value, context=sealed.context(row))
+            except DecryptionError:
+                count.failed += 1
+                log.warning("keys.rotate_failed", step=sealed.name)
+                continue
             if moved is None:
                 count.current += 1
             else:
@@ -220,6 +233,11 @@ def _rotate_upload_macs(
                     data = blobs.get(blob_owner(row.session_id, row.attempt), row.slot)
                 except BlobNotFoundError:
                     data = None
+                except DecryptionError:
+                    # its data key is under a key not in the ring: the MAC stays as it was
+                    count.failed += 1
+                    log.warning("keys.rotate_failed", step="upload_macs")
+                    continue
             if data is None:
                 # the content is gone: the MAC can neither be recomputed nor be needed
                 row.content_mac = None

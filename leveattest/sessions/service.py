@@ -45,12 +45,14 @@ from leveattest.sessions.models import (
     SessionState,
     VerificationSession,
 )
+from leveattest.sessions.replay import adopt_scopes
 from leveattest.sessions.tokens import (
     hash_token,
     new_aa_nonce,
     new_access_token,
     new_session_id,
     person_fingerprint,
+    stale_person_fingerprints,
 )
 from register.client import SessionStart
 
@@ -83,12 +85,15 @@ def start_session(
         identity = request.person.model_dump(exclude_none=True)
         origin = "known_person"
     token = new_access_token()
+    person_fp = person_fingerprint(ctx.keyring, identity)
+    # the person's replay prints made under a previous master key join the current scope
+    adopt_scopes(db, person_fp, stale_person_fingerprints(ctx.keyring, identity))
     row = VerificationSession(
         id=session_id,
         token_hash=hash_token(token),
         state=SessionState.AWAITING_CONSENT,
         origin=origin,
-        expected_person_fp=person_fingerprint(ctx.keyring, identity),
+        expected_person_fp=person_fp,
         created_at=now,
         updated_at=now,
         expires_at=now + timedelta(hours=ctx.session_settings.session_ttl_hours),

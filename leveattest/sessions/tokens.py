@@ -39,6 +39,12 @@ def person_fingerprint(ring: KeyRing, identity: Mapping[str, str]) -> str:
     return keyed_digest(ring.key(KeyPurpose.PERSON_FINGERPRINT), _person_message(identity))
 
 
+def stale_person_fingerprints(ring: KeyRing, identity: Mapping[str, str]) -> list[str]:
+    """The fingerprints ``identity`` had under the ring's previous keys (and version 0)."""
+    message = _person_message(identity)
+    return [keyed_digest(r.key, message) for r in ring.stale_readers(KeyPurpose.PERSON_FINGERPRINT)]
+
+
 def person_fingerprint_matches(ring: KeyRing, identity: Mapping[str, str], stored: str) -> bool:
     """Whether ``stored`` is the fingerprint of ``identity`` under any key of the ring: a
     fingerprint cannot be recomputed without the identity, so one made before a rotation

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,15 @@ from leveattest.review.models import StaffAccount
 from leveattest.review.settings import ReviewSettings
 from leveattest.sessions.context import blob_owner
 from leveattest.sessions.mail import contact_context, remember_address
-from leveattest.sessions.models import PensionerContact, SessionUpload, VerificationSession
+from leveattest.sessions.models import (
+    PensionerContact,
+    ReplayPrint,
+    SessionUpload,
+    VerificationSession,
+)
 from leveattest.sessions.rotation import rotate_service
 from leveattest.sessions.settings import SessionSettings
+from leveattest.sessions.tokens import person_fingerprint
 from leveattest.storage.blobs import LocalEncryptedBlobStore
 from leveattest.storage.envelope import DecryptionError, MasterKey
 from register.client import InProcessRegisterClient
@@ -227,3 +234,38 @@ def test_withdrawal_after_a_rotation_shreds_what_a_wrote(
     assert receipt.status_code == 200, receipt.text
     assert receipt.json()["keys_destroyed"] == 1
     assert list(_blobs(tmp_path, ring, harness).owners()) == []
+
+
+def test_a_persons_replay_prints_follow_them_to_the_new_key_when_they_start_again(
+    harness: Harness, harness_for: Any, tmp_path: Path
+):
+    identity = {"national_id": nid(0)}
+    under_a = person_fingerprint(KeyRing.from_secrets(A), identity)
+    legacy = hmac.new(
+        ("person-fp|" + A).encode(),
+        b"person|" + json.dumps(identity, separators=(",", ":")).encode(),
+        hashlib.sha256,
+    ).hexdigest()
+    other = person_fingerprint(KeyRing.from_secrets(A), {"national_id": nid(1)})
+    with harness.ctx.unit_of_work() as db:
+        for scope, session_id in ((under_a, "s" * 32), (legacy, "t" * 32), (other, "u" * 32)):
+            db.add(
+                ReplayPrint(
+                    scope=scope,
+                    session_id=session_id,
+                    frame_hashes=["00" * 8],
+                    face_hashes=[],
+                    created_at=NOW,
+                )
+            )
+
+    ringed = harness_for(_settings(tmp_path, B, A))
+    started = _known_person(ringed, 0)
+    with ringed.ctx.unit_of_work() as db:
+        scope = db.get_one(VerificationSession, started["session_id"]).expected_person_fp
+        rows = db.execute(select(ReplayPrint.session_id, ReplayPrint.scope)).all()
+        scopes = {row.session_id: row.scope for row in rows}
+    assert scope == person_fingerprint(KeyRing.from_secrets(B), identity)
+    # the person's earlier prints (under A, and from before key derivation) are in the
+    # new session's scope; another person's stay where they were
+    assert scopes == {"s" * 32: scope, "t" * 32: scope, "u" * 32: other}

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from leveattest.cli.app import app
 from leveattest.core.clock import FixedClock
 from leveattest.core.keys import KeyRing
 from leveattest.review.auth import create_account, open_secret
@@ -158,3 +160,38 @@ def test_the_registers_disclosure_lookups_move_to_its_new_secret(tmp_path: Path)
         assert under_a["disclosures"] == []
         assert subject_key(B, pid.ref) != subject_key(A, pid.ref)
     engine.dispose()
+
+
+def test_what_no_key_of_the_ring_opens_is_left_and_the_run_says_it_is_incomplete(
+    tmp_path: Path,
+):
+    _written_under_a(tmp_path)
+    stranger = LocalEncryptedBlobStore(
+        tmp_path / "var" / "blobs", MasterKey.from_secret("c" * 40), CLOCK
+    )
+    stranger.put("stranger.a1", "SELFIE", b"under a key nobody configured")
+    env = {
+        "LEVEATTEST_SECURITY__MASTER_KEY": B,
+        "LEVEATTEST_SECURITY__PREVIOUS_MASTER_KEYS": json.dumps([A]),
+        "LEVEATTEST_DATABASE__URL": f"sqlite:///{tmp_path / 'leveattest.db'}",
+        "LEVEATTEST_DATA__VAR_DIR": str(tmp_path / "var"),
+    }
+    result = CliRunner().invoke(app, ["keys", "rotate", "--json"], env=env)
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["complete"] is False
+    assert report["steps"]["blob_keys"] == {
+        "moved": OWNERS,
+        "current": 0,
+        "cleared": 0,
+        "failed": 1,
+    }
+    # the stranger's key file is untouched: its own master still reads it
+    assert stranger.get("stranger.a1", "SELFIE") == b"under a key nobody configured"
+
+    ids = CliRunner().invoke(app, ["keys", "ids", "--json"], env=env)
+    assert ids.exit_code == 0
+    assert json.loads(ids.stdout) == {
+        "current": KeyRing.from_secrets(B).current_id,
+        "previous": [KeyRing.from_secrets(A).current_id],
+    }
