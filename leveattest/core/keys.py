@@ -49,6 +49,8 @@ class KeyPurpose(StrEnum):
     PERSON_FINGERPRINT = "leveattest/person-fingerprint"
     # HMAC of an uploaded part's SHA-256 (idempotent uploads without a plain hash)
     UPLOAD_MAC = "leveattest/upload-mac"
+    # HMAC of the letter's reference a pensioner's rights requests are filed under
+    RIGHTS_REFERENCE = "leveattest/rights-reference"
     # HMAC of a document number in the document facts a reviewer sees
     DOCUMENT_NUMBER_FINGERPRINT = "leveattest/document-number-fingerprint"
     # signs the short-lived image URLs of the ops console (unless one is configured)
@@ -80,6 +82,7 @@ def _legacy(master: bytes, purpose: KeyPurpose) -> bytes | None:
     prefixes = {
         KeyPurpose.PERSON_FINGERPRINT: b"person-fp|",
         KeyPurpose.UPLOAD_MAC: b"upload-mac|",
+        KeyPurpose.RIGHTS_REFERENCE: b"rights|",
         KeyPurpose.REGISTER_SUBJECT_KEY: b"disclosure|",
         KeyPurpose.REGISTER_CURSOR: b"",
     }

@@ -36,7 +36,7 @@ def _context(reference: str) -> str:
 
 
 def seal_access(ctx: SessionContext, reference: str, birth_date: date, expires: datetime) -> str:
-    master = MasterKey.from_secret(ctx.settings.security.master_key.get_secret_value())
+    master = MasterKey.from_ring(ctx.keyring)
     plain = json.dumps({"b": birth_date.isoformat(), "e": int(expires.timestamp())}).encode()
     return base64.urlsafe_b64encode(master.wrap(plain, context=_context(reference))).decode()
 
@@ -45,7 +45,7 @@ def open_access(ctx: SessionContext, reference: str, sealed: str | None) -> date
     """The birth date proven for ``reference`` in this browser, while it is fresh."""
     if not sealed or len(sealed) > 400:
         return None
-    master = MasterKey.from_secret(ctx.settings.security.master_key.get_secret_value())
+    master = MasterKey.from_ring(ctx.keyring)
     try:
         held = json.loads(
             master.unwrap(base64.urlsafe_b64decode(sealed.encode()), context=_context(reference))

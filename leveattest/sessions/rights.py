@@ -4,25 +4,26 @@ console with the answer deadline of art. 12(3) — one month from receipt — an
 trail (``rights_request_events``: received, viewed, answered, by whom and when).
 
 The pensioner files one from "my data" (after proving possession of the letter), and sees
-its state and the answer there. The letter's reference is stored only as an HMAC under
-the master key; the pensioner's words and the answer are sealed with the master key.
+its state and the answer there. The letter's reference is stored only as an HMAC
+(``KeyPurpose.RIGHTS_REFERENCE``; requests filed under a previous master key are found
+with the key ring and moved to the current key when the pensioner looks them up); the
+pensioner's words and the answer are sealed with the master key (docs/keys.md).
 The caller owns the unit of work.
 """
 
 from __future__ import annotations
 
 import calendar
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from leveattest.core.errors import InputError
+from leveattest.core.keys import KeyPurpose, keyed_digest
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.models import RightsRequest, RightsRequestEvent
 from leveattest.storage.envelope import MasterKey
@@ -81,22 +82,32 @@ def one_month_after(day: date) -> date:
 
 
 def _master(ctx: SessionContext) -> MasterKey:
-    return MasterKey.from_secret(ctx.settings.security.master_key.get_secret_value())
+    return MasterKey.from_ring(ctx.keyring)
 
 
 def reference_key(ctx: SessionContext, reference: str) -> str:
-    secret = ("rights|" + ctx.settings.security.master_key.get_secret_value()).encode()
-    return hmac.new(secret, reference.encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(ctx.keyring.key(KeyPurpose.RIGHTS_REFERENCE), reference.encode())
+
+
+def stale_reference_keys(ctx: SessionContext, reference: str) -> list[str]:
+    """The keys ``reference`` had under the ring's previous master keys (and version 0)."""
+    stale = ctx.keyring.stale_readers(KeyPurpose.RIGHTS_REFERENCE)
+    return [keyed_digest(reader.key, reference.encode()) for reader in stale]
+
+
+def sealed_context(part: str, request_id: str) -> str:
+    """What a sealed text of a request is bound to (``part``: details | answer)."""
+    return f"rights:{part}:{request_id}"
 
 
 def _seal(ctx: SessionContext, request_id: str, text: str, part: str) -> bytes:
-    return _master(ctx).wrap(text.encode(), context=f"rights:{part}:{request_id}")
+    return _master(ctx).wrap(text.encode(), context=sealed_context(part, request_id))
 
 
 def _open(ctx: SessionContext, request_id: str, sealed: bytes | None, part: str) -> str | None:
     if sealed is None:
         return None
-    return _master(ctx).unwrap(sealed, context=f"rights:{part}:{request_id}").decode()
+    return _master(ctx).unwrap(sealed, context=sealed_context(part, request_id)).decode()
 
 
 def _event(db: Session, request_id: str, at: datetime, actor: str, action: str) -> None:
@@ -151,10 +162,20 @@ def _case(
 
 
 def requests_of(db: Session, ctx: SessionContext, reference: str) -> list[RightsCase]:
-    """The requests filed with this letter, oldest first (for the pensioner's page)."""
+    """The requests filed with this letter, oldest first (for the pensioner's page).
+
+    Requests filed under a previous master key move to the current key here: the reference
+    is known only now (``keys rotate`` cannot recompute these keys)."""
+    current = reference_key(ctx, reference)
+    db.execute(
+        update(RightsRequest)
+        .where(RightsRequest.reference_key.in_(stale_reference_keys(ctx, reference)))
+        .values(reference_key=current)
+        .execution_options(synchronize_session=False)
+    )
     rows = db.scalars(
         select(RightsRequest)
-        .where(RightsRequest.reference_key == reference_key(ctx, reference))
+        .where(RightsRequest.reference_key == current)
         .order_by(RightsRequest.received_at, RightsRequest.id)
     ).all()
     return [_case(ctx, row, ()) for row in rows]

@@ -42,10 +42,12 @@ from leveattest.sessions.models import (
     FINAL_STATES,
     PensionerContact,
     ReplayPrint,
+    RightsRequest,
     SessionUpload,
     VerificationSession,
 )
 from leveattest.sessions.replay import UNSCOPED
+from leveattest.sessions.rights import sealed_context
 from leveattest.sessions.uploads import content_mac
 from leveattest.storage.blobs import BlobNotFoundError, RotatableBlobStore, owner_fingerprint
 from leveattest.storage.envelope import DecryptionError, MasterKey
@@ -139,6 +141,18 @@ def rotate_service(
             PensionerContact,
             PensionerContact.email_sealed,
             lambda row: contact_context(row.session_id),
+        ),
+        SealedColumn(
+            "rights_details",
+            RightsRequest,
+            RightsRequest.details_sealed,
+            lambda row: sealed_context("details", row.id),
+        ),
+        SealedColumn(
+            "rights_answers",
+            RightsRequest,
+            RightsRequest.answer_sealed,
+            lambda row: sealed_context("answer", row.id),
         ),
         *extra,
     )

@@ -23,6 +23,7 @@ from leveattest.pipeline.outcome import Decision
 from leveattest.review.auth import create_account, open_secret
 from leveattest.review.models import StaffAccount
 from leveattest.review.settings import ReviewSettings
+from leveattest.sessions import rights
 from leveattest.sessions.context import blob_owner
 from leveattest.sessions.mail import contact_context, remember_address
 from leveattest.sessions.models import (
@@ -269,3 +270,32 @@ def test_a_persons_replay_prints_follow_them_to_the_new_key_when_they_start_agai
     # the person's earlier prints (under A, and from before key derivation) are in the
     # new session's scope; another person's stay where they were
     assert scopes == {"s" * 32: scope, "t" * 32: scope, "u" * 32: other}
+
+
+def test_rights_requests_filed_under_a_are_found_and_read_under_b(
+    harness: Harness, harness_for: Any, tmp_path: Path
+):
+    with harness.ctx.unit_of_work() as db:
+        filed = rights.file_request(
+            db,
+            harness.ctx,
+            "REFERENCE00001",
+            "rectification",
+            details="my name is spelt wrong",
+            language="nb",
+        )
+        rights.answer_request(db, harness.ctx, filed.id, "reviewer-1", "corrected")
+    ring = KeyRing.from_secrets(B, [A])
+    report = rotate_service(harness.ctx.sessions, _blobs(tmp_path, ring, harness), ring)
+    assert report.steps["rights_details"].moved == 1
+    assert report.steps["rights_answers"].moved == 1
+    # the reference key cannot be recomputed by the rotation: the ring finds it, and the
+    # look-up moves it to B
+    ringed = harness_for(_settings(tmp_path, B, A))
+    with ringed.ctx.unit_of_work() as db:
+        assert [c.id for c in rights.requests_of(db, ringed.ctx, "REFERENCE00001")] == [filed.id]
+    only_b = harness_for(_settings(tmp_path, B))
+    with only_b.ctx.unit_of_work() as db:
+        (case,) = rights.requests_of(db, only_b.ctx, "REFERENCE00001")
+        assert (case.details, case.answer) == ("my name is spelt wrong", "corrected")
+        assert rights.requests_of(db, only_b.ctx, "REFERENCE00002") == []
