@@ -6,7 +6,8 @@ person's own identifier and document aliases), so for each one the lookups under
 previous secrets (and under the version-0 derivation) are replaced by the current one.
 The chain does not cover ``subject_key``, so nothing about the chain changes.
 
-Persons are taken ``batch`` at a time in id order, each batch in its own transaction;
+Persons are taken ``batch`` at a time in id order, each batch in its own transaction (one
+query finds which of the batch's stale lookups are still in the log);
 an update only ever replaces a stale lookup, so a run that stops half-way is finished
 by running it again, and a finished one changes nothing.
 
@@ -76,17 +77,25 @@ def rotate_register(
             )
             if not persons:
                 return report
-            pairs: list[dict[str, str]] = []
+            replacement: dict[str, str] = {}
             for person in persons:
                 for pid in identifiers_of(db, person):
                     ref = pid.ref.encode()
                     new = keyed_digest(current, ref)
-                    pairs.extend({"old": keyed_digest(key, ref), "new": new} for key in stale)
-            if pairs:
-                connection = db.connection()
-                for pair in pairs:
-                    result = connection.execute(statement, pair)
-                    report.subject_keys_moved += int(getattr(result, "rowcount", 0) or 0)
+                    replacement.update({keyed_digest(key, ref): new for key in stale})
+            # one look-up per batch for the stale lookups that are still there (after a
+            # finished rotation: none), then one update per lookup found
+            present = set(
+                db.scalars(
+                    select(DisclosureEntry.subject_key)
+                    .where(DisclosureEntry.subject_key.in_(list(replacement)))
+                    .distinct()
+                )
+            )
+            connection = db.connection()
+            for old in sorted(key for key in present if key is not None):
+                result = connection.execute(statement, {"old": old, "new": replacement[old]})
+                report.subject_keys_moved += int(getattr(result, "rowcount", 0) or 0)
             report.persons += len(persons)
             after = persons[-1].id
         progress("subject_keys")
