@@ -299,3 +299,31 @@ def test_rights_requests_filed_under_a_are_found_and_read_under_b(
         (case,) = rights.requests_of(db, only_b.ctx, "REFERENCE00001")
         assert (case.details, case.answer) == ("my name is spelt wrong", "corrected")
         assert rights.requests_of(db, only_b.ctx, "REFERENCE00002") == []
+
+
+def test_what_no_key_of_the_ring_opens_is_counted_and_left_as_it_was(
+    harness: Harness, tmp_path: Path
+):
+    started = harness.ready(index=3)
+    sid = started["session_id"]
+    stranger = MasterKey.from_secret("c" * 40)
+    with harness.ctx.unit_of_work() as db:
+        remember_address(db, harness.ctx, sid, "kari@example.org", "REF-3")
+        contact = db.get_one(PensionerContact, sid)
+        contact.email_sealed = stranger.wrap(b"{}", context=contact_context(sid))
+        sealed = contact.email_sealed
+        uploads = len(db.scalars(select(SessionUpload)).all())
+    # the attempt's data key, wrapped by a master nobody configured
+    key_file = tmp_path / "var" / "blobs" / blob_owner(sid, 1) / "_datakey"
+    data_key = MasterKey.from_secret(A).unwrap(key_file.read_bytes(), context=blob_owner(sid, 1))
+    key_file.write_bytes(stranger.wrap(data_key, context=blob_owner(sid, 1)))
+
+    ring = KeyRing.from_secrets(B, [A])
+    report = rotate_service(harness.ctx.sessions, _blobs(tmp_path, ring, harness), ring)
+    assert not report.complete
+    assert report.steps["blob_keys"].failed == 1
+    assert report.steps["contact_addresses"].failed == 1
+    assert report.steps["upload_macs"].failed == uploads
+    with harness.ctx.unit_of_work() as db:
+        assert db.get_one(PensionerContact, sid).email_sealed == sealed
+    assert stranger.unwrap(key_file.read_bytes(), context=blob_owner(sid, 1)) == data_key
