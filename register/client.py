@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from leveattest.core.clock import Clock
 from leveattest.mrz.national import validate_norwegian_id
 from register.aliases import document_owner, record_alias
-from register.audit import record_audit
+from register.audit import record_audit, subject_fingerprint
 from register.certificates import CertificateReceipt as CertificateReceipt  # noqa: PLC0414 (re-exported)
 from register.certificates import receipt_of, store_certificate
 from register.db.models import (
@@ -35,14 +35,28 @@ from register.db.models import (
     Person,
 )
 from register.errors import CertificateRecordError
-from register.identity import IdScheme, PersonId, foreign_id, norwegian_id, person_id_from_json
+from register.identity import (
+    IdScheme,
+    PersonId,
+    foreign_id,
+    norwegian_id,
+    person_id_from_json,
+    person_id_from_ref,
+)
 from register.keys import RegisterKeys
 from register.linking import DocumentHolder, LinkOutcome, RegisterSubject, decide_link
 from register.manual import record_manual_certificate
-from register.persons import document_alias, emit_changes, get_or_create_person, person_json
+from register.persons import (
+    document_alias,
+    emit_changes,
+    get_or_create_person,
+    person_json,
+    person_ref,
+)
 from register.proofs import ProofVerification as ProofVerification  # noqa: PLC0414
 from register.proofs import verify_access_proof as verify_access_proof  # noqa: PLC0414
 from register.requests import fulfil_open_requests
+from register.retention import record_objection
 from register.settings import RegisterSettings
 from register.subject_access import access_report
 
@@ -149,6 +163,8 @@ class RegisterClient(Protocol):
     def access_report(self, reference: str, birth_date: date) -> dict[str, Any] | None: ...
 
     def remember_letter_language(self, reference: str, language: str) -> bool: ...
+
+    def record_objection(self, reference: str, recorded_by: str) -> bool: ...
 
 
 LETTER_LANGUAGES = ("nb", "nn", "en", "se", "sv", "de", "es", "pl")
@@ -469,3 +485,28 @@ class InProcessRegisterClient:
     def remember_letter_language(self, reference: str, language: str) -> bool:
         with self._unit_of_work() as session:
             return remember_letter_language(session, self._clock, reference, language)
+
+    def record_objection(self, reference: str, recorded_by: str) -> bool:
+        """The objection the invited person of ``reference`` filed (handled by a person in
+        the ops console): their data is removed, companies are told to use a manual
+        certificate; the letter keeps opening "my data" until retention. Audited
+        (``operator:person:objection_recorded``, keyed fingerprint and operator)."""
+        with self._unit_of_work() as session:
+            person = session.scalars(
+                select(Person)
+                .join(Invitation, Invitation.person_id == Person.id)
+                .where(Invitation.reference == reference)
+            ).one_or_none()
+            if person is None:
+                return False
+            pid = person_id_from_ref(person_ref(person))
+            secret = self._settings.secret.get_secret_value()
+            record_audit(
+                session,
+                self._clock,
+                action="operator:person:objection_recorded",
+                code="ok",
+                subject_fp=subject_fingerprint(secret, pid.ref),
+                detail={"recorded_by": recorded_by},
+            )
+            return record_objection(session, self._clock, pid, keep_letters=True)

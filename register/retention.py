@@ -176,15 +176,22 @@ def person_report(session: Session, pid: PersonId, secret: KeyRing | str) -> dic
     }
 
 
-def record_objection(session: Session, clock: Clock, pid: PersonId) -> bool:
+def record_objection(
+    session: Session, clock: Clock, pid: PersonId, *, keep_letters: bool = False
+) -> bool:
     """Remove the person's data; keep an identifier-only marker so that paying companies
-    are told (status ``objected`` and a change event) to use a manual certificate."""
+    are told (status ``objected`` and a change event) to use a manual certificate.
+
+    ``keep_letters``: the invitations (only their references) stay until retention, so the
+    person can still open "my data" with the letter and read the answer to the objection
+    they filed there."""
     person = find_person(session, pid)
     if person is None:
         return False
     session.execute(delete(Certificate).where(Certificate.person_id == person.id))
     session.execute(delete(CertificateRequest).where(CertificateRequest.person_id == person.id))
-    session.execute(delete(Invitation).where(Invitation.person_id == person.id))
+    if not keep_letters:
+        session.execute(delete(Invitation).where(Invitation.person_id == person.id))
     now = clock.now()
     person.full_name, person.birth_date, person.letter_language = None, None, None
     person.objected_at, person.updated_at = now, now

@@ -7,12 +7,15 @@ operators handle them; every view and answer is audited (``ops:rights:*``)."""
 from __future__ import annotations
 
 from leveattest.review import audit
+from leveattest.review.errors import ForbiddenError
 from leveattest.review.models import Role
 from leveattest.review.service import ReviewService, Staff
 from leveattest.sessions.rights import (
     RightsCase,
     RightsQueueItem,
     answer_request,
+    mark_objection_recorded,
+    objection_reference,
     rights_queue,
     view_request,
 )
@@ -54,3 +57,20 @@ def answer_rights(service: ReviewService, staff: Staff, request_id: str, answer:
                 detail={"kind": case.kind, "overdue": overdue},
             )  # fmt: skip
             return case
+
+
+def record_objection(service: ReviewService, staff: Staff, request_id: str) -> None:
+    """A register operator records the pensioner's objection in the register (their data
+    there is removed; paying companies are told to use a manual certificate)."""
+    with service.audited(staff.actor, "ops:rights:objection_recorded", request_id):
+        service.require_role(staff, Role.REGISTER_OPERATOR)
+        if service.ctx.register is None:
+            raise ForbiddenError(role=staff.role)
+        with service.ctx.unit_of_work() as db:
+            row, reference = objection_reference(db, service.ctx, request_id)
+            found = service.ctx.register.record_objection(reference, staff.reviewer_ref)
+            mark_objection_recorded(db, service.ctx, row, staff.reviewer_ref)
+            audit.record(
+                db, service.now(), staff.actor, "ops:rights:objection_recorded",
+                subject=request_id, detail={"found": found},
+            )  # fmt: skip

@@ -22,7 +22,7 @@ from leveattest.review.errors import CsrfError
 from leveattest.review.evidence import ScoreBar
 from leveattest.review.models import DECIDING_ROLES, Role
 from leveattest.review.queue import AGE_BANDS, QueueFilter
-from leveattest.review.rights import answer_rights, rights_case, rights_list
+from leveattest.review.rights import answer_rights, record_objection, rights_case, rights_list
 from leveattest.review.service import ReviewService, Staff
 from register.client import ManualCertificate
 
@@ -298,6 +298,13 @@ def rights_answer(
 ) -> Response:
     staff = _post_staff(request, csrf_token, "ops:rights:answer", request_id)
     answer_rights(_service(request), staff, request_id, answer)
+    return _back(f"/ops/rights/{request_id}")
+
+
+@router.post("/ops/rights/{request_id}/objection")
+def rights_objection(request: Request, request_id: str, csrf_token: Csrf = "") -> Response:
+    staff = _post_staff(request, csrf_token, "ops:rights:objection_recorded", request_id)
+    record_objection(_service(request), staff, request_id)
     return _back(f"/ops/rights/{request_id}")
 
 

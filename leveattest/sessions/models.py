@@ -240,6 +240,9 @@ class RightsRequest(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_by: Mapped[str | None] = mapped_column(String(64))
     answer_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # the letter's reference, sealed: to record an objection in the register (migration 0011)
+    reference_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    objection_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class RightsRequestEvent(Base):

@@ -69,6 +69,7 @@ class RightsCase:
     details: str | None  # unsealed, for the pensioner's own page and the ops case page
     answer: str | None
     trail: tuple[tuple[datetime, str, str], ...] = ()  # (at, actor, action)
+    objection_recorded_at: datetime | None = None
 
     def overdue(self, today: date) -> bool:
         return self.state == RightsState.OPEN and today > self.due_on
@@ -134,6 +135,7 @@ def file_request(
         language=language[:8],
         state=RightsState.OPEN.value,
         details_sealed=_seal(ctx, request_id, text, "details") if text else None,
+        reference_sealed=_seal(ctx, request_id, reference, "reference"),
         received_at=now,
         due_on=one_month_after(now.date()),
     )
@@ -158,6 +160,7 @@ def _case(
         details=_open(ctx, row.id, row.details_sealed, "details"),
         answer=_open(ctx, row.id, row.answer_sealed, "answer"),
         trail=trail,
+        objection_recorded_at=row.objection_recorded_at,
     )
 
 
@@ -252,3 +255,26 @@ def answer_request(
     row.answer_sealed = _seal(ctx, request_id, text, "answer")
     _event(db, request_id, now, actor, "answered")
     return _case(ctx, row, ())
+
+
+def objection_reference(
+    db: Session, ctx: SessionContext, request_id: str
+) -> tuple[RightsRequest, str]:
+    """The open objection and its letter's reference (to record it with the register)."""
+    row = db.get(RightsRequest, request_id, with_for_update=True)
+    if row is None:
+        raise RightsRequestNotFoundError()
+    if row.kind != RightsKind.OBJECTION.value or row.objection_recorded_at is not None:
+        raise RightsRequestError(reason="not_an_unrecorded_objection")
+    reference = _open(ctx, row.id, row.reference_sealed, "reference")
+    if reference is None:
+        raise RightsRequestError(reason="reference_unknown")
+    return row, reference
+
+
+def mark_objection_recorded(
+    db: Session, ctx: SessionContext, row: RightsRequest, actor: str
+) -> None:
+    now = ctx.clock.now()
+    row.objection_recorded_at = now
+    _event(db, row.id, now, actor, "objection_recorded")

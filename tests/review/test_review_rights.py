@@ -5,6 +5,7 @@ On SQLite and PostgreSQL (the review fixtures)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -13,13 +14,14 @@ from pathlib import Path
 import pytest
 from api_helpers import BIRTH, Harness, StubPipeline, SyncClient, invite
 from review_helpers import Console
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from leveattest.api.app import create_app
 from leveattest.core.clock import FixedClock
 from leveattest.core.settings import Settings
 from leveattest.pensioner.app import PensionerSettings, create_pensioner_app
 from leveattest.review.app import create_review_app
+from leveattest.review.models import StaffAccount
 from leveattest.review.settings import ReviewSettings
 from leveattest.sessions import rights
 from leveattest.sessions.models import RightsRequest
@@ -200,3 +202,53 @@ def test_the_clock_decides_overdue_in_the_console(desk):
     olga = console.signed_in(console.add_user("olga", "register_operator"))
     listing = olga.get("/ops/rights")
     assert 'data-testid="rights-overdue"' in listing.text
+
+
+def test_a_register_operator_records_an_objection_and_the_letter_still_opens_my_data(desk):
+    harness, console, browser = desk
+    company_person = invite(harness.register, 1)
+    browser.post(
+        f"/i/{company_person}/mydata",
+        data={"day": str(BIRTH.day), "month": str(BIRTH.month), "year": str(BIRTH.year)},
+    )
+    browser.post(f"/i/{company_person}/mydata/requests", data={"kind": "objection"})
+    browser.post(f"/i/{company_person}/mydata/requests", data={"kind": "restriction"})
+    with harness.ctx.unit_of_work() as db:
+        kinds = {r.kind: r.id for r in db.scalars(select(RightsRequest)).all()}
+    sonja = console.signed_in(console.add_user("sonja", "senior_reviewer"))
+    case_url = f"/ops/rights/{kinds['objection']}"
+    assert 'data-testid="objection-form"' not in sonja.get(case_url).text
+    refused = console.post(sonja, f"{case_url}/objection", csrf=console.csrf(sonja, case_url))
+    assert refused.status_code == 403
+    olga = console.signed_in(console.add_user("olga", "register_operator"))
+    assert 'data-testid="objection-form"' in olga.get(case_url).text
+    done = console.post(olga, f"{case_url}/objection", csrf=console.csrf(olga, case_url))
+    assert done.status_code == 303
+    page = olga.get(case_url).text
+    assert 'data-testid="objection-recorded"' in page
+    assert "objection_recorded" in page  # in the trail
+    again = console.post(olga, f"{case_url}/objection", csrf=console.csrf(olga, case_url))
+    assert again.status_code == 422  # once
+    restriction = f"/ops/rights/{kinds['restriction']}"
+    not_objection = console.post(
+        olga, f"{restriction}/objection", csrf=console.csrf(olga, restriction)
+    )
+    assert not_objection.status_code == 422
+    with harness.register.engine.connect() as conn:  # type: ignore[attr-defined]
+        objected = conn.execute(text("SELECT objected_at, full_name FROM persons")).one()
+        audited = conn.execute(
+            text("SELECT detail FROM audit_events WHERE action = :a"),
+            {"a": "operator:person:objection_recorded"},
+        ).scalar_one()
+    assert objected[0] is not None
+    assert objected[1] is None
+    assert f"ops:{olga_id(console, 'olga')}" in audited
+    # the letter still opens "my data": the report says objected, the requests are listed
+    report = browser.get(f"/i/{company_person}/mydata/report.json")
+    assert report.status_code == 200
+    assert json.loads(report.text)["register"]["objected_at"] is not None
+
+
+def olga_id(console: Console, username: str) -> str:
+    with console.ctx.unit_of_work() as db:
+        return db.scalars(select(StaffAccount.id).where(StaffAccount.username == username)).one()
