@@ -154,6 +154,12 @@ def rotate_service(
             RightsRequest.answer_sealed,
             lambda row: sealed_context("answer", row.id),
         ),
+        SealedColumn(
+            "rights_references",
+            RightsRequest,
+            RightsRequest.reference_sealed,
+            lambda row: sealed_context("reference", row.id),
+        ),
         *extra,
     )
     for sealed in columns:

@@ -289,6 +289,7 @@ def test_rights_requests_filed_under_a_are_found_and_read_under_b(
     report = rotate_service(harness.ctx.sessions, _blobs(tmp_path, ring, harness), ring)
     assert report.steps["rights_details"].moved == 1
     assert report.steps["rights_answers"].moved == 1
+    assert report.steps["rights_references"].moved == 1
     # the reference key cannot be recomputed by the rotation: the ring finds it, and the
     # look-up moves it to B
     ringed = harness_for(_settings(tmp_path, B, A))
