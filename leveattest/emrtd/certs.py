@@ -128,11 +128,9 @@ def load_certificate(data: bytes, source: dict[str, Any] | None = None) -> CertR
             raise ChipStructureError("empty certificate")
         require_definite(parts[0], "tbsCertificate")
         data = to_definite(tree)
-    try:
-        cert = x509.Certificate.load(data)
-    except _PARSE_ERRORS as exc:
-        raise ChipDataError("malformed certificate") from exc
-    return record_from_asn1(cert, source)
+    # asn1crypto parses lazily: ``load`` reads only the header parse_tlv has checked, and
+    # record_from_asn1 maps every error of the parse that follows to ChipDataError
+    return record_from_asn1(x509.Certificate.load(data), source)
 
 
 def signed_by(child: x509.Certificate, issuer_key: PublicKey) -> bool:

@@ -83,10 +83,10 @@ def _read_header(
     data: bytes, offset: int, end: int, *, ber: bool = False
 ) -> tuple[int, bool, int, int | None]:
     """(tag, constructed, header length, value length) of the object at ``offset``; the
-    length is None for an indefinite length, which only BER mode accepts."""
+    length is None for an indefinite length, which only BER mode accepts. Every caller
+    reads at ``offset < end`` (an empty input and a missing end-of-contents are refused
+    before)."""
     pos = offset
-    if pos >= end:
-        raise ChipStructureError("truncated: no tag", offset=offset)
     first = data[pos]
     constructed = bool(first & 0x20)
     tag = first

@@ -322,6 +322,13 @@ def build_sod(
         )
     if mutation == "repeated_attribute":
         attrs.append({"type": "content_type", "values": [content_type]})
+    elif mutation == "other_attribute":  # RFC 6211 algorithm protection: read past, not used
+        attrs.append(
+            {
+                "type": "cms_algorithm_protection",
+                "values": [{"digest_algorithm": {"algorithm": hash_name}}],
+            }
+        )
     elif mutation == "two_valued_attribute":
         attrs[1] = {"type": "message_digest", "values": [md, md]}
     signed_attrs = cms.CMSAttributes(attrs)
@@ -374,21 +381,26 @@ def build_sod(
         sid = cms.SignerIdentifier(
             {"issuer_and_serial_number": {"issuer": issuer, "serial_number": dsc.serial_number}}
         )
-    signer = cms.SignerInfo(
-        {
-            "version": "v3" if signer_id == "subject_key_identifier" else "v1",
-            "sid": sid,
-            "digest_algorithm": {"algorithm": hash_name},
-            "signed_attrs": signed_attrs,
-            "signature_algorithm": sig_alg,
-            "signature": signature,
-        }
-    )
+    signer_fields = {
+        "version": "v3" if signer_id == "subject_key_identifier" else "v1",
+        "sid": sid,
+        "digest_algorithm": {"algorithm": hash_name},
+        "signed_attrs": signed_attrs,
+        "signature_algorithm": sig_alg,
+        "signature": signature,
+    }
+    if mutation == "no_signed_attrs":
+        del signer_fields["signed_attrs"]
+    signer = cms.SignerInfo(signer_fields)
     if attributes_length_octets is not None:  # the same attributes, written as signed
         written = b"\xa0" + to_sign[1:]
         contents = signer.contents.replace(b"\xa0" + signed_attrs.dump()[1:], written, 1)
         signer = cms.SignerInfo.load(encode_tlv(0x30, contents))
     certificates = [] if mutation == "no_dsc" else [dsc]
+    if mutation == "csca_too":  # another certificate before the signer's: not the signer
+        certificates.insert(
+            0, a_x509.Certificate.load(pki.csca.public_bytes(serialization.Encoding.DER))
+        )
     signed = cms.SignedData(
         {
             "version": "v1" if mutation == "signed_data_version" else "v3",
@@ -398,10 +410,12 @@ def build_sod(
                 "content": cms.ParsableOctetString(econtent),
             },
             "certificates": certificates,
-            "signer_infos": [signer],
+            "signer_infos": [signer, signer] if mutation == "two_signers" else [signer],
         }
     )
     info = cms.ContentInfo({"content_type": "signed_data", "content": signed})
+    if mutation == "not_signed_data":
+        info = cms.ContentInfo({"content_type": "data", "content": econtent})
     sod = encode_tlv(0x77, info.dump())
     if mutation == "trailing_byte":
         sod += b"\x00"
@@ -440,3 +454,66 @@ def spki_with_explicit_curve(public: ec.EllipticCurvePublicKey, *, tamper: bool 
         }
     )
     return info.dump()
+
+
+# ---- CSCA master list ------------------------------------------------------------------
+def build_master_list(
+    pki: Pki,
+    listed: list[x509.Certificate],
+    *,
+    signer: x509.Certificate | None = None,
+    mutation: str | None = None,
+) -> bytes:
+    """A CSCA master list (ICAO 9303-12 §9) of ``listed``, signed with the DSC key of
+    ``pki`` (``signer``: the certificate to carry for that key, by default the DSC);
+    ``mutation`` names the one thing to get wrong."""
+    from leveattest.emrtd.asn1 import ID_ICAO_CSCA_MASTER_LIST, CscaMasterList  # noqa: PLC0415
+
+    def der(cert: x509.Certificate) -> a_x509.Certificate:
+        return a_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+    econtent = CscaMasterList({"version": 0, "cert_list": [der(c) for c in listed]}).dump()
+    if mutation == "not_a_listing":
+        econtent = core.Integer(1).dump()
+    attrs = cms.CMSAttributes(
+        [
+            {"type": "content_type", "values": [ID_ICAO_CSCA_MASTER_LIST]},
+            {"type": "message_digest", "values": [hashlib.sha256(econtent).digest()]},
+        ]
+    )
+    signature = pki.dsc_key.sign(attrs.dump(), ec.ECDSA(hashes.SHA256()))  # type: ignore[attr-defined]
+    if mutation == "signature_flip":
+        signature = signature[:-1] + bytes([signature[-1] ^ 0x01])
+    signer_cert = der(signer or pki.dsc)
+    info = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": {
+                "issuer_and_serial_number": {
+                    "issuer": signer_cert.issuer,
+                    "serial_number": signer_cert.serial_number,
+                }
+            },
+            "digest_algorithm": {"algorithm": "sha256"},
+            "signed_attrs": attrs,
+            "signature_algorithm": {"algorithm": "sha256_ecdsa"},
+            "signature": signature,
+        }
+    )
+    signed = cms.SignedData(
+        {
+            "version": "v3",
+            "digest_algorithms": [{"algorithm": "sha256"}],
+            "encap_content_info": {
+                "content_type": "1.2.840.113549.1.7.1"
+                if mutation == "econtent_type"
+                else ID_ICAO_CSCA_MASTER_LIST,
+                "content": cms.ParsableOctetString(econtent),
+            },
+            "certificates": [] if mutation == "no_signer_certificate" else [signer_cert],
+            "signer_infos": [info, info] if mutation == "two_signers" else [info],
+        }
+    )
+    if mutation == "not_signed_data":
+        return cms.ContentInfo({"content_type": "data", "content": econtent}).dump()
+    return cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()

@@ -88,3 +88,25 @@ def test_signature_algorithms_that_differ_inside_and_outside_are_not_a_signature
     dsc["signature_algorithm"] = algos.SignedDigestAlgorithm({"algorithm": "sha384_rsa"})
     altered = a_x509.Certificate.load(dsc.dump(force=True))
     assert not signed_by(altered, csca_key)
+
+
+def test_a_key_usage_that_is_no_bit_string_is_a_malformed_extension() -> None:
+    garbage = x509.UnrecognizedExtension(x509.ExtensionOID.KEY_USAGE, b"\x05\x00")
+    record = load_certificate(_cert((garbage, True)))
+    assert extension_problems(record, "dsc") == ["extensions_malformed"]
+
+
+def test_an_indefinite_length_certificate_without_contents_is_refused() -> None:
+    with pytest.raises(ChipStructureError, match="empty"):
+        load_certificate(b"\x30\x80\x00\x00")
+
+
+def test_a_signature_that_cannot_be_read_does_not_verify() -> None:
+    der = bytearray(_cert())
+    record = load_certificate(bytes(der))
+    signature = bytes(record.cert["signature_value"].native)
+    header = b"\x03" + bytes([len(signature) + 1]) + b"\x00"
+    at = der.rfind(header)
+    der[at + 2] = 9  # "nine unused bits": no BIT STRING has that
+    broken = a_x509.Certificate.load(bytes(der))
+    assert signed_by(broken, record.public_key()) is False

@@ -96,6 +96,9 @@ def test_lds_v1_with_version_info_is_accepted(ec_pki, ec_store, dgs, aa_sig):
         ("no_dgs", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
         ("repeated_attribute", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),  # RFC 5652 §5.3
         ("two_valued_attribute", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
+        ("no_signed_attrs", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),  # 9303-10 §4.6.2.2
+        ("two_signers", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
+        ("not_signed_data", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
         ("lso_hash_oid", "sod_parse", Reason.UNSUPPORTED_ALGORITHM),
         ("econtent_type", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
         ("signed_data_version", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
@@ -396,3 +399,21 @@ def test_trust_store_refresh_swaps_in_new_anchors(ec_pki, tmp_path, dgs):
     coverage = store.coverage(AT, within_days=365 * 20)
     assert coverage["states"] == ["UT"]
     assert coverage["anchors"] == 2
+
+
+def test_a_signed_attribute_the_sod_does_not_need_is_read_past(ec_pki, ec_store, dgs, aa_sig):
+    sod = build_sod(ec_pki, dgs, scheme="ecdsa", mutation="other_attribute")
+    assert _verify(sod, dgs, ec_store, aa_sig).result is ChipResult.ACCEPTED
+
+
+def test_a_certificate_besides_the_signers_is_passed_over(ec_pki, ec_store, dgs, aa_sig):
+    sod = build_sod(ec_pki, dgs, scheme="ecdsa", mutation="csca_too")
+    assert _verify(sod, dgs, ec_store, aa_sig).result is ChipResult.ACCEPTED
+
+
+def test_a_ber_sod_whose_signer_has_no_signed_attributes_is_refused(ec_pki, ec_store, dgs):
+    from ber_reencode import sod_as_ber  # noqa: PLC0415
+
+    sod = sod_as_ber(build_sod(ec_pki, dgs, scheme="ecdsa", mutation="no_signed_attrs"))
+    result = _verify(sod, dgs, ec_store)
+    assert _failures(result) == [("sod_parse", Reason.SOD_UNEXPECTED_CONTENT)]

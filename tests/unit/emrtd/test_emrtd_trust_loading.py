@@ -9,6 +9,7 @@ import pytest
 from emrtd_builder import Pki
 
 from leveattest.core.errors import TrustStoreError
+from leveattest.emrtd import trust as trust_module
 from leveattest.emrtd.trust import FileTrustStore
 
 AT = datetime(2024, 1, 1, tzinfo=UTC)
@@ -46,3 +47,32 @@ def test_a_trust_file_over_the_size_limit_is_listed_not_read(pki: Pki, tmp_path:
     store = FileTrustStore([tmp_path], max_file_bytes=4000)
     assert store.anchor_count == 1
     assert _errors(store) == {"huge.crl": "trust_store_unavailable"}
+
+
+def test_a_crl_over_the_crl_limit_is_listed_not_parsed(
+    pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(trust_module, "MAX_CRL_BYTES", 100)
+    pki.write_store(tmp_path, crl=pki.crl())
+    store = FileTrustStore([tmp_path])
+    assert store.anchor_count == 1
+    assert _errors(store) == {"csca.crl": "trust_store_unavailable"}
+
+
+def test_a_master_list_that_cannot_be_read_is_listed(pki: Pki, tmp_path: Path) -> None:
+    pki.write_store(tmp_path)
+    (tmp_path / "list.ml").write_bytes(b"\x30\x03\x02\x01\x01")
+    store = FileTrustStore([tmp_path])
+    assert store.anchor_count == 1
+    assert set(_errors(store)) == {"list.ml"}
+    assert store.summary(AT, 30)["master_lists"] == []
+
+
+def test_the_trusted_certificates_and_the_crl_summary_are_reported(
+    pki: Pki, tmp_path: Path
+) -> None:
+    store = FileTrustStore([pki.write_store(tmp_path, crl=pki.crl())])
+    (anchor,) = store.trusted_certificates()
+    assert anchor.source["kind"]
+    (crl,) = store.summary(AT, 30)["crls"]
+    assert crl["file"].endswith("csca.crl")
