@@ -20,12 +20,13 @@ bash scripts/check_register_install.sh
 # run (no arguments, as CI runs it): the global one sits a little under the total measured
 # on 2026-12-02 (92.9 %); the house style asks 100 % of the engines below — the policy and
 # mrz are there (what no real input reaches is the justified exclusion list in
-# [tool.coverage.report] of pyproject.toml); emrtd is held just under its measured level
-# until its remaining gaps have tests.
+# [tool.coverage.report] of pyproject.toml); emrtd is held just under its level measured
+# by its unit tests alone (98.4 %) until its remaining gaps (link-certificate paths, CRLs
+# signed by a second key, BER CMS corners) have tests.
 GLOBAL_FLOOR=92
 FLOORS=(
   "leveattest/pipeline/policy.py 100"
-  "leveattest/emrtd/* 93"
+  "leveattest/emrtd/* 98"
   "leveattest/mrz/* 100"
 )
 rm -f .coverage .coverage.*

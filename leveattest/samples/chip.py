@@ -44,7 +44,9 @@ def data_groups(person: Person, portrait: Image.Image, aa: PrivateKey) -> dict[i
     return {
         1: lds.dg1(person.mrz),
         2: lds.dg2(record),
-        14: lds.dg14(aa_is_ec=isinstance(aa, ec.EllipticCurvePrivateKey)),
+        14: lds.dg14(
+            lds.ECDSA_PLAIN_SHA256 if isinstance(aa, ec.EllipticCurvePrivateKey) else None
+        ),
         15: lds.dg15(aa.public_key()),
     }
 

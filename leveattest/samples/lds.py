@@ -32,6 +32,7 @@ TAG_COM: Final = 0x60
 TAG_SOD: Final = 0x77
 ECDSA_PLAIN_SHA256: Final = "0.4.0.127.0.7.1.1.4.1.3"  # BSI TR-03111 ecdsa-plain-SHA256
 ID_PACE_ECDH_GM_AES_CBC_CMAC_128: Final = "0.4.0.127.0.7.2.2.4.2.2"  # 9303-11 §9.2.1
+ID_CA_ECDH_3DES_CBC_CBC: Final = "0.4.0.127.0.7.2.2.3.2.1"  # 9303-11 §9.2.5 ChipAuthenticationInfo
 PACE_PARAM_BRAINPOOL_P256R1: Final = 13  # 9303-11 §9.5.1 standardized domain parameters
 UNICODE_VERSION: Final = "040000"
 LDS_VERSION: Final = {0: "0107", 1: "0108"}
@@ -73,8 +74,15 @@ def jpeg2000_portrait(portrait: Image.Image, size: tuple[int, int] = (240, 300))
     return buf.getvalue()
 
 
-def facial_record(image: bytes, width: int, height: int, *, gender: str) -> bytes:
-    """ISO/IEC 19794-5:2005 facial record: general header, one face, no feature points."""
+# ISO/IEC 19794-5 §5.7.2 image data type
+IMAGE_DATA_TYPES: Final = {"jpeg": 0, "jpeg2000": 1}
+
+
+def facial_record(
+    image: bytes, width: int, height: int, *, gender: str, image_type: str = "jpeg2000"
+) -> bytes:
+    """ISO/IEC 19794-5:2005 facial record: general header, one face, no feature points;
+    ``image_type`` is the encoding of ``image`` (``jpeg2000`` as chips store it, or ``jpeg``)."""
     record_header = (
         (20 + 12 + len(image)).to_bytes(4, "big")  # facial record data length
         + (0).to_bytes(2, "big")  # number of feature points
@@ -87,7 +95,7 @@ def facial_record(image: bytes, width: int, height: int, *, gender: str) -> byte
     )
     image_info = (
         bytes([1])  # face image type: full frontal
-        + bytes([1])  # image data type: JPEG 2000
+        + bytes([IMAGE_DATA_TYPES[image_type]])  # image data type
         + width.to_bytes(2, "big")
         + height.to_bytes(2, "big")
         + bytes([1])  # colour space: 24-bit RGB
@@ -113,8 +121,10 @@ def dg2(face_record: bytes) -> bytes:
     return tlv(DG_TAGS[2], tlv(0x7F61, tlv(0x02, b"\x01") + bit))
 
 
-def dg14(*, aa_is_ec: bool) -> bytes:
-    """DG14 SecurityInfos: a PACEInfo, and an ActiveAuthenticationInfo for an EC AA key."""
+def dg14(aa_algorithm: str | None, *, chip_authentication: bool = False) -> bytes:
+    """DG14 SecurityInfos (9303-11 §9.2): a PACEInfo, a ChipAuthenticationInfo when asked
+    for, and an ActiveAuthenticationInfo naming ``aa_algorithm`` (an EC AA key needs one;
+    an RSA key, signing ISO/IEC 9796-2, none)."""
     infos = [
         SecurityInfo(
             {
@@ -124,13 +134,17 @@ def dg14(*, aa_is_ec: bool) -> bytes:
             }
         )
     ]
-    if aa_is_ec:
+    if chip_authentication:
+        infos.append(
+            SecurityInfo({"protocol": ID_CA_ECDH_3DES_CBC_CBC, "required_data": core.Integer(1)})
+        )
+    if aa_algorithm is not None:
         infos.append(
             SecurityInfo(
                 {
                     "protocol": ID_ICAO_MRTD_SECURITY_AA_PROTOCOL,
-                    "required_data": core.Integer(1),
-                    "optional_data": core.ObjectIdentifier(ECDSA_PLAIN_SHA256),
+                    "required_data": core.Integer(1),  # version 1
+                    "optional_data": core.ObjectIdentifier(aa_algorithm),
                 }
             )
         )

@@ -2,7 +2,9 @@
 
 ``Pki`` makes a CSCA and a DSC (RSA or EC); ``build_sod`` writes an EF.SOD over given data
 groups with one optional mutation (a named change, so each mutation test changes one
-thing); ``make_*`` write minimal but well-formed data groups.
+thing); ``build_master_list`` likewise a CSCA master list. The data groups are written by
+the sample generator's own writers (``leveattest.samples.lds``): ``make_*`` only choose
+their contents.
 """
 
 from __future__ import annotations
@@ -20,14 +22,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.x509.oid import NameOID
 
-from leveattest.emrtd.asn1 import (
-    ID_ICAO_MRTD_SECURITY_AA_PROTOCOL,
-    ActiveAuthenticationInfo,
-    LDSSecurityObject,
-    SecurityInfo,
-    SecurityInfos,
-)
+from leveattest.emrtd.asn1 import LDSSecurityObject
 from leveattest.emrtd.tlv import encode_tlv
+from leveattest.samples import lds
 
 T0 = datetime(2020, 1, 1, tzinfo=UTC)
 AT = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -187,47 +184,27 @@ def _usage(*, cert_sign: bool) -> x509.KeyUsage:
     )
 
 
-# ---- data groups -----------------------------------------------------------------------
+# ---- data groups: the sample generator's writers (leveattest.samples.lds) -----------------
 def make_dg1(mrz: str = MRZ_TD3) -> bytes:
-    return encode_tlv(0x61, encode_tlv(0x5F1F, mrz.encode()))
+    return lds.dg1([mrz])
 
 
 def make_face_record(image: bytes | None = None, width: int = 240, height: int = 320) -> bytes:
+    """A facial record around ``image`` (default: JPEG markers around random bytes)."""
     image = image if image is not None else b"\xff\xd8\xff\xe0" + os.urandom(200) + b"\xff\xd9"
-    info = (20 + 12 + len(image)).to_bytes(4, "big") + b"\x00\x00" + bytes([2, 3, 4]) + bytes(11)
-    image_info = bytes([1, 0]) + width.to_bytes(2, "big") + height.to_bytes(2, "big") + bytes(6)
-    body = b"\x00\x01" + info + image_info + image
-    return b"FAC\x00010\x00" + (14 + len(body) - 2).to_bytes(4, "big") + body
+    return lds.facial_record(image, width, height, gender="F", image_type="jpeg")
 
 
 def make_dg2(image: bytes | None = None) -> bytes:
-    record = make_face_record(image)
-    header = encode_tlv(0xA1, encode_tlv(0x81, b"\x02") + encode_tlv(0x82, b"\x00"))
-    template = encode_tlv(0x7F60, header + encode_tlv(0x5F2E, record))
-    return encode_tlv(0x75, encode_tlv(0x7F61, encode_tlv(0x02, b"\x01") + template))
+    return lds.dg2(make_face_record(image))
 
 
-def make_dg14(aa_algorithm: str | None = "0.4.0.127.0.7.1.1.4.1.3") -> bytes:
-    infos = [
-        SecurityInfo({"protocol": "0.4.0.127.0.7.2.2.3.2.1", "required_data": core.Integer(1)})
-    ]
-    if aa_algorithm is not None:
-        aa = ActiveAuthenticationInfo(
-            {
-                "protocol": ID_ICAO_MRTD_SECURITY_AA_PROTOCOL,
-                "version": 1,
-                "signature_algorithm": aa_algorithm,
-            }
-        )
-        infos.append(SecurityInfo.load(aa.dump()))
-    return encode_tlv(0x6E, SecurityInfos(infos).dump())
+def make_dg14(aa_algorithm: str | None = lds.ECDSA_PLAIN_SHA256) -> bytes:
+    return lds.dg14(aa_algorithm, chip_authentication=True)
 
 
 def make_dg15(private_key: object) -> bytes:
-    spki = private_key.public_key().public_bytes(  # type: ignore[attr-defined]
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return encode_tlv(0x6F, spki)
+    return lds.dg15(private_key.public_key())  # type: ignore[attr-defined]
 
 
 def aa_key(kind: str = "rsa1024") -> object:

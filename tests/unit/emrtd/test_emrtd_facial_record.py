@@ -40,6 +40,8 @@ def _record(
 def test_well_formed_record_yields_its_face(data_type: int, image: bytes, fmt: str) -> None:
     (face,) = parse_facial_record(_record(data_type=data_type, image=image))
     assert (face.image_format, face.width, face.height, face.image) == (fmt, 480, 640, image)
+    # facial information bytes 2, 1, 1 (§5.5.3-5.5.5): female, black eyes, bald
+    assert (face.gender, face.eye_colour) == ("female", "black")
 
 
 def test_record_with_two_faces_yields_both() -> None:

@@ -82,7 +82,7 @@ def test_dg14_whose_set_holds_no_security_info_is_malformed() -> None:
 def test_dg14_protocols_other_than_aa_and_chip_authentication_are_listed_only() -> None:
     from leveattest.samples.lds import ID_PACE_ECDH_GM_AES_CBC_CMAC_128, dg14  # noqa: PLC0415
 
-    parsed = parse_dg14(dg14(aa_is_ec=False))
+    parsed = parse_dg14(dg14(None))
     assert parsed.protocols == (ID_PACE_ECDH_GM_AES_CBC_CMAC_128,)
     assert parsed.aa_signature_algorithm is None
     assert parsed.chip_authentication == ()
