@@ -13,8 +13,9 @@ current master first and then the previous ones. ``leveattest keys rotate`` move
 was stored under a previous master to the current one (docs/keys.md).
 
 Key versions: 1 is this HKDF scheme. Version 0 is how the keys were derived before this
-module existed (four different constructions); it is kept as a *reader only*, so that
-data stored before the upgrade stays readable until ``keys rotate`` has moved it.
+module existed (a different construction in each place); it is kept as a *reader only*
+for the purposes whose stored values must stay readable, so that data stored before the
+upgrade stays readable until ``keys rotate`` (or the next look-up) has moved it.
 """
 
 from __future__ import annotations
@@ -77,8 +78,8 @@ def _legacy(master: bytes, purpose: KeyPurpose) -> bytes | None:
         return HKDF(
             algorithm=hashes.SHA256(), length=32, salt=b"leveattest-kek-v1", info=b"kek"
         ).derive(master)
-    # these were HMAC keys made by prefixing the master with a label; HMAC hashes keys
-    # longer than its block, so the prefixed string itself is the key
+    # these were HMAC keys made by prefixing the master with a label (the register's
+    # cursors used the bare secret): that byte string was the HMAC key
     prefixes = {
         KeyPurpose.PERSON_FINGERPRINT: b"person-fp|",
         KeyPurpose.UPLOAD_MAC: b"upload-mac|",
