@@ -201,7 +201,22 @@ def _related_ids(url: str, count: int) -> list[str]:
 # --- measurements ---------------------------------------------------------------------
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of the server process and its worker processes (Linux ``/proc``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # a process that ended meanwhile
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # itself or a child
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _single(server: Server, key: Path, ids_file: Path, args: argparse.Namespace) -> dict[str, Any]:
+    cpu_before = _cpu_seconds(server.process.pid)
     output = subprocess.run(
         [
             sys.executable,
@@ -228,6 +243,9 @@ def _single(server: Server, key: Path, ids_file: Path, args: argparse.Namespace)
         timeout=args.duration + 40,
     )
     result: dict[str, Any] = json.loads(output.stdout)
+    answered = result["requests"] + result.get("warmup_requests", 0)
+    cpu = _cpu_seconds(server.process.pid) - cpu_before
+    result["server_cpu_ms"] = round(cpu * 1000 / answered, 3) if answered else None
     result["loadavg"] = _loadavg()
     return result
 
@@ -358,7 +376,8 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
                 f"| {db} | single status, {s['seconds']:.0f} s at {s['target_rps']:.0f} req/s "
                 f"target | {s['achieved_rps']} req/s, p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, "
                 f"p99 {s['p99_ms']} ms, max {s['max_ms']} ms, {s['errors']} errors "
-                f"({s['requests']:,} requests) | ≥ 500 req/s, p99 ≤ 20 ms | {_ok(met)} "
+                f"({s['requests']:,} requests), server CPU {s.get('server_cpu_ms')} ms "
+                "per request | ≥ 500 req/s, p99 ≤ 20 ms | {_ok(met)} "
                 f"| {s['loadavg']} |"
             )
         if "batch" in r:

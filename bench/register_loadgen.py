@@ -146,6 +146,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "target_rps": args.rate,
         "connections": args.connections,
         "requests": completed,
+        "warmup_requests": warmup_n,
         "unfinished": unfinished,
         "errors": tally.errors + unfinished,
         "statuses": tally.statuses,
