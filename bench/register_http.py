@@ -377,7 +377,7 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
                 f"target | {s['achieved_rps']} req/s, p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, "
                 f"p99 {s['p99_ms']} ms, max {s['max_ms']} ms, {s['errors']} errors "
                 f"({s['requests']:,} requests), server CPU {s.get('server_cpu_ms')} ms "
-                "per request | ≥ 500 req/s, p99 ≤ 20 ms | {_ok(met)} "
+                f"per request | ≥ 500 req/s, p99 ≤ 20 ms | {_ok(met)} "
                 f"| {s['loadavg']} |"
             )
         if "batch" in r:
