@@ -40,6 +40,7 @@ from register.audit import record_audit
 from register.db.engine import make_engine, make_session_factory
 from register.errors import DisclosureLogUnavailableError, RegisterError, RegisterInputError
 from register.keys import RegisterKeys
+from register.openapi import install_openapi
 from register.problems import is_refusal, problem_response
 from register.routes import router, well_known
 from register.settings import RegisterSettings, load_register_settings
@@ -86,7 +87,8 @@ def create_register_app(
     install_observability(app, "register", metrics=metrics or MetricsSettings())
     app.include_router(router, prefix=PREFIX)
     app.include_router(well_known)
-    app.include_router(well_known, prefix=PREFIX)
+    app.include_router(well_known, prefix=PREFIX, include_in_schema=False)  # published once
+    install_openapi(app)
 
     async def _refused(request: Request, error: LeveattestError) -> JSONResponse:
         """Audit the refusal, then answer it; a refusal that cannot be audited (the

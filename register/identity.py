@@ -70,11 +70,18 @@ def person_id_from_json(data: Any, *, accept_synthetic: bool = False) -> PersonI
     """Parse ``{"national_id": ...}`` or ``{"foreign_id": ..., "issuing_state": ...}``."""
     if not isinstance(data, dict):
         raise NationalIdInvalidError(problems=["not_an_object"])
-    national, foreign, state = (
+    return person_id_from_fields(
         data.get("national_id"),
         data.get("foreign_id"),
         data.get("issuing_state"),
+        accept_synthetic=accept_synthetic,
     )
+
+
+def person_id_from_fields(
+    national: Any, foreign: Any, state: Any, *, accept_synthetic: bool = False
+) -> PersonId:
+    """A Norwegian number alone, or a foreign id with its state (as ``person_id_from_json``)."""
     if isinstance(national, str) and foreign is None:
         return norwegian_id(national, accept_synthetic=accept_synthetic)
     if isinstance(foreign, str) and isinstance(state, str) and national is None:

@@ -1,18 +1,25 @@
-"""Register API routes. National ids travel in request bodies, never in URLs or logs."""
+"""Register API routes. National ids travel in request bodies, never in URLs or logs.
+
+Each handler reads its body itself, with a size limit, and validates it with its model
+from ``register.schemas``; those models, the OAuth 2.0 scheme and each operation's
+problem codes are what the OpenAPI document publishes (``register.openapi``), under
+stable operation ids.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Security
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from leveattest.core.metrics import REGISTER_DISCLOSURES
+from leveattest.core.openapi import form_body, json_body
 from leveattest.core.ratelimit import RateLimiter, address_of
+from register import errors
 from register.anomaly import RelationshipVolume
 from register.auth import AccessContext, issue_token, verify_access_token
 from register.changes import changes_statement
@@ -23,11 +30,34 @@ from register.errors import (
     NotFoundError,
     RegisterInputError,
 )
-from register.identity import person_id_from_json
+from register.openapi import (
+    AUTHENTICATED,
+    BATCH_ANSWER,
+    BODY_CODES,
+    COMPANY_OAUTH,
+    SUBJECT_ACCESS_REPORT,
+    TOKEN_CODES,
+    problem_responses,
+    statement_codes,
+)
 from register.persons import find_person
 from register.queries import batch_statuses, require_active, status_statement
 from register.relationships import register_relationship
 from register.requests import create_request
+from register.schemas import (
+    BatchStatusRequest,
+    CertificateRequestBody,
+    CertificateRequested,
+    JsonWebKeySet,
+    RelationshipRegistered,
+    RelationshipRequest,
+    SignedStatement,
+    StatusRequest,
+    SubjectAccessRequest,
+    TokenRequest,
+    TokenResponse,
+    parse_body,
+)
 from register.settings import (
     SCOPE_READ,
     SCOPE_RELATIONSHIPS,
@@ -60,7 +90,7 @@ async def _state_dependency(request: Request) -> RegisterState:
 State = Annotated[RegisterState, Depends(_state_dependency)]
 
 
-def _requires(scope: str) -> Callable[[Request], Coroutine[Any, Any, AccessContext]]:
+def _requires(scope: str) -> Callable[..., Coroutine[Any, Any, AccessContext]]:
     """Bearer token check (signature cached per token, expiry and scope every time).
 
     Whether the company is still active is checked by ``require_active`` (or as part of
@@ -68,10 +98,9 @@ def _requires(scope: str) -> Callable[[Request], Coroutine[Any, Any, AccessConte
     refused at once.
     """
 
-    async def dependency(request: Request) -> AccessContext:
+    async def dependency(request: Request, authorization: str | None) -> AccessContext:
         state = _state(request)
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
+        scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise InvalidTokenError
         ctx = verify_access_token(
@@ -80,6 +109,11 @@ def _requires(scope: str) -> Callable[[Request], Coroutine[Any, Any, AccessConte
         request.state.client_id = ctx.client_id
         return ctx
 
+    # the header through the security scheme, so the document names the scope (set here:
+    # an annotation string could not see ``scope``)
+    dependency.__annotations__["authorization"] = Annotated[
+        str | None, Security(COMPANY_OAUTH, scopes=[scope])
+    ]
     return dependency
 
 
@@ -107,27 +141,30 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _json_body(request: Request, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
-    raw = await _read_body(request, limit)
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # too deeply nested too
-        raise RegisterInputError(reason="json") from exc
-    if not isinstance(data, dict):
-        raise RegisterInputError(reason="json_object")
-    return data
-
-
-@well_known.get("/.well-known/jwks.json")
+@well_known.get(
+    "/.well-known/jwks.json",
+    operation_id="getJwks",
+    tags=["keys"],
+    summary="The register's public signing keys",
+    response_model=JsonWebKeySet,
+)
 async def jwks(state: State) -> JSONResponse:
     return JSONResponse(state.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
-@router.post("/oauth/token")
+@router.post(
+    "/oauth/token",
+    operation_id="requestToken",
+    tags=["auth"],
+    summary="Get an access token (client credentials, private_key_jwt)",
+    response_model=TokenResponse,
+    responses=problem_responses(*TOKEN_CODES),
+    openapi_extra=form_body(TokenRequest),
+)
 async def token(request: Request, state: State) -> JSONResponse:
     """Rate-limited per address before the assertion is looked at, and per client for the
     tokens it gets (counted after its assertion verified, so nobody can spend another
-    client's budget)."""
+    client's budget). The form is checked by ``issue_token`` (RFC 6749 error codes)."""
     limiter, address = _limiter(request), address_of(request.client)
     raw = await _read_body(request, 16_000)
     if request.headers.get("content-type", "").split(";")[0] != "application/x-www-form-urlencoded":
@@ -147,7 +184,23 @@ async def token(request: Request, state: State) -> JSONResponse:
     return JSONResponse(grant, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
-@router.post("/relationships", status_code=201)
+@router.post(
+    "/relationships",
+    status_code=201,
+    operation_id="registerRelationship",
+    tags=["relationships"],
+    summary="Register that the company pays a person's pension (signed payment statement)",
+    response_model=RelationshipRegistered,
+    responses=problem_responses(
+        *statement_codes(
+            errors.PaymentStatementError,
+            errors.PaymentStatementStaleError,
+            errors.NationalIdInvalidError,
+            (429, "rate_limited"),
+        )
+    ),
+    openapi_extra=json_body(RelationshipRequest),
+)
 async def relationships(
     request: Request,
     state: State,
@@ -155,10 +208,7 @@ async def relationships(
 ) -> JSONResponse:
     limiter = _limiter(request)
     volume: RelationshipVolume = request.app.state.relationship_volume
-    body = await _json_body(request)
-    statement = body.get("statement")
-    if not isinstance(statement, str):
-        raise RegisterInputError(reason="statement")
+    statement = parse_body(RelationshipRequest, await _read_body(request, MAX_BODY_BYTES)).statement
 
     def work() -> dict[str, Any]:
         limiter.hit("register_relationships_per_client", ctx.client_id)
@@ -181,33 +231,44 @@ def _company(session: Session, ctx: AccessContext) -> Any:
     return company
 
 
-@router.post("/status")
+@router.post(
+    "/status",
+    operation_id="getPersonStatus",
+    tags=["status"],
+    summary="The signed status of one person the company pays",
+    response_model=SignedStatement,
+    responses=problem_responses(*statement_codes(NotFoundError, errors.NationalIdInvalidError)),
+    openapi_extra=json_body(StatusRequest),
+)
 async def status(
     request: Request,
     state: State,
     ctx: Annotated[AccessContext, Depends(_requires(SCOPE_READ))],
 ) -> Response:
-    body = await _json_body(request, 10_000)
-    pid = person_id_from_json(
-        body.get("person"), accept_synthetic=state.settings.accept_synthetic_ids
-    )
+    body = parse_body(StatusRequest, await _read_body(request, 10_000))
+    pid = body.person.person_id(accept_synthetic=state.settings.accept_synthetic_ids)
 
     answer = await state.run(status_statement, state, ctx, pid)
     _DISCLOSED["status"].inc()
     return statement_response(answer)
 
 
-@router.post("/status/batch")
+@router.post(
+    "/status/batch",
+    operation_id="getBatchStatus",
+    tags=["status"],
+    summary="The status of many persons in one answer (NDJSON with a signed manifest)",
+    response_class=StreamingResponse,
+    responses={200: BATCH_ANSWER, **problem_responses(*statement_codes())},
+    openapi_extra=json_body(BatchStatusRequest),
+)
 async def batch(
     request: Request,
     state: State,
     ctx: Annotated[AccessContext, Depends(_requires(SCOPE_READ))],
 ) -> StreamingResponse:
     limit = state.settings.max_batch * BATCH_BYTES_PER_PERSON + 1_000
-    body = await _json_body(request, limit)
-    persons = body.get("persons")
-    if not isinstance(persons, list):
-        raise RegisterInputError(reason="persons")
+    persons: list[Any] = parse_body(BatchStatusRequest, await _read_body(request, limit)).persons
     if len(persons) > state.settings.max_batch:
         raise BatchTooLargeError(max=state.settings.max_batch)
 
@@ -221,28 +282,46 @@ async def batch(
     return StreamingResponse(stream(), media_type=NDJSON)
 
 
-@router.get("/changes")
+@router.get(
+    "/changes",
+    operation_id="getChanges",
+    tags=["status"],
+    summary="One signed page of the changes feed (persons the company pays)",
+    response_model=SignedStatement,
+    responses=problem_responses(*AUTHENTICATED, errors.CursorInvalidError, RegisterInputError),
+)
 async def changes(
     state: State,
     ctx: Annotated[AccessContext, Depends(_requires(SCOPE_READ))],
-    since: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int | None, Query()] = None,
+    since: Annotated[
+        str | None, Query(max_length=200, description="next_cursor of the previous page")
+    ] = None,
+    limit: Annotated[
+        int | None, Query(description="events per page (1 to changes_page_max)")
+    ] = None,
 ) -> Response:
     answer = await state.run(changes_statement, state, ctx, since, limit)
     _DISCLOSED["changes"].inc()
     return statement_response(answer)
 
 
-@router.post("/requests", status_code=201)
+@router.post(
+    "/requests",
+    status_code=201,
+    operation_id="requestCertificate",
+    tags=["requests"],
+    summary="Ask a person the company pays for a new life certificate (a letter is sent)",
+    response_model=CertificateRequested,
+    responses=problem_responses(*statement_codes(NotFoundError, errors.NationalIdInvalidError)),
+    openapi_extra=json_body(CertificateRequestBody),
+)
 async def new_request(
     request: Request,
     state: State,
     ctx: Annotated[AccessContext, Depends(_requires(SCOPE_REQUESTS))],
 ) -> JSONResponse:
-    body = await _json_body(request, 10_000)
-    pid = person_id_from_json(
-        body.get("person"), accept_synthetic=state.settings.accept_synthetic_ids
-    )
+    body = parse_body(CertificateRequestBody, await _read_body(request, 10_000))
+    pid = body.person.person_id(accept_synthetic=state.settings.accept_synthetic_ids)
 
     def work() -> dict[str, Any]:
         with state.unit_of_work() as session:
@@ -263,7 +342,17 @@ async def new_request(
     return JSONResponse(await state.run(work), status_code=201)
 
 
-@router.post("/subject-access")
+@router.post(
+    "/subject-access",
+    operation_id="getSubjectAccessReport",
+    tags=["privacy"],
+    summary="A person's own access report, for the service that serves the pensioner",
+    responses={
+        200: SUBJECT_ACCESS_REPORT,
+        **problem_responses(*AUTHENTICATED, NotFoundError, *BODY_CODES),
+    },
+    openapi_extra=json_body(SubjectAccessRequest),
+)
 async def subject_access(
     request: Request,
     state: State,
@@ -272,8 +361,8 @@ async def subject_access(
     """A person's own report with the disclosure proof, for the service that serves the
     pensioner's pages: the letter's reference and the person's birth date in the body
     (never in the URL); anything that is not a proof of possession is 404 alike."""
-    body = await _json_body(request, 2_000)
-    reference, birth_date = possession_proof(body)
+    body = parse_body(SubjectAccessRequest, await _read_body(request, 2_000))
+    reference, birth_date = possession_proof(body.model_dump())
 
     def work() -> dict[str, Any]:
         with state.unit_of_work() as session:

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from leveattest.api import health, routes, uploads
+from leveattest.api.openapi import install_openapi
 from leveattest.api.problems import install_problem_handlers
 from leveattest.core.clock import Clock, SystemClock
 from leveattest.core.keys import keyring_from
@@ -114,4 +115,5 @@ def create_app(
     app.include_router(routes.router)
     app.include_router(uploads.router)
     app.include_router(health.router)
+    install_openapi(app)
     return app

@@ -37,7 +37,7 @@ def status_url(request: Request, session_id: str) -> str:
     return str(request.url_for("get_status", session_id=session_id).path)
 
 
-@router.post("", status_code=201, response_model=SessionStarted)
+@router.post("", status_code=201, response_model=SessionStarted, operation_id="startSession")
 def start_session(body: StartSessionRequest, ctx: Context, request: Request) -> SessionStarted:
     """Start a session from an invitation reference (QR code) or for a known person.
 
@@ -53,7 +53,7 @@ def start_session(body: StartSessionRequest, ctx: Context, request: Request) -> 
     return started.model_copy(update={"status_url": status_url(request, started.session_id)})
 
 
-@router.post("/{session_id}/consent", response_model=ConsentReceipt)
+@router.post("/{session_id}/consent", response_model=ConsentReceipt, operation_id="giveConsent")
 def give_consent(
     session_id: str, body: ConsentRequest, ctx: Context, token: Token
 ) -> ConsentReceipt:
@@ -63,7 +63,9 @@ def give_consent(
         return service.record_consent(db, ctx, row, body)
 
 
-@router.delete("/{session_id}/consent", response_model=DeletionReceipt)
+@router.delete(
+    "/{session_id}/consent", response_model=DeletionReceipt, operation_id="withdrawConsent"
+)
 def withdraw_consent(session_id: str, ctx: Context, token: Token) -> DeletionReceipt:
     """Withdraw consent: processing stops and everything uploaded is deleted (receipt)."""
     with ctx.unit_of_work() as db:
@@ -71,7 +73,12 @@ def withdraw_consent(session_id: str, ctx: Context, token: Token) -> DeletionRec
         return service.withdraw(db, ctx, row)
 
 
-@router.get("/{session_id}", response_model=SessionStatus, name="get_status")
+@router.get(
+    "/{session_id}",
+    response_model=SessionStatus,
+    name="get_status",
+    operation_id="getSessionStatus",
+)
 def get_status(session_id: str, ctx: Context, token: Token) -> SessionStatus:
     """The session's status, with advice the pensioner can act on."""
     with ctx.unit_of_work() as db:
@@ -79,7 +86,12 @@ def get_status(session_id: str, ctx: Context, token: Token) -> SessionStatus:
         return views.session_status(ctx, row)
 
 
-@router.post("/{session_id}/submit", status_code=202, response_model=SubmitAccepted)
+@router.post(
+    "/{session_id}/submit",
+    status_code=202,
+    response_model=SubmitAccepted,
+    operation_id="submitSession",
+)
 def submit(
     session_id: str, ctx: Context, token: Token, request: Request, response: Response
 ) -> SubmitAccepted:
@@ -93,7 +105,7 @@ def submit(
     return SubmitAccepted(session_id=session_id, attempt=attempt, status=state, status_url=url)
 
 
-@router.post("/{session_id}/retry", response_model=RetryStarted)
+@router.post("/{session_id}/retry", response_model=RetryStarted, operation_id="retrySession")
 def retry(session_id: str, ctx: Context, token: Token) -> RetryStarted:
     """Open a new attempt (new AA nonce and liveness challenge) after ``retry_requested``."""
     with ctx.unit_of_work() as db:
@@ -101,7 +113,9 @@ def retry(session_id: str, ctx: Context, token: Token) -> RetryStarted:
         return service.start_retry(db, ctx, row)
 
 
-@router.post("/{session_id}/challenges", response_model=ChallengesIssued)
+@router.post(
+    "/{session_id}/challenges", response_model=ChallengesIssued, operation_id="renewChallenges"
+)
 def renew_challenges(session_id: str, ctx: Context, token: Token) -> ChallengesIssued:
     """A new AA nonce and liveness challenge when the issued ones expired before use."""
     with ctx.unit_of_work() as db:
@@ -109,7 +123,7 @@ def renew_challenges(session_id: str, ctx: Context, token: Token) -> ChallengesI
         return service.renew_challenges(db, ctx, row)
 
 
-@router.get("/{session_id}/privacy", response_model=PrivacyView)
+@router.get("/{session_id}/privacy", response_model=PrivacyView, operation_id="getPrivacyView")
 def privacy(session_id: str, ctx: Context, token: Token) -> PrivacyView:
     """What is held about the pensioner, who was told, and when it will be deleted."""
     with ctx.unit_of_work() as db:

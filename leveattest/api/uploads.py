@@ -14,11 +14,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from leveattest.api.deps import Context, Token
 from leveattest.api.routes import PROBLEMS
-from leveattest.contracts.sessions import CHIP_PARTS, IMAGE_PARTS, UploadReceipt
+from leveattest.contracts.sessions import CHIP_PARTS, IMAGE_PARTS, UploadPart, UploadReceipt
 from leveattest.persistence import SNAPSHOT_READ
 from leveattest.sessions import repository
 from leveattest.sessions.context import SessionContext, blob_owner
@@ -32,6 +33,9 @@ from leveattest.sessions.service import require_collecting
 from leveattest.sessions.uploads import IncomingPart, record_upload, stage_upload
 
 router = APIRouter(prefix="/v1/sessions", tags=["uploads"], responses=PROBLEMS)
+# published as the UploadPart enum; read as a string, so an unknown part keeps its own
+# answer (404 upload_part_unknown) instead of a generic validation error
+PUBLISHED_AS_UPLOAD_PART = WithJsonSchema({"$ref": f"#/components/schemas/{UploadPart.__name__}"})
 _BINARY = {
     "requestBody": {
         "required": True,
@@ -78,13 +82,14 @@ def _store(
     "/{session_id}/parts/{part}",
     response_model=UploadReceipt,
     status_code=201,
+    operation_id="uploadPart",
     openapi_extra=_BINARY,
     responses={200: {"model": UploadReceipt, "description": "same bytes again, or replaced"}},
 )
 async def upload_part(
     session_id: str,
     *,
-    part: Annotated[str, Path(description=f"one of {', '.join(CHIP_PARTS + IMAGE_PARTS)}")],
+    part: Annotated[str, Path(description="the part uploaded"), PUBLISHED_AS_UPLOAD_PART],
     ctx: Context,
     token: Token,
     request: Request,
@@ -110,6 +115,7 @@ async def upload_part(
     "/{session_id}/frames/{index}",
     response_model=UploadReceipt,
     status_code=201,
+    operation_id="uploadFrame",
     openapi_extra=_BINARY,
     responses={200: {"model": UploadReceipt, "description": "same bytes again, or replaced"}},
 )

@@ -19,6 +19,7 @@ from leveattest.contracts.sessions import (
     StartSessionRequest,
     Status,
     SubmitAccepted,
+    UploadPart,
     UploadReceipt,
 )
 
@@ -41,5 +42,6 @@ __all__ = [
     "StartSessionRequest",
     "Status",
     "SubmitAccepted",
+    "UploadPart",
     "UploadReceipt",
 ]

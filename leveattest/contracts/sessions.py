@@ -18,6 +18,24 @@ CHIP_PARTS = ("EF_COM", "DG1", "DG2", "DG11", "DG12", "DG14", "DG15", "EF_SOD", 
 IMAGE_PARTS = ("PAGE", "SELFIE")
 
 
+class UploadPart(StrEnum):
+    """What ``PUT /v1/sessions/{id}/parts/{part}`` takes: a chip file (ICAO 9303 EF name),
+    the AA signature over the issued nonce, the data-page photo or the selfie (liveness
+    frames go to ``/frames/{index}``)."""
+
+    EF_COM = "EF_COM"
+    DG1 = "DG1"
+    DG2 = "DG2"
+    DG11 = "DG11"
+    DG12 = "DG12"
+    DG14 = "DG14"
+    DG15 = "DG15"
+    EF_SOD = "EF_SOD"
+    AA_SIGNATURE = "AA_SIGNATURE"
+    PAGE = "PAGE"
+    SELFIE = "SELFIE"
+
+
 class Status(StrEnum):
     AWAITING_CONSENT = "awaiting_consent"
     COLLECTING = "collecting"

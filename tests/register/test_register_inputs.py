@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -12,9 +13,10 @@ from hypothesis import strategies as st
 from leveattest.core.errors import InsecureConfigurationError
 from leveattest.mrz.national import make_norwegian_id
 from register.cursor import decode_cursor, encode_cursor
-from register.errors import CursorInvalidError, NationalIdInvalidError
+from register.errors import CursorInvalidError, NationalIdInvalidError, RegisterInputError
 from register.identity import foreign_id, norwegian_id, person_id_from_json
 from register.periods import months_before
+from register.schemas import StatusRequest, parse_body
 from register.settings import RegisterSettings
 
 VALID = make_norwegian_id(date(1950, 5, 17), 123)
@@ -104,3 +106,57 @@ def test_production_refuses_default_secret_and_sqlite():
         database_url="postgresql+psycopg://db/register",
     )
     assert ok.token_endpoint.endswith("/oauth/token")
+
+
+def _previous_status_body(raw: bytes) -> str:
+    """How ``POST /status`` read its body before the pydantic models (the reference)."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return "register_request_invalid:json"
+    if not isinstance(data, dict):
+        return "register_request_invalid:json_object"
+    try:
+        return person_id_from_json(data.get("person"), accept_synthetic=True).ref
+    except NationalIdInvalidError as exc:
+        return f"{exc.code}:{exc.context['problems']}"
+
+
+def _status_body(raw: bytes) -> str:
+    try:
+        return parse_body(StatusRequest, raw).person.person_id(accept_synthetic=True).ref
+    except NationalIdInvalidError as exc:
+        return f"{exc.code}:{exc.context['problems']}"
+    except RegisterInputError as exc:
+        return f"{exc.code}:{exc.context['reason']}"
+
+
+_IDS = st.sampled_from([VALID, VALID[:10], "AB123", "SWE", "D<<", "", "x" * 41])
+_PERSONS = st.fixed_dictionaries(
+    {},
+    optional={
+        "national_id": _IDS | st.integers() | st.none(),
+        "foreign_id": _IDS | st.none() | st.lists(st.integers(), max_size=2),
+        "issuing_state": _IDS | st.none(),
+        "other": st.text(max_size=5),
+    },
+)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=8,
+)
+
+
+@given(
+    st.one_of(
+        st.fixed_dictionaries({}, optional={"person": _PERSONS | _JSON, "persons": _JSON}).map(
+            lambda body: json.dumps(body).encode()
+        ),
+        _JSON.map(lambda body: json.dumps(body).encode()),
+        st.binary(max_size=64),
+        st.sampled_from([b"", b"{", b"[]", b"null", b'{"person": {"national_id": 1e999}}']),
+    )
+)
+def test_the_status_body_model_answers_what_the_hand_parser_answered(raw):
+    assert _status_body(raw) == _previous_status_body(raw)
