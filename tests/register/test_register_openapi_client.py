@@ -38,6 +38,7 @@ def test_the_register_document_is_openapi_3_1_with_the_security_scheme_and_stabl
         "getChanges",
         "requestCertificate",
         "getJwks",
+        "getSubjectAccessReport",
     }
     _, status = operations["getPersonStatus"]
     assert status["security"] == [{"companyOAuth": ["register.read"]}]
