@@ -13,9 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.openapi.utils import get_openapi
-from fastapi.security import OAuth2
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from leveattest.core.errors import LeveattestError
 from leveattest.core.openapi import finish_document
@@ -54,26 +53,26 @@ TAGS = [
     {"name": "privacy", "description": "A person's own access report, with disclosure proofs"},
 ]
 
-COMPANY_OAUTH = OAuth2(
-    flows=OAuthFlows(
-        clientCredentials=OAuthFlowClientCredentials(
-            tokenUrl=TOKEN_PATH,
-            scopes={
+SECURITY_SCHEME = "companyOAuth"
+COMPANY_OAUTH: dict[str, Any] = {
+    "type": "oauth2",
+    "description": (
+        "Client credentials grant; the client authenticates with private_key_jwt "
+        "(client_assertion_type urn:ietf:params:oauth:client-assertion-type:jwt-bearer, "
+        "RFC 7523), never with a shared secret."
+    ),
+    "flows": {
+        "clientCredentials": {
+            "tokenUrl": TOKEN_PATH,
+            "scopes": {
                 SCOPE_READ: "status, batch status and the changes feed",
                 SCOPE_RELATIONSHIPS: "register payment relationships",
                 SCOPE_REQUESTS: "ask for a new life certificate",
                 SCOPE_SUBJECT_ACCESS: "a person's own access report (the pensioner's pages)",
             },
-        )
-    ),
-    scheme_name="companyOAuth",
-    description=(
-        "Client credentials grant; the client authenticates with private_key_jwt "
-        "(client_assertion_type urn:ietf:params:oauth:client-assertion-type:jwt-bearer, "
-        "RFC 7523), never with a shared secret."
-    ),
-    auto_error=False,  # a missing token is the register's own 401 register_invalid_token
-)
+        }
+    },
+}
 
 BATCH_ANSWER: dict[str, Any] = {
     "description": (
@@ -159,8 +158,30 @@ def install_openapi(app: FastAPI) -> None:
                 routes=app.routes,
                 tags=TAGS,
             )
-            app.openapi_schema = finish_document(document, request_models=REQUEST_MODELS)
+            document = finish_document(document, request_models=REQUEST_MODELS)
+            _publish_security(app, document)
+            app.openapi_schema = document
         return app.openapi_schema
 
     replace: Callable[[], dict[str, Any]] = openapi
     app.openapi = replace  # type: ignore[method-assign]
+
+
+def _publish_security(app: FastAPI, document: dict[str, Any]) -> None:
+    """``companyOAuth`` on each operation whose token check (``register.routes._requires``)
+    names a scope: the check reads the header itself, so FastAPI does not know it."""
+    document["components"]["securitySchemes"] = {SECURITY_SCHEME: COMPANY_OAUTH}
+    scopes_by_operation: dict[str, list[str]] = {}
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and route.operation_id:
+            scopes_by_operation[route.operation_id] = [
+                scope
+                for dependency in route.dependant.dependencies
+                if (scope := getattr(dependency.call, "required_scope", None))
+            ]
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            scopes = scopes_by_operation.get(operation.get("operationId", ""))
+            if scopes:
+                operation["security"] = [{SECURITY_SCHEME: scopes}]

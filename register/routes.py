@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Query, Request, Security
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,6 @@ from register.openapi import (
     AUTHENTICATED,
     BATCH_ANSWER,
     BODY_CODES,
-    COMPANY_OAUTH,
     SUBJECT_ACCESS_REPORT,
     TOKEN_CODES,
     problem_responses,
@@ -90,7 +89,7 @@ async def _state_dependency(request: Request) -> RegisterState:
 State = Annotated[RegisterState, Depends(_state_dependency)]
 
 
-def _requires(scope: str) -> Callable[..., Coroutine[Any, Any, AccessContext]]:
+def _requires(scope: str) -> Callable[[Request], Coroutine[Any, Any, AccessContext]]:
     """Bearer token check (signature cached per token, expiry and scope every time).
 
     Whether the company is still active is checked by ``require_active`` (or as part of
@@ -98,9 +97,10 @@ def _requires(scope: str) -> Callable[..., Coroutine[Any, Any, AccessContext]]:
     refused at once.
     """
 
-    async def dependency(request: Request, authorization: str | None) -> AccessContext:
+    async def dependency(request: Request) -> AccessContext:
         state = _state(request)
-        scheme, _, token = (authorization or "").partition(" ")
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise InvalidTokenError
         ctx = verify_access_token(
@@ -109,11 +109,9 @@ def _requires(scope: str) -> Callable[..., Coroutine[Any, Any, AccessContext]]:
         request.state.client_id = ctx.client_id
         return ctx
 
-    # the header through the security scheme, so the document names the scope (set here:
-    # an annotation string could not see ``scope``)
-    dependency.__annotations__["authorization"] = Annotated[
-        str | None, Security(COMPANY_OAUTH, scopes=[scope])
-    ]
+    # read by register.openapi to publish the operation's security (no cost per request,
+    # unlike a FastAPI security dependency)
+    dependency.required_scope = scope  # type: ignore[attr-defined]
     return dependency
 
 
