@@ -18,7 +18,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from leveattest.core.checks import CheckResult, Reason
+from leveattest.core.checks import CheckName, CheckResult, Reason
 from leveattest.core.errors import ChipDataError, ChipUnsupportedAlgorithmError
 from leveattest.emrtd.crypto import (
     SignatureScheme,
@@ -32,7 +32,7 @@ from leveattest.emrtd.lds import Dg14, parse_dg14, parse_dg15
 from leveattest.emrtd.passive import dg_authenticated
 from leveattest.emrtd.sod import Sod
 
-ACTIVE_AUTH = "active_auth"
+ACTIVE_AUTH = CheckName.ACTIVE_AUTH
 MAX_CHALLENGE_BYTES = 64
 # ISO/IEC 10118-3 hash-function identifiers used in the two-byte ISO 9796-2 trailer
 _TRAILER_HASHES = {0x33: "sha1", 0x34: "sha256", 0x35: "sha512", 0x36: "sha384", 0x38: "sha224"}

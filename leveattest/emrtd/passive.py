@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from leveattest.core.checks import CheckResult, Reason, Verdict
+from leveattest.core.checks import CheckName, CheckResult, Reason, Verdict
 from leveattest.core.errors import ChipDataError, ChipUnsupportedAlgorithmError
+from leveattest.core.evidence import DgHashesEvidence
 from leveattest.core.settings import ChipSettings
 from leveattest.emrtd.certs import CertRecord, extension_problems, signed_by
 from leveattest.emrtd.cmssig import SignerCheck, check_signer
@@ -30,11 +31,11 @@ from leveattest.emrtd.reftime import (
 from leveattest.emrtd.sod import Sod
 from leveattest.emrtd.trust import TrustStore
 
-SOD_SIGNATURE = "sod_signature"
-DG_HASHES = "dg_hashes"
-TRUST_CHAIN = "trust_chain"
-DSC_VALIDITY = "dsc_validity"
-REVOCATION = "revocation"
+SOD_SIGNATURE = CheckName.SOD_SIGNATURE
+DG_HASHES = CheckName.DG_HASHES
+TRUST_CHAIN = CheckName.TRUST_CHAIN
+DSC_VALIDITY = CheckName.DSC_VALIDITY
+REVOCATION = CheckName.REVOCATION
 
 
 def check_sod_signature(sod: Sod) -> tuple[CheckResult, SignerCheck | None]:
@@ -82,8 +83,12 @@ def check_sod_signature(sod: Sod) -> tuple[CheckResult, SignerCheck | None]:
 
 def dg_authenticated(dg_hashes: CheckResult, number: int) -> bool:
     """Whether data group ``number`` was presented and its hash matches a validly signed SOD."""
-    entry = dg_hashes.evidence.get("data_groups", {}).get(f"DG{number}", {})
-    return dg_hashes.verdict is not Verdict.NOT_CHECKED and bool(entry.get("match"))
+    evidence = dg_hashes.evidence_as(DgHashesEvidence)
+    return (
+        dg_hashes.verdict is not Verdict.NOT_CHECKED
+        and evidence is not None
+        and evidence.authenticated(number)
+    )
 
 
 def check_dg_hashes(

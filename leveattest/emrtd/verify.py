@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from leveattest.core.checks import CheckResult, Reason, Verdict
+from leveattest.core.checks import CheckName, CheckResult, Reason, Verdict
 from leveattest.core.errors import (
     ChipDataError,
     ChipDataTooLargeError,
@@ -40,7 +40,7 @@ from leveattest.emrtd.passive import (
 from leveattest.emrtd.sod import Deviation, Sod, parse_sod
 from leveattest.emrtd.trust import TrustStore
 
-SOD_PARSE = "sod_parse"
+SOD_PARSE = CheckName.SOD_PARSE
 CHECK_NAMES = (SOD_PARSE, SOD_SIGNATURE, DG_HASHES, TRUST_CHAIN, DSC_VALIDITY, REVOCATION,
                ACTIVE_AUTH)  # fmt: skip
 # a failure of any of these is a verdict on the document itself: rejected
@@ -73,7 +73,7 @@ class ChipVerification(BaseModel):
                     "check": c.check,
                     "verdict": c.verdict.value,
                     "reason": c.reason.value,
-                    "evidence": dict(c.evidence),
+                    "evidence": c.evidence.model_dump(mode="json", exclude_unset=True),
                     **({"detail": c.detail} if c.detail else {}),
                 }
                 for c in self.checks

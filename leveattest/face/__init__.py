@@ -5,12 +5,12 @@ run analysis in worker processes, one :class:`FaceEngine` per process. Liveness 
 live in ``leveattest.face.liveness``.
 """
 
+from leveattest.core.evidence import MatchDecision
 from leveattest.face.analysis import FaceAnalysis
 from leveattest.face.embed import FaceEngine, process_engine
 from leveattest.face.image import FaceImage, decode_face_image
 from leveattest.face.match import (
     FaceMatch,
-    MatchDecision,
     ThreeWayMatch,
     match_faces,
     three_way_match,

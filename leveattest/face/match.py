@@ -15,24 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
-from leveattest.core.checks import CheckResult, Reason
+from leveattest.core.checks import CheckName, CheckResult, Reason
+from leveattest.core.evidence import MatchDecision
 from leveattest.face.analysis import Embedding, FaceAnalysis
 from leveattest.face.quality import ImageKind
 
 DEFAULT_THRESHOLD = 0.55
 DEFAULT_NEAR_BAND = 0.05
-
-
-class MatchDecision(StrEnum):
-    MATCH = "match"
-    NO_MATCH = "no_match"
-    NEAR_THRESHOLD = "near_threshold"
-    NOT_COMPARED = "not_compared"
 
 
 def face_distance(a: Embedding, b: Embedding) -> float:
@@ -107,15 +100,19 @@ class ThreeWayMatch:
     def to_check_results(self) -> list[CheckResult]:
         """Check results: the three pairs, then ``face_quality_<image>`` per image."""
         results = [
-            _pair_result("face_selfie_chip", self.selfie_chip, (self.selfie, self.chip), self),
-            _pair_result("face_selfie_page", self.selfie_page, (self.selfie, self.page), self),
-            _pair_result("face_chip_page", self.chip_page, (self.chip, self.page), self),
+            _pair_result(
+                CheckName.FACE_SELFIE_CHIP, self.selfie_chip, (self.selfie, self.chip), self
+            ),
+            _pair_result(
+                CheckName.FACE_SELFIE_PAGE, self.selfie_page, (self.selfie, self.page), self
+            ),
+            _pair_result(CheckName.FACE_CHIP_PAGE, self.chip_page, (self.chip, self.page), self),
         ]
         for analysis in (self.selfie, self.chip, self.page):
             if analysis is not None:
                 results.append(quality_result(analysis))
         if self.page is None:
-            results.append(CheckResult.not_present("face_quality_page"))
+            results.append(CheckResult.not_present(CheckName.FACE_QUALITY_PAGE))
         return results
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,7 +131,7 @@ class ThreeWayMatch:
 
 def quality_result(analysis: FaceAnalysis) -> CheckResult:
     """``face_quality_<kind>``: passed, or failed with the first failing reason."""
-    name = f"face_quality_{analysis.kind.value}"
+    name = CheckName(f"face_quality_{analysis.kind.value}")
     evidence = {
         "faces": analysis.face_count,
         "checks": {c.name: c.to_dict() for c in analysis.quality.checks},
@@ -156,7 +153,7 @@ def quality_result(analysis: FaceAnalysis) -> CheckResult:
 
 
 def _pair_result(
-    name: str,
+    name: CheckName,
     pair: FaceMatch | None,
     images: tuple[FaceAnalysis, FaceAnalysis | None],
     session: ThreeWayMatch,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from leveattest.core.checks import CheckResult, Reason, Verdict
+from leveattest.core.evidence import FaceQualityEvidence
 from leveattest.pipeline import names
 from leveattest.pipeline.outcome import Decision
 
@@ -60,12 +61,8 @@ def _sentence(text: str) -> str:
 
 
 def _quality_advice(check: CheckResult) -> list[str]:
-    found: list[str] = []
-    details = check.evidence.get("checks")
-    if isinstance(details, dict):
-        for item in details.values():
-            if isinstance(item, dict) and item.get("status") == "failed" and item.get("advice"):
-                found.append(_sentence(str(item["advice"])))
+    quality = check.evidence_as(FaceQualityEvidence)
+    found = [_sentence(advice) for advice in quality.failed_advice()] if quality else []
     if not found and check.detail:
         found = [_sentence(part) for part in check.detail.split(";") if part.strip()]
     return found

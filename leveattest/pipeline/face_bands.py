@@ -10,10 +10,12 @@ goes to a person (review), and no distance is a rejection (biometrics never reje
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from leveattest.core.checks import CheckResult, Reason, Verdict
+from leveattest.core.evidence import MatchDecision
 from leveattest.core.settings import FaceSettings, PipelineSettings
-from leveattest.face.match import MatchDecision, decide
+from leveattest.face.match import decide
 from leveattest.pipeline import names
 from leveattest.pipeline.outcome import Decision
 from leveattest.pipeline.policy import decide as decide_session
@@ -38,23 +40,19 @@ class BandOutcome:
 
 def face_check(distance: float, face: FaceSettings) -> CheckResult:
     """The ``face_selfie_chip`` result for a distance between good-quality images."""
-    threshold = face.match_threshold
-    match decide(distance, threshold, face.near_threshold_band):
+    threshold, band = face.match_threshold, face.near_threshold_band
+    decision = decide(distance, threshold, band)
+    evidence: dict[str, Any] = {"distance": distance, "threshold": threshold}
+    evidence |= {"near_band": band, "decision": decision, "match": distance <= threshold}
+    match decision:
         case MatchDecision.MATCH:
-            return CheckResult.passed(
-                names.FACE_SELFIE_CHIP, distance=distance, threshold=threshold
-            )
+            return CheckResult.passed(names.FACE_SELFIE_CHIP, **evidence)
         case MatchDecision.NEAR_THRESHOLD:
             return CheckResult.inconclusive(
-                names.FACE_SELFIE_CHIP,
-                Reason.FACE_DISTANCE_NEAR_THRESHOLD,
-                distance=distance,
-                threshold=threshold,
+                names.FACE_SELFIE_CHIP, Reason.FACE_DISTANCE_NEAR_THRESHOLD, **evidence
             )
         case _:
-            return CheckResult.failed(
-                names.FACE_SELFIE_CHIP, Reason.FACE_MISMATCH, distance=distance, threshold=threshold
-            )
+            return CheckResult.failed(names.FACE_SELFIE_CHIP, Reason.FACE_MISMATCH, **evidence)
 
 
 def band_of(distance: float, face: FaceSettings) -> str:

@@ -1,36 +1,36 @@
-"""Check names the pipeline adds to the engines' own (stable strings, stored with each result)."""
+"""The check groups the policy reads (the names themselves: :class:`CheckName`).
+
+The module-level aliases keep ``names.SOD_PARSE`` readable in the policy; each is the
+enum member, so a comparison with a stored string still holds.
+"""
 
 from __future__ import annotations
 
 from typing import Final
 
-# chip (names of leveattest.emrtd.verify_chip, repeated here so the policy reads on its own)
-SOD_PARSE: Final = "sod_parse"
-SOD_SIGNATURE: Final = "sod_signature"
-DG_HASHES: Final = "dg_hashes"
-TRUST_CHAIN: Final = "trust_chain"
-DSC_VALIDITY: Final = "dsc_validity"
-REVOCATION: Final = "revocation"
-ACTIVE_AUTH: Final = "active_auth"
-# the chip files could be used at all (present, within limits, well-formed enough to verify)
-CHIP_READ: Final = "chip_read"
-# DG1 parsed into MRZ fields
-DG1_PARSE: Final = "dg1_parse"
-# the data-page photo shows the chip's MRZ
-MRZ_PAGE_VS_CHIP: Final = "mrz_page_vs_chip"
-# document policy
-DOCUMENT_TYPE: Final = "document_type"
-DOCUMENT_ISSUING_STATE: Final = "document_issuing_state"
-DOCUMENT_EXPIRY: Final = "document_expiry"
-# faces (names of leveattest.face.ThreeWayMatch.to_check_results)
-FACE_SELFIE_CHIP: Final = "face_selfie_chip"
-FACE_SELFIE_PAGE: Final = "face_selfie_page"
-FACE_CHIP_PAGE: Final = "face_chip_page"
-FACE_QUALITY_SELFIE: Final = "face_quality_selfie"
-FACE_QUALITY_CHIP: Final = "face_quality_chip"
-FACE_QUALITY_PAGE: Final = "face_quality_page"
-# liveness summary (the verifier's own detailed checks are stored next to it)
-LIVENESS: Final = "liveness"
+from leveattest.core.check_names import CheckName
+
+CHIP_READ: Final = CheckName.CHIP_READ
+SOD_PARSE: Final = CheckName.SOD_PARSE
+SOD_SIGNATURE: Final = CheckName.SOD_SIGNATURE
+DG_HASHES: Final = CheckName.DG_HASHES
+TRUST_CHAIN: Final = CheckName.TRUST_CHAIN
+DSC_VALIDITY: Final = CheckName.DSC_VALIDITY
+REVOCATION: Final = CheckName.REVOCATION
+ACTIVE_AUTH: Final = CheckName.ACTIVE_AUTH
+DG1_PARSE: Final = CheckName.DG1_PARSE
+MRZ_PAGE_VS_CHIP: Final = CheckName.MRZ_PAGE_VS_CHIP
+DOCUMENT_TYPE: Final = CheckName.DOCUMENT_TYPE
+DOCUMENT_ISSUING_STATE: Final = CheckName.DOCUMENT_ISSUING_STATE
+DOCUMENT_EXPIRY: Final = CheckName.DOCUMENT_EXPIRY
+FACE_SELFIE_CHIP: Final = CheckName.FACE_SELFIE_CHIP
+FACE_SELFIE_PAGE: Final = CheckName.FACE_SELFIE_PAGE
+FACE_CHIP_PAGE: Final = CheckName.FACE_CHIP_PAGE
+FACE_QUALITY_SELFIE: Final = CheckName.FACE_QUALITY_SELFIE
+FACE_QUALITY_CHIP: Final = CheckName.FACE_QUALITY_CHIP
+FACE_QUALITY_PAGE: Final = CheckName.FACE_QUALITY_PAGE
+# the liveness summary (the verifier's own signals are stored next to it)
+LIVENESS: Final = CheckName.LIVENESS
 
 CRYPTO_CHECKS: Final = (SOD_PARSE, SOD_SIGNATURE, DG_HASHES, TRUST_CHAIN, DSC_VALIDITY, REVOCATION)
 DOCUMENT_CHECKS: Final = (DOCUMENT_TYPE, DOCUMENT_ISSUING_STATE, DOCUMENT_EXPIRY)

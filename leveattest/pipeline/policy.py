@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from leveattest.core.checks import CheckResult, Reason, Verdict
+from leveattest.core.checks import CheckName, CheckResult, Reason, Verdict
 from leveattest.core.settings import PipelineSettings
 from leveattest.pipeline import names
 from leveattest.pipeline.outcome import Decision
@@ -63,7 +63,7 @@ _MAY_BE_ABSENT = {
     names.FACE_QUALITY_PAGE,
 }
 # detail checks a summary check stands for (the verifier fuses them; evidence only here)
-_SUMMARISED_PREFIX = "liveness_"
+_SUMMARISED = frozenset(name for name in CheckName if name.is_liveness_signal)
 _RETRYABLE_PAGE = {Reason.INPUT_MISSING, Reason.MRZ_UNREADABLE, Reason.IMAGE_UNREADABLE}
 
 
@@ -151,7 +151,7 @@ def decide(
     for check, verdict in verdicts:
         if verdict is None:
             doubts.append(Reason.VERDICT_UNKNOWN)
-        elif check.check.startswith(_SUMMARISED_PREFIX):
+        elif check.check in _SUMMARISED:
             continue  # the liveness verifier's signals: judged through its `liveness` summary
         elif not _acceptable(check, verdict):
             doubts.append(check.reason if check.reason is not Reason.OK else Reason.CHECK_MISSING)

@@ -4,6 +4,12 @@ Pure apart from its inputs: a session row, its stored checks, its live uploads, 
 liveness challenge and a function that signs image URLs. No database, no blob store,
 no HTML. Personal data (names, birth date) enters only through ``person_facts`` and
 only the claiming reviewer's page is built with it.
+
+Stored checks are read back typed (:func:`leveattest.core.evidence.read_evidence`, which
+tolerates rows older versions wrote). The page shows what the engines decided — a face
+pair's ``decision``, the liveness ``label``, each check's verdict — and never re-derives
+a decision from distances and thresholds: a threshold changed since the check ran must
+not change what the reviewer is told the engine found.
 """
 
 from __future__ import annotations
@@ -13,6 +19,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from leveattest.core.check_names import CheckName
+from leveattest.core.evidence import (
+    Evidence,
+    FaceMatchEvidence,
+    FaceQualityEvidence,
+    LivenessPassiveEvidence,
+    MatchDecision,
+    PageMrzEvidence,
+    read_evidence,
+)
 from leveattest.review.queue import age_band
 
 ImageUrl = Callable[[str], str]  # image name -> signed URL
@@ -24,30 +40,35 @@ VERDICT_WORDS = {
     "not_present": "not present",
     "not_checked": "not checked",
 }
-CHECK_TITLES = {
-    "chip_read": "chip read",
-    "sod_parse": "chip security object",
-    "sod_signature": "chip signature",
-    "dg_hashes": "chip data integrity",
-    "trust_chain": "issuer trusted",
-    "dsc_validity": "signing certificate valid",
-    "revocation": "certificate not revoked",
-    "active_auth": "chip not cloned (active authentication)",
-    "dg1_parse": "chip MRZ",
-    "mrz_page_vs_chip": "page MRZ vs chip",
-    "document_type": "document type",
-    "document_issuing_state": "issuing state",
-    "document_expiry": "document expiry",
-    "face_selfie_chip": "selfie vs chip",
-    "face_selfie_page": "selfie vs page",
-    "face_chip_page": "chip vs page",
-    "face_quality_selfie": "selfie quality",
-    "face_quality_chip": "chip portrait quality",
-    "face_quality_page": "page photo quality",
-    "liveness": "liveness",
-    "liveness_passive": "liveness (passive cues)",
+CHECK_TITLES: dict[str, str] = {
+    CheckName.CHIP_READ: "chip read",
+    CheckName.SOD_PARSE: "chip security object",
+    CheckName.SOD_SIGNATURE: "chip signature",
+    CheckName.DG_HASHES: "chip data integrity",
+    CheckName.TRUST_CHAIN: "issuer trusted",
+    CheckName.DSC_VALIDITY: "signing certificate valid",
+    CheckName.REVOCATION: "certificate not revoked",
+    CheckName.ACTIVE_AUTH: "chip not cloned (active authentication)",
+    CheckName.DG1_PARSE: "chip MRZ",
+    CheckName.MRZ_PAGE_VS_CHIP: "page MRZ vs chip",
+    CheckName.DOCUMENT_TYPE: "document type",
+    CheckName.DOCUMENT_ISSUING_STATE: "issuing state",
+    CheckName.DOCUMENT_EXPIRY: "document expiry",
+    CheckName.FACE_SELFIE_CHIP: "selfie vs chip",
+    CheckName.FACE_SELFIE_PAGE: "selfie vs page",
+    CheckName.FACE_CHIP_PAGE: "chip vs page",
+    CheckName.FACE_QUALITY_SELFIE: "selfie quality",
+    CheckName.FACE_QUALITY_CHIP: "chip portrait quality",
+    CheckName.FACE_QUALITY_PAGE: "page photo quality",
+    CheckName.LIVENESS: "liveness",
+    CheckName.LIVENESS_PASSIVE: "liveness (passive cues)",
 }
-FACE_PAIRS = ("face_selfie_chip", "face_selfie_page", "face_chip_page")
+MATCH_WORDS = {
+    MatchDecision.MATCH: "match",
+    MatchDecision.NEAR_THRESHOLD: "close",
+    MatchDecision.NO_MATCH: "no match",
+    MatchDecision.NOT_COMPARED: "not compared",
+}
 # chip facts shown beside the MRZ comparison: (MRZ field, person_facts key, label)
 MRZ_FIELDS = (
     ("document_type", "document_type", "document type"),
@@ -60,8 +81,11 @@ MRZ_FIELDS = (
     ("sex", "sex", "sex"),
     ("expiry_date", "expiry_date", "expiry date"),
 )
-PORTRAITS = (("chip", "CHIP_PORTRAIT", "chip portrait (DG2)"), ("page", "PAGE", "data page"),
-             ("selfie", "SELFIE", "selfie"))  # fmt: skip
+PORTRAITS = (
+    ("chip", "CHIP_PORTRAIT", "chip portrait (DG2)", CheckName.FACE_QUALITY_CHIP),
+    ("page", "PAGE", "data page", CheckName.FACE_QUALITY_PAGE),
+    ("selfie", "SELFIE", "selfie", CheckName.FACE_QUALITY_SELFIE),
+)
 
 
 @dataclass(frozen=True)
@@ -158,57 +182,63 @@ class UploadFact:
 
 @dataclass(frozen=True)
 class CheckFact:
-    check: str
+    """A stored check read back typed: the evidence is its check's model."""
+
+    check: str  # a CheckName value, or a name this version does not know
     verdict: str
     reason: str
-    evidence: Mapping[str, Any]
+    evidence: Evidence
 
-
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    @classmethod
+    def stored(cls, check: str, verdict: str, reason: str, evidence: object) -> CheckFact:
+        """From a ``check_results`` row (tolerant of rows written by older versions)."""
+        return cls(check, verdict, reason, read_evidence(check, evidence))
 
 
 def words(code: str) -> str:
     return code.replace("_", " ")
 
 
+def _face_word(check: CheckFact, evidence: FaceMatchEvidence) -> str:
+    """The engine's decision in words; a row stored before the decision was recorded
+    says it through its verdict and reason (which the engine set from that decision)."""
+    if evidence.decision is not None:
+        return MATCH_WORDS[evidence.decision]
+    if check.verdict == "passed":
+        return MATCH_WORDS[MatchDecision.MATCH]
+    if check.reason == "face_distance_near_threshold":
+        return MATCH_WORDS[MatchDecision.NEAR_THRESHOLD]
+    if check.reason == "face_mismatch":
+        return MATCH_WORDS[MatchDecision.NO_MATCH]
+    return "not recorded"
+
+
 def face_bar(check: CheckFact) -> ScoreBar | None:
-    distance, threshold = (
-        _num(check.evidence.get("distance")),
-        _num(check.evidence.get("threshold")),
-    )
+    evidence = check.evidence
+    if not isinstance(evidence, FaceMatchEvidence):
+        return None
+    distance, threshold = evidence.distance, evidence.threshold
     if distance is None or threshold is None:
         return None
-    band = _num(check.evidence.get("near_band")) or 0.0
-    if distance < threshold - band:
-        word = "match"
-    elif distance <= threshold + band:
-        word = "close"
-    else:
-        word = "no match"
+    band = evidence.near_band or 0.0
     maximum = max(1.0, distance, threshold * 2)
     title = CHECK_TITLES.get(check.check, words(check.check))
-    return ScoreBar(title, distance, threshold, maximum, False, band, word)
+    return ScoreBar(title, distance, threshold, maximum, False, band, _face_word(check, evidence))
 
 
 def liveness_bar(check: CheckFact) -> ScoreBar | None:
-    score = _num(check.evidence.get("score"))
-    threshold = _num(check.evidence.get("live_threshold"))
+    evidence = check.evidence
+    if not isinstance(evidence, LivenessPassiveEvidence):
+        return None
+    score, threshold = evidence.score, evidence.live_threshold
     if score is None or threshold is None:
         return None
-    spoof = _num(check.evidence.get("spoof_threshold"))
-    label = check.evidence.get("label")
-    if label in {"live", "spoof", "uncertain"}:
+    if evidence.label is not None:
         # the check's own label: it may rest on more than the score (the moiré cue)
-        word = str(label)
-    elif score >= threshold:
-        word = "live"
-    elif spoof is not None and score < spoof:
-        word = "spoof"
-    else:
-        word = "uncertain"
-    band = 0.0 if spoof is None else max(0.0, threshold - spoof)
-    return ScoreBar("liveness score", score, threshold, max(1.0, score), True, band, word)
+        word = evidence.label.value
+    else:  # an older row: its verdict is the label the check came to
+        word = {"passed": "live", "failed": "spoof"}.get(check.verdict, "uncertain")
+    return ScoreBar("liveness score", score, threshold, max(1.0, score), True, 0.0, word)
 
 
 def sentence_for(check: CheckFact, bar: ScoreBar | None) -> str:
@@ -223,24 +253,24 @@ def sentence_for(check: CheckFact, bar: ScoreBar | None) -> str:
     return f"{title}: {verdict}"
 
 
-def _evidence_items(evidence: Mapping[str, Any], limit: int = 10) -> tuple[tuple[str, str], ...]:
+def _evidence_items(evidence: Evidence, limit: int = 10) -> tuple[tuple[str, str], ...]:
     items = []
-    for key, value in evidence.items():
+    for key, value in evidence.model_dump(mode="json", exclude_unset=True).items():
         if isinstance(value, Mapping | list | tuple):
             continue
         text = f"{value:.4g}" if isinstance(value, float) else str(value)
         items.append((words(str(key)), text[:120]))
         if len(items) >= limit:
             break
+    if evidence.unreadable:  # written by an older version in a form this one cannot read
+        items.append(("unreadable", ", ".join(words(k) for k in evidence.unreadable)[:120]))
     return tuple(items)
 
 
 def check_views(checks: Iterable[CheckFact]) -> tuple[CheckView, ...]:
     views = []
     for check in checks:
-        bar = face_bar(check) if check.check in FACE_PAIRS else None
-        if check.check == "liveness_passive":
-            bar = liveness_bar(check)
+        bar = face_bar(check) or liveness_bar(check)
         views.append(
             CheckView(
                 check=check.check,
@@ -258,27 +288,16 @@ def check_views(checks: Iterable[CheckFact]) -> tuple[CheckView, ...]:
     return tuple(sorted(views, key=lambda v: order.get(v.verdict, 0)))
 
 
-def _box(evidence: Mapping[str, Any]) -> FaceBox | None:
-    raw = evidence.get("face_box")
-    if not isinstance(raw, Mapping):
-        return None
-    values = [_num(raw.get(k)) for k in ("left", "top", "width", "height")]
-    if any(v is None for v in values):
-        return None
-    left, top, width, height = (int(v or 0) for v in values)
-    return FaceBox(left, top, width, height)
-
-
 def portrait_views(
     checks: Mapping[str, CheckFact], available: set[str], url: ImageUrl
 ) -> tuple[PortraitView, ...]:
     views = []
-    for kind, name, label in PORTRAITS:
-        evidence = (
-            checks[f"face_quality_{kind}"].evidence if f"face_quality_{kind}" in checks else {}
-        )
-        width, height = _num(evidence.get("width")), _num(evidence.get("height"))
-        box = _box(evidence)
+    for kind, name, label, quality_check in PORTRAITS:
+        stored = checks.get(quality_check)
+        evidence = stored.evidence if stored is not None else None
+        quality = evidence if isinstance(evidence, FaceQualityEvidence) else FaceQualityEvidence()
+        width, height, face = quality.width, quality.height, quality.face_box
+        box = FaceBox(face.left, face.top, face.width, face.height) if face else None
         note = "" if box is not None else "face box not recorded"
         views.append(
             PortraitView(
@@ -319,12 +338,14 @@ def frame_views(
 def mrz_rows(
     facts: Mapping[str, Any] | None, mrz: CheckFact | None
 ) -> tuple[tuple[MrzRow, ...], str]:
-    differing = set(mrz.evidence.get("differing_fields") or ()) if mrz else set()
-    contradicted = set(mrz.evidence.get("contradicted_fields") or ()) if mrz else set()
+    evidence = mrz.evidence if mrz is not None else None
+    compared = evidence if isinstance(evidence, PageMrzEvidence) else PageMrzEvidence()
+    differing = set(compared.differing_fields or ())
+    contradicted = set(compared.contradicted_fields or ())
     read = (
         mrz is not None
         and mrz.verdict in {"passed", "failed", "inconclusive"}
-        and ("differing_fields" in mrz.evidence)
+        and compared.differing_fields is not None
     )
     rows = []
     for field, key, label in MRZ_FIELDS:
@@ -341,9 +362,8 @@ def mrz_rows(
         note = "the page MRZ was not compared"
     else:
         note = sentence_for(mrz, None)
-        score = _num(mrz.evidence.get("score"))
-        if score is not None:
-            note += f" (similarity {score:.2f})"
+        if compared.score is not None:
+            note += f" (similarity {compared.score:.2f})"
     return tuple(rows), note
 
 
@@ -370,7 +390,7 @@ def build_case_view(
     available = set() if deleted else {u.slot for u in uploads}
     if not deleted and "DG2" in available:
         available.add("CHIP_PORTRAIT")
-    rows, note = mrz_rows(person_facts, by_name.get("mrz_page_vs_chip"))
+    rows, note = mrz_rows(person_facts, by_name.get(CheckName.MRZ_PAGE_VS_CHIP))
     facts = person_facts or {}
     return CaseView(
         reference=reference,

@@ -264,7 +264,7 @@ class ReviewService:
             document_type=row.document_type,
             issuing_state=row.document_issuing_state,
             person_facts=row.person_facts,
-            checks=[CheckFact(c.check, c.verdict, c.reason, c.evidence or {}) for c in checks],
+            checks=[CheckFact.stored(c.check, c.verdict, c.reason, c.evidence) for c in checks],
             uploads=[UploadFact(u.slot, u.category, u.captured_at_ms) for u in uploads],
             challenge=challenge.challenge if challenge else None,
             image_url=lambda name: self.signer.url(staff.account_id, row.id, name, now),

@@ -24,7 +24,6 @@ from leveattest.sessions.bands import age_band
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.deletion import shred
 from leveattest.sessions.errors import RetryNotAvailableError, ReviewStateError
-from leveattest.sessions.evidence import sanitise_evidence
 from leveattest.sessions.models import (
     FINAL_STATES,
     SessionState,
@@ -177,10 +176,10 @@ def apply_outcome(
             StoredCheck(
                 session_id=row.id,
                 attempt=row.attempt,
-                check=check.check,
+                check=check.check.value,
                 verdict=check.verdict.value,
                 reason=check.reason.value,
-                evidence=sanitise_evidence(dict(check.evidence)),
+                evidence=check.evidence.to_json(),
                 created_at=now,
             )
         )

@@ -3,7 +3,7 @@
 Personal data lives only in ``verification_sessions.person_facts`` (what the chip said,
 needed for the register hand-off after a review) and in the encrypted blob store; both
 are cleared at the final decision, on withdrawal and by the retention job. Evidence of
-checks never holds images (see ``leveattest.sessions.evidence``). How long each table is
+checks never holds images (see ``leveattest.core.evidence``). How long each table is
 kept, and why: docs/retention.md.
 """
 

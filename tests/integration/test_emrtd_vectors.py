@@ -55,13 +55,13 @@ def _verify(folder: Path, store: FileTrustStore, **kw) -> ChipVerification:
 
 
 def _dg_match(result: ChipVerification) -> dict[str, bool]:
-    return {k: v["match"] for k, v in result.check("dg_hashes").evidence["data_groups"].items()}
+    return {k: v["match"] for k, v in result.check("dg_hashes").evidence.data_groups.items()}
 
 
 def test_bsi2013_signature_valid_dg15_mismatch_chain_untrusted(emrtd, full_store):
     result = _verify(emrtd / "bsi2013", full_store)
     assert result.check("sod_signature").verdict is Verdict.PASSED
-    assert result.check("sod_signature").evidence["scheme"] == "rsassa_pss"
+    assert result.check("sod_signature").evidence.scheme == "rsassa_pss"
     assert _dg_match(result) == {"DG1": True, "DG2": True, "DG14": True, "DG15": False}
     assert result.check("dg_hashes").verdict is Verdict.FAILED
     assert result.check("trust_chain").reason is Reason.UNKNOWN_ISSUER
@@ -71,7 +71,7 @@ def test_bsi2013_signature_valid_dg15_mismatch_chain_untrusted(emrtd, full_store
 def test_loes2006_signature_and_hashes_valid_chain_untrusted(emrtd, full_store):
     result = _verify(emrtd / "loes2006", full_store)
     assert result.check("sod_signature").verdict is Verdict.PASSED
-    assert result.check("sod_signature").evidence["scheme"] == "rsa_pkcs1v15"
+    assert result.check("sod_signature").evidence.scheme == "rsa_pkcs1v15"
     assert result.check("dg_hashes").verdict is Verdict.PASSED
     assert _dg_match(result) == {"DG1": True, "DG2": True, "DG15": True}
     assert result.check("trust_chain").reason is Reason.UNKNOWN_ISSUER
@@ -86,14 +86,14 @@ def test_etsi_without_a_reference_time_is_inconclusive_and_expired_now(emrtd, et
         assert result.check(name).verdict is Verdict.PASSED, name
     check = result.check("dsc_validity")
     assert (check.verdict, check.reason) == (Verdict.INCONCLUSIVE, Reason.NO_REFERENCE_TIME)
-    assert check.evidence["reference_sources"] == {
+    assert check.evidence.reference_sources == {
         "signing_time_attribute": "absent",
         "dg12_date_of_issue": "not_presented",
         "dsc_private_key_usage_period": "absent",
     }
     validity = check.evidence
-    assert validity["dsc_expired_now"] is True
-    assert validity["csca_expired_now"] is True
+    assert validity.dsc_expired_now is True
+    assert validity.csca_expired_now is True
     assert result.check("revocation").reason is Reason.REVOCATION_UNKNOWN
     assert result.result is ChipResult.INCONCLUSIVE  # no CRL, AA not performed
 
@@ -129,9 +129,9 @@ def test_slovenia_signature_chain_dg15_and_aa_pairs_verify(emrtd, store_name, re
             ):
                 assert result.check(name).verdict is Verdict.PASSED, (name, result.check(name))
             assert _dg_match(result) == {"DG15": True}
-            assert result.check("active_auth").evidence["hash"] == "sha1"
+            assert result.check("active_auth").evidence.hash == "sha1"
             # no signingTime: the DSC's private key usage period dates the signature
-            source = result.check("dsc_validity").evidence["reference_time_source"]
+            source = result.check("dsc_validity").evidence.reference_time_source
             assert source == "dsc_private_key_usage_period"
             wrong = _verify(
                 folder, store, aa_challenge=bytes(8), aa_signature=bytes.fromhex(signature)
@@ -199,7 +199,7 @@ def test_bsi_sod_with_id_data_parses_relaxed_but_its_signature_fails(emrtd, full
     result = verify_chip(_neg(emrtd, "L0386"), {}, full_store, at=NOW, allow_deviations=relaxed)
     assert result.check("sod_parse").verdict is Verdict.PASSED
     assert result.check("sod_signature").verdict is Verdict.FAILED
-    assert result.check("sod_parse").evidence["deviations"] == ["econtent_type_id_data"]
+    assert result.check("sod_parse").evidence.deviations == ["econtent_type_id_data"]
 
 
 @pytest.mark.parametrize(

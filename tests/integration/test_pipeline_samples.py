@@ -29,6 +29,7 @@ from PIL import Image, ImageEnhance
 
 from leveattest.core.checks import Reason, Verdict
 from leveattest.core.clock import FixedClock
+from leveattest.core.evidence import MatchDecision, evidence_model, read_evidence
 from leveattest.core.settings import PipelineSettings, Settings
 from leveattest.emrtd.trust import FileTrustStore
 from leveattest.face import FaceEngine
@@ -170,12 +171,24 @@ def test_genuine_person_with_a_genuine_capture_is_approved(
     person = json.loads((samples / "persons" / pid / "person.json").read_text())
     assert outcome.document.birth_date.isoformat() == person["birth_date"]
     assert person["document"]["number"] not in outcome.model_dump_json()
+    assert_typed_evidence(outcome)
+
+
+def assert_typed_evidence(outcome: PipelineOutcome) -> None:
+    """Every check carries its own evidence model, with no key the model does not declare,
+    and reads back from its stored JSON as the same typed evidence."""
+    for result in outcome.checks:
+        assert type(result.evidence) is evidence_model(result.check), result.check
+        assert result.evidence.undeclared == (), (result.check, result.evidence.undeclared)
+        stored = json.loads(json.dumps(result.evidence.to_json()))
+        assert read_evidence(result.check, stored).unreadable == (), result.check
+        assert read_evidence(result.check, stored).to_json() == stored
 
 
 def test_genuine_person_without_a_liveness_verifier_goes_to_review(samples, trust, face_engine):
     outcome = make_pipeline(trust, face_engine, None).run(person_session(samples, "p03"))
     assert (outcome.decision, outcome.reasons) == (Decision.REVIEW, [Reason.LIVENESS_UNCERTAIN])
-    assert check(outcome, names.LIVENESS).evidence["available"] is False
+    assert check(outcome, names.LIVENESS).evidence.available is False
 
 
 # --- impostor and wrong page ---------------------------------------------------------------
@@ -188,6 +201,8 @@ def test_impostor_selfie_goes_to_review_never_reject(samples, trust, face_engine
     assert outcome.decision is Decision.REVIEW
     assert Reason.FACE_MISMATCH in outcome.reasons
     assert check(outcome, names.FACE_SELFIE_CHIP).verdict is Verdict.FAILED
+    assert check(outcome, names.FACE_SELFIE_CHIP).evidence.decision is MatchDecision.NO_MATCH
+    assert_typed_evidence(outcome)
 
 
 def test_page_of_another_person_is_a_mismatch_and_goes_to_review(
@@ -279,7 +294,7 @@ def test_expired_passport_with_valid_chip_is_approvable_within_the_policy_window
     )
     expiry = check(outcome, names.DOCUMENT_EXPIRY)
     assert expiry.verdict is Verdict.PASSED
-    assert expiry.evidence["accepted_by_policy"] is True
+    assert expiry.evidence.accepted_by_policy is True
     assert outcome.decision is Decision.APPROVE
 
 

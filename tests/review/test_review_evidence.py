@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
+from leveattest.core.evidence import (
+    DgHashesEvidence,
+    Evidence,
+    FaceMatchEvidence,
+    FaceQualityEvidence,
+    LivenessLabel,
+    LivenessPassiveEvidence,
+)
 from leveattest.review.charts import stacked_bars
 from leveattest.review.evidence import (
     CheckFact,
@@ -54,7 +64,7 @@ def _view(deleted: datetime | None = None, checks: list[CheckFact] | None = None
 
 
 def test_face_distance_near_the_threshold_reads_close_in_plain_words():
-    check = CheckFact(
+    check = CheckFact.stored(
         "face_selfie_chip",
         "inconclusive",
         "face_distance_near_threshold",
@@ -66,39 +76,64 @@ def test_face_distance_near_the_threshold_reads_close_in_plain_words():
     assert not view.bar.higher_is_better
 
 
-FACE = {"threshold": 0.55, "near_band": 0.05}
-LIVE = {"live_threshold": 0.6, "spoof_threshold": 0.3}
+FACE = {"distance": 0.3, "threshold": 0.55, "near_band": 0.05}
 
 
 @pytest.mark.parametrize(
-    ("check", "evidence", "word"),
+    ("decision", "word"),
+    [("match", "match"), ("near_threshold", "close"), ("no_match", "no match")],
+)
+def test_a_face_bar_says_what_the_engine_decided_not_what_the_threshold_would(decision, word):
+    # distance 0.3 is well under this threshold: only the stored decision can say otherwise
+    # (e.g. the engine ran with another threshold than the one stored beside it)
+    bar = face_bar(
+        CheckFact.stored("face_selfie_chip", "passed", "ok", {**FACE, "decision": decision})
+    )
+    assert bar is not None
+    assert bar.word == word
+
+
+@pytest.mark.parametrize(
+    ("verdict", "reason", "word"),
     [
-        ("face_selfie_chip", {**FACE, "distance": 0.3}, "match"),
-        ("face_selfie_chip", {**FACE, "distance": 0.55}, "close"),
-        ("face_selfie_chip", {**FACE, "distance": 0.8}, "no match"),
-        ("liveness_passive", {**LIVE, "score": 0.7}, "live"),
-        ("liveness_passive", {**LIVE, "score": 0.45}, "uncertain"),
-        ("liveness_passive", {**LIVE, "score": 0.1}, "spoof"),
-        ("liveness_passive", {"live_threshold": 0.5, "score": 0.9, "label": "spoof"}, "spoof"),
+        ("passed", "ok", "match"),
+        ("inconclusive", "face_distance_near_threshold", "close"),
+        ("inconclusive", "face_mismatch", "no match"),  # a mismatch on a poor capture
+        ("failed", "face_mismatch", "no match"),
+        ("not_checked", "no_face", "not recorded"),
     ],
 )
-def test_score_bars_say_where_the_score_lies_against_the_thresholds(check, evidence, word):
-    make = face_bar if check.startswith("face") else liveness_bar
-    bar = make(CheckFact(check, "passed", "none", evidence))
+def test_a_face_row_without_a_decision_reads_it_from_the_verdict(verdict, reason, word):
+    bar = face_bar(CheckFact.stored("face_selfie_chip", verdict, reason, {**FACE, "distance": 0.9}))
+    assert bar is not None
+    assert bar.word == word
+
+
+@pytest.mark.parametrize(
+    ("verdict", "evidence", "word"),
+    [
+        ("failed", {"score": 0.9, "live_threshold": 0.5, "label": "spoof"}, "spoof"),
+        ("passed", {"score": 0.1, "live_threshold": 0.5, "label": "live"}, "live"),
+        ("inconclusive", {"score": 0.9, "live_threshold": 0.5}, "uncertain"),
+        ("failed", {"score": 0.9, "live_threshold": 0.5}, "spoof"),
+    ],
+)
+def test_a_liveness_bar_says_the_checks_own_label(verdict, evidence, word):
+    bar = liveness_bar(CheckFact.stored("liveness_passive", verdict, "ok", evidence))
     assert bar is not None
     assert bar.word == word
 
 
 def test_no_bar_without_a_score():
-    assert face_bar(CheckFact("face_selfie_chip", "not_checked", "no_face", {})) is None
-    assert liveness_bar(CheckFact("liveness_passive", "not_checked", "no_face", {})) is None
+    assert face_bar(CheckFact.stored("face_selfie_chip", "not_checked", "no_face", {})) is None
+    assert liveness_bar(CheckFact.stored("liveness_passive", "not_checked", "no_face", {})) is None
 
 
 def test_doubtful_checks_come_first():
     checks = [
-        CheckFact("dg_hashes", "passed", "none", {}),
-        CheckFact("liveness", "inconclusive", "liveness_uncertain", {}),
-        CheckFact("face_selfie_chip", "failed", "face_mismatch", {}),
+        CheckFact.stored("dg_hashes", "passed", "none", {}),
+        CheckFact.stored("liveness", "inconclusive", "liveness_uncertain", {}),
+        CheckFact.stored("face_selfie_chip", "failed", "face_mismatch", {}),
     ]
     assert [c.check for c in _view(checks=checks).checks] == [
         "face_selfie_chip",
@@ -118,7 +153,7 @@ def test_frames_are_in_order_with_the_challenge_colour_on_screen():
 
 
 def test_portraits_signed_urls_and_face_boxes():
-    quality = CheckFact(
+    quality = CheckFact.stored(
         "face_quality_selfie",
         "passed",
         "none",
@@ -140,7 +175,7 @@ def test_no_images_at_all_once_biometrics_are_deleted():
 
 
 def test_mrz_rows_highlight_differing_and_contradicted_fields():
-    check = CheckFact(
+    check = CheckFact.stored(
         "mrz_page_vs_chip",
         "failed",
         "mrz_mismatch",
@@ -181,3 +216,42 @@ def test_chart_labels_are_escaped():
     svg = str(stacked_bars("t", [("<script>x</script>", {"approve": 2})], ["approve"], "c"))
     assert "<script>" not in svg
     assert "&lt;script&gt;" in svg
+
+
+def _old_rows() -> list[CheckFact]:
+    path = Path(__file__).parent / "fixtures" / "check_rows_v0.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
+    return [CheckFact.stored(r["check"], r["verdict"], r["reason"], r["evidence"]) for r in rows]
+
+
+def test_rows_written_by_older_versions_read_back_typed():
+    passive, face, quality, unknown, hashes = _old_rows()
+    assert isinstance(passive.evidence, LivenessPassiveEvidence)
+    assert passive.evidence.label is LivenessLabel.UNCERTAIN
+    assert passive.evidence.undeclared == ("spoof_threshold",)  # kept, not lost
+    assert isinstance(face.evidence, FaceMatchEvidence)
+    assert face.evidence.decision is None
+    assert isinstance(quality.evidence, FaceQualityEvidence)
+    assert quality.evidence.face_box is None
+    assert quality.evidence.unreadable == ("face_box",)
+    assert quality.evidence.width == 480
+    assert type(unknown.evidence) is Evidence
+    assert unknown.evidence.model_extra == {"blinks": 2}
+    assert isinstance(hashes.evidence, DgHashesEvidence)
+
+
+def test_the_case_page_shows_old_rows_with_their_stored_outcomes():
+    view = _view(checks=_old_rows())
+    by_name = {c.check: c for c in view.checks}
+    assert by_name["liveness_passive"].bar is not None
+    assert by_name["liveness_passive"].bar.word == "uncertain"
+    # no decision stored: the verdict the engine gave, never a threshold comparison here
+    assert by_name["face_selfie_chip"].sentence == (
+        "selfie vs chip: distance 0.57, threshold 0.55 — close"
+    )
+    assert ("unreadable", "face box") in by_name["face_quality_selfie"].evidence
+    assert by_name["liveness_blink"].title == "liveness blink"
+    assert ("blinks", "2") in by_name["liveness_blink"].evidence
+    selfie = {p.kind: p for p in view.portraits}["selfie"]
+    assert selfie.box is None
+    assert selfie.note == "face box not recorded"

@@ -6,6 +6,7 @@ capture against it and fuses the checks into ``live`` / ``spoof`` / ``uncertain`
 See ``models/MODEL_CARDS.md`` (Liveness) for what each signal can and cannot catch.
 """
 
+from leveattest.core.evidence import LivenessLabel
 from leveattest.face.liveness.challenge import (
     PALETTE,
     ChallengeRegistry,
@@ -15,7 +16,7 @@ from leveattest.face.liveness.challenge import (
     Prompt,
     issue_challenge,
 )
-from leveattest.face.liveness.fuse import LivenessLabel, LivenessResult, fuse
+from leveattest.face.liveness.fuse import LivenessResult, fuse
 from leveattest.face.liveness.passive import PassiveModel, load_passive_model
 from leveattest.face.liveness.ports import LivenessScorer
 from leveattest.face.liveness.replay import (

@@ -26,14 +26,14 @@ from typing import Any, Final
 import cv2
 import numpy as np
 
-from leveattest.core.checks import CheckResult, Reason
+from leveattest.core.checks import CheckName, CheckResult, Reason
 from leveattest.face.detect import Box
 from leveattest.face.eyes import eye_openness
 from leveattest.face.liveness.challenge import LivenessChallenge, Prompt
 from leveattest.face.liveness.frames import Frame
 from leveattest.face.liveness.settings import LivenessSettings
 
-CHECK = "liveness_active"
+CHECK = CheckName.LIVENESS_ACTIVE
 _NOSE_TIP: Final = 1
 _EYE_OUTER: Final = (33, 263)
 _CROP_SIDE: Final = 192

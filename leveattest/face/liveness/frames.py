@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from leveattest.core.checks import CheckResult, Reason
+from leveattest.core.checks import CheckName, CheckResult, Reason
 from leveattest.core.errors import InputError
 from leveattest.core.settings import FaceSettings
 from leveattest.face.image import RGBImage, decode_face_image
 from leveattest.face.liveness.challenge import LivenessChallenge
 from leveattest.face.liveness.settings import LivenessSettings
 
-CHECK = "liveness_frames"
+CHECK = CheckName.LIVENESS_FRAMES
 MIN_FRAME_SIDE = 64
 
 

@@ -24,27 +24,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Final
 
-from leveattest.core.checks import CheckResult, Reason, Verdict
+from leveattest.core.checks import CheckName, CheckResult, Reason, Verdict
+from leveattest.core.evidence import (
+    LivenessLabel,
+    LivenessPassiveEvidence,
+    LivenessReflectionEvidence,
+)
 
 WEIGHTS: Final = {
-    "liveness_reflection": 0.4,
-    "liveness_active": 0.25,
-    "liveness_passive": 0.2,
-    "liveness_identity": 0.15,
+    CheckName.LIVENESS_REFLECTION: 0.4,
+    CheckName.LIVENESS_ACTIVE: 0.25,
+    CheckName.LIVENESS_PASSIVE: 0.2,
+    CheckName.LIVENESS_IDENTITY: 0.15,
 }
-HARD: Final = ("liveness_replay", "liveness_identity", "liveness_reflection", "liveness_active")
+HARD: Final = (
+    CheckName.LIVENESS_REPLAY,
+    CheckName.LIVENESS_IDENTITY,
+    CheckName.LIVENESS_REFLECTION,
+    CheckName.LIVENESS_ACTIVE,
+)
 # failures that say "could not see", not "saw an attack"
 NOT_EVIDENCE: Final = frozenset({Reason.NO_FACE, Reason.MULTIPLE_FACES})
-REQUIRED: Final = ("liveness_identity", "liveness_reflection", "liveness_active")
-
-
-class LivenessLabel(StrEnum):
-    LIVE = "live"
-    SPOOF = "spoof"
-    UNCERTAIN = "uncertain"
+REQUIRED: Final = (
+    CheckName.LIVENESS_IDENTITY,
+    CheckName.LIVENESS_REFLECTION,
+    CheckName.LIVENESS_ACTIVE,
+)
 
 
 @dataclass(frozen=True)
@@ -69,11 +76,18 @@ class LivenessResult:
 
 
 def _signal_score(check: CheckResult) -> float:
-    if check.check == "liveness_passive" and "score" in check.evidence:
-        return float(check.evidence["score"])
-    if check.check == "liveness_reflection" and "correlation" in check.evidence:
-        low, high = float(check.evidence["fail_below"]), float(check.evidence["pass_at"])
-        value = (float(check.evidence["correlation"]) - low) / (high - low)
+    passive = check.evidence_as(LivenessPassiveEvidence)
+    if passive is not None and passive.score is not None:
+        return passive.score
+    reflection = check.evidence_as(LivenessReflectionEvidence)
+    if (
+        reflection is not None
+        and reflection.correlation is not None
+        and reflection.fail_below is not None
+        and reflection.pass_at is not None
+    ):
+        low, high = reflection.fail_below, reflection.pass_at
+        value = (reflection.correlation - low) / (high - low)
         return max(0.0, min(1.0, 0.2 + 0.8 * value))
     return {Verdict.PASSED: 1.0, Verdict.FAILED: 0.0}.get(check.verdict, 0.5)
 
@@ -85,7 +99,7 @@ def fuse(checks: Sequence[CheckResult]) -> LivenessResult:
             "verdict": c.verdict.value,
             "reason": c.reason.value,
             **({"detail": c.detail} if c.detail else {}),
-            **dict(c.evidence),
+            **c.evidence.model_dump(exclude_unset=True),
         }
         for c in checks
     }
@@ -96,8 +110,8 @@ def fuse(checks: Sequence[CheckResult]) -> LivenessResult:
     ]
     total = sum(w for w, _ in weighted)
     score = sum(w * s for w, s in weighted) / total if total else 0.0
-    frames = by_name.get("liveness_frames")
-    replay = by_name.get("liveness_replay")
+    frames = by_name.get(CheckName.LIVENESS_FRAMES)
+    replay = by_name.get(CheckName.LIVENESS_REPLAY)
     if replay is not None and replay.verdict is Verdict.FAILED:
         label = LivenessLabel.SPOOF
         score = 0.0
@@ -112,8 +126,8 @@ def fuse(checks: Sequence[CheckResult]) -> LivenessResult:
         label = LivenessLabel.SPOOF
         score = min(score, 0.2)
     elif all(n in by_name and by_name[n].verdict is Verdict.PASSED for n in REQUIRED) and (
-        "liveness_passive" not in by_name
-        or by_name["liveness_passive"].verdict is not Verdict.FAILED
+        CheckName.LIVENESS_PASSIVE not in by_name
+        or by_name[CheckName.LIVENESS_PASSIVE].verdict is not Verdict.FAILED
     ):
         label = LivenessLabel.LIVE
     else:

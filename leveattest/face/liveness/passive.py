@@ -26,7 +26,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from leveattest.core.checks import CheckResult, Reason
+from leveattest.core.checks import CheckName, CheckResult, Reason
 from leveattest.core.errors import ModelError
 from leveattest.face.detect import Box
 from leveattest.face.image import RGBImage
@@ -41,7 +41,7 @@ from leveattest.face.liveness.passive_input import (
     passive_features,
 )
 
-CHECK = "liveness_passive"
+CHECK = CheckName.LIVENESS_PASSIVE
 MODEL_FILE: Final = "liveness_passive.json"
 MODEL_NAME: Final = "leveattest-passive-liveness-v2"
 MODEL_SHA256: Final = "b9a4caa7f23ccffb26924478f277c40459030536a0561f08b05af3fde38945fc"

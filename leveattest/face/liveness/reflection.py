@@ -40,13 +40,13 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from leveattest.core.checks import CheckResult, Reason
+from leveattest.core.checks import CheckName, CheckResult, Reason
 from leveattest.face.detect import Box
 from leveattest.face.liveness.challenge import PALETTE, LivenessChallenge
 from leveattest.face.liveness.frames import Frame
 from leveattest.face.liveness.settings import LivenessSettings
 
-CHECK = "liveness_reflection"
+CHECK = CheckName.LIVENESS_REFLECTION
 EXPECTED_STRENGTH: Final = 0.3
 MIN_COLOUR_FRAMES: Final = 8
 LATENCY_STEP_MS: Final = 10

@@ -22,12 +22,12 @@ from typing import Final, Protocol
 import cv2
 import numpy as np
 
-from leveattest.core.checks import CheckResult, Reason
+from leveattest.core.checks import CheckName, CheckResult, Reason
 from leveattest.face.detect import Box
 from leveattest.face.image import RGBImage
 from leveattest.face.liveness.settings import LivenessSettings
 
-CHECK = "liveness_replay"
+CHECK = CheckName.LIVENESS_REPLAY
 SAMPLED_FRAMES: Final = 8
 
 

@@ -16,7 +16,7 @@ from itertools import combinations
 
 import numpy as np
 
-from leveattest.core.checks import CheckResult, Reason
+from leveattest.core.checks import CheckName, CheckResult, Reason
 from leveattest.face.analysis import Embedding
 from leveattest.face.detect import Box, DetectedFace, detect_faces
 from leveattest.face.embed import FaceEngine
@@ -25,7 +25,7 @@ from leveattest.face.liveness.frames import Frame
 from leveattest.face.liveness.settings import LivenessSettings
 from leveattest.face.match import face_distance
 
-CHECK = "liveness_identity"
+CHECK = CheckName.LIVENESS_IDENTITY
 DETECT_MAX_SIDE = 320
 
 

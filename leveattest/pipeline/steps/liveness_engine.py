@@ -16,19 +16,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from leveattest.core.checks import CheckResult, Reason, Verdict
+from leveattest.core.checks import CheckName, CheckResult, Reason, Verdict
 from leveattest.core.errors import InputError
+from leveattest.core.evidence import LivenessLabel
 from leveattest.face import FaceEngine, process_engine
 from leveattest.face.analysis import Embedding
 from leveattest.face.liveness.challenge import LivenessChallenge
-from leveattest.face.liveness.fuse import LivenessLabel, LivenessResult
+from leveattest.face.liveness.fuse import LivenessResult
 from leveattest.face.liveness.replay import ReplayIndex
 from leveattest.face.liveness.settings import LivenessSettings
 from leveattest.face.liveness.verify import LivenessEngine
 from leveattest.pipeline.names import LIVENESS
 
-_FRAMES = "liveness_frames"
-_ACTIVE = "liveness_active"
+_FRAMES = CheckName.LIVENESS_FRAMES
+_ACTIVE = CheckName.LIVENESS_ACTIVE
 
 
 class ReplayIndexSource(Protocol):

@@ -30,7 +30,7 @@ def verdicts(result: ChipVerification) -> dict[str, Any]:
     the record of the encoding itself, the one thing a re-encoding may change."""
     out: dict[str, Any] = {"result": result.result}
     for check in result.checks:
-        evidence = {k: v for k, v in check.evidence.items() if k != "asn1_encoding"}
+        evidence = {k: v for k, v in check.evidence.to_json().items() if k != "asn1_encoding"}
         out[check.check] = (check.verdict, check.reason, check.detail, evidence)
     return out
 
@@ -127,7 +127,7 @@ def test_sod_with_one_indefinite_length_layer_keeps_its_verdict(layer, ec_sod, e
     assert ber != ec_sod
     result = verify_chip(ber, ec_dgs, ec_store, at=AT)
     assert verdicts(result) == ec_baseline
-    assert result.check("sod_parse").evidence["asn1_encoding"]["indefinite_lengths"] >= 1
+    assert result.check("sod_parse").evidence.asn1_encoding["indefinite_lengths"] >= 1
 
 
 @pytest.mark.parametrize(
@@ -139,7 +139,7 @@ def test_sod_with_every_layer_indefinite_and_constructed_econtent_keeps_its_verd
     ber = sod_as_ber(ec_sod, segment=segment, segments_indefinite=indefinite)
     result = verify_chip(ber, ec_dgs, ec_store, at=AT)
     assert verdicts(result) == ec_baseline
-    encoding = result.check("sod_parse").evidence["asn1_encoding"]
+    encoding = result.check("sod_parse").evidence.asn1_encoding
     assert encoding["indefinite_lengths"] >= len(CMS_LAYERS)
     assert encoding["constructed_octet_strings"] == (0 if segment is None else 1)
 

@@ -71,7 +71,7 @@ def test_shared_vector_reencoded_as_ber_keeps_its_verdict(vector, encoding, shar
     assert original.check("sod_parse").verdict.value == "passed"
     assert verdicts(reencoded) == verdicts(original)
     if encoding.startswith("every_layer"):
-        encoding_seen = reencoded.check("sod_parse").evidence["asn1_encoding"]
+        encoding_seen = reencoded.check("sod_parse").evidence.asn1_encoding
         assert encoding_seen["indefinite_lengths"] >= len(CMS_LAYERS)
 
 

@@ -332,8 +332,8 @@ def test_document_signed_by_an_explicit_brainpool_p224_dsc_passes_passive_authen
     for check in result.checks:
         assert check.verdict is Verdict.PASSED, check
     signature = result.check("sod_signature").evidence
-    assert (signature["curve"], signature["ecdsa_backend"]) == ("brainpoolP224r1", "ecdsa")
-    assert signature["ecdsa_encoding"] == ("plain" if scheme == "ecdsa_plain" else "der")
+    assert (signature.curve, signature.ecdsa_backend) == ("brainpoolP224r1", "ecdsa")
+    assert signature.ecdsa_encoding == ("plain" if scheme == "ecdsa_plain" else "der")
     assert result.result is ChipResult.ACCEPTED
 
 

@@ -81,7 +81,7 @@ def test_baseline_documents_are_accepted(kind, scheme, hash_name, dgs, aa_sig, r
 def test_lds_v1_with_version_info_is_accepted(ec_pki, ec_store, dgs, aa_sig):
     result = _verify(build_sod(ec_pki, dgs, scheme="ecdsa", lds_version=1), dgs, ec_store, aa_sig)
     assert result.result is ChipResult.ACCEPTED
-    assert result.check("sod_parse").evidence["lds_version_info"]["lds_version"] == "0108"
+    assert result.check("sod_parse").evidence.lds_version_info["lds_version"] == "0108"
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def test_failed_signature_leaves_hashes_unchecked_even_when_they_match(ec_pki, e
     )
     hashes = result.check("dg_hashes")
     assert hashes.verdict is Verdict.NOT_CHECKED
-    assert all(e["match"] for e in hashes.evidence["data_groups"].values())
+    assert all(e["match"] for e in hashes.evidence.data_groups.values())
     assert result.result is ChipResult.REJECTED
 
 
@@ -132,7 +132,7 @@ def test_deviation_allow_list_accepts_trailing_byte_and_records_it(ec_pki, ec_st
     sod = build_sod(ec_pki, dgs, scheme="ecdsa", mutation="trailing_byte")
     result = _verify(sod, dgs, ec_store, aa_sig, allow_deviations=["trailing_bytes"])
     assert result.result is ChipResult.ACCEPTED
-    assert result.check("sod_parse").evidence["deviations"] == ["trailing_bytes"]
+    assert result.check("sod_parse").evidence.deviations == ["trailing_bytes"]
 
 
 def test_econtent_type_id_data_deviation_still_fails_the_content_type_attribute(
@@ -148,7 +148,7 @@ def test_tampered_data_group_fails_hash(ec_pki, ec_store, dgs):
     tampered[1] = dgs[1].replace(b"UTO", b"UTA", 1)
     result = _verify(build_sod(ec_pki, dgs, scheme="ecdsa"), tampered, ec_store)
     assert _failures(result) == [("dg_hashes", Reason.HASH_MISMATCH)]
-    assert result.check("dg_hashes").evidence["data_groups"]["DG1"]["match"] is False
+    assert result.check("dg_hashes").evidence.data_groups["DG1"]["match"] is False
 
 
 def test_data_group_not_in_sod_fails(ec_pki, ec_store, dgs):
@@ -205,8 +205,8 @@ def test_signed_while_valid_but_expired_now_passes_by_default_and_fails_when_ref
     result = _verify(sod, dgs, store)
     validity = result.check("dsc_validity")
     assert validity.verdict is Verdict.PASSED
-    assert validity.evidence["reference_time_source"] == "signing_time_attribute"
-    assert validity.evidence["dsc_expired_now"] is True
+    assert validity.evidence.reference_time_source == "signing_time_attribute"
+    assert validity.evidence.dsc_expired_now is True
     strict = ChipSettings(accept_expired_certificates_now=False)
     refused = _verify(sod, dgs, store, settings=strict)
     assert _failures(refused) == [("dsc_validity", Reason.CERTIFICATE_EXPIRED)]
@@ -277,7 +277,7 @@ def test_aa_rsa_iso9796_2_trailers(hash_name, ec_pki, ec_store, tmp_path):
     sig = sign_iso9796_2(key, CHALLENGE, hash_name)
     result = _verify(build_sod(ec_pki, dgs, scheme="ecdsa"), dgs, ec_store, sig)
     assert result.check("active_auth").verdict is Verdict.PASSED
-    assert result.check("active_auth").evidence["hash"] == hash_name
+    assert result.check("active_auth").evidence.hash == hash_name
 
 
 @pytest.mark.parametrize("plain", [True, False])
@@ -287,7 +287,7 @@ def test_aa_ecdsa_plain_and_der(plain, ec_pki, ec_store):
     result = _verify(build_sod(ec_pki, dgs, scheme="ecdsa"), dgs, ec_store, sig)
     active = result.check("active_auth")
     assert active.verdict is Verdict.PASSED, active
-    assert active.evidence["hash_chosen_by"] == "dg14"
+    assert active.evidence.hash_chosen_by == "dg14"
 
 
 def test_cloned_chip_with_its_own_key_fails_aa_key_untrusted(ec_pki, ec_store, dgs):
@@ -316,7 +316,7 @@ def test_aa_capable_document_without_aa_is_inconclusive(ec_pki, ec_store, dgs):
 def test_chip_authentication_is_recorded_as_a_claim(ec_pki, ec_store, dgs, aa_sig):
     sod = build_sod(ec_pki, dgs, scheme="ecdsa")
     result = _verify(sod, dgs, ec_store, aa_sig, chip_authentication_claimed=True)
-    assert result.check("active_auth").evidence["chip_authentication_claimed"] is True
+    assert result.check("active_auth").evidence.chip_authentication_claimed is True
 
 
 # ---- input that cannot be processed ------------------------------------------------------

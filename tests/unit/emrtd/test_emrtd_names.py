@@ -78,7 +78,7 @@ def _verify(pki, store, dgs, **kw):
 # ---- SignerInfo ↔ certificate ------------------------------------------------------------
 def test_signer_named_byte_for_byte_matches_exactly(ec_pki, ec_store, dgs):
     result = _verify(ec_pki, ec_store, dgs)
-    assert result.check("sod_signature").evidence["signer_match"] == "exact"
+    assert result.check("sod_signature").evidence.signer_match == "exact"
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,7 @@ def test_signer_named_another_way_is_found_and_the_way_recorded(quirk, how, ec_p
     result = _verify(ec_pki, ec_store, dgs, signer_issuer=issuer)
     signature = result.check("sod_signature")
     assert signature.verdict is Verdict.PASSED, signature
-    assert signature.evidence["signer_match"] == how
+    assert signature.evidence.signer_match == how
     assert result.check("trust_chain").verdict is Verdict.PASSED
 
 
@@ -112,7 +112,7 @@ def test_signer_identified_by_subject_key_identifier(ec_store, dgs):
     result = _verify(pki, ec_store, dgs, signer_id="subject_key_identifier")
     signature = result.check("sod_signature")
     assert signature.verdict is Verdict.PASSED
-    assert signature.evidence["signer_match"] == "subject_key_identifier"
+    assert signature.evidence.signer_match == "subject_key_identifier"
 
 
 @pytest.mark.parametrize(
@@ -170,8 +170,8 @@ def test_dsc_whose_issuer_names_the_csca_another_way_chains(issuer, how, ec_stor
     result = _verify(Pki(kind="ec", csca_cn="EC CSCA", dsc_issuer=issuer), ec_store, dgs)
     chain = result.check("trust_chain")
     assert chain.verdict is Verdict.PASSED, chain
-    assert chain.evidence["issuer_name_match"] == how
-    assert result.check("sod_signature").evidence["signer_match"] == "exact"
+    assert chain.evidence.issuer_name_match == how
+    assert result.check("sod_signature").evidence.signer_match == "exact"
 
 
 @pytest.mark.parametrize(

@@ -223,7 +223,7 @@ def test_verify_chip_on_mutated_sod_returns_a_verdict_or_our_error(fuzz_store, s
 
 def test_ber_sod_with_quirky_signer_name_passes_every_check_it_can(fuzz_store):
     result = verify_chip(_SOD_BER, _DGS, fuzz_store, at=AT)
-    assert result.check("sod_signature").evidence["signer_match"] == "name_order_reversed"
+    assert result.check("sod_signature").evidence.signer_match == "name_order_reversed"
     assert [c.check for c in result.checks if not c.ok] == ["revocation", "active_auth"]
 
 

@@ -69,7 +69,7 @@ def test_signing_time_is_the_reference_when_present(tmp_path):
     pki = _pki("RT signing")
     result, validity = _validity(pki, _groups(), tmp_path, signing_time=T0 + timedelta(days=60))
     assert validity.verdict is Verdict.PASSED
-    assert validity.evidence["reference_time_source"] == "signing_time_attribute"
+    assert validity.evidence.reference_time_source == "signing_time_attribute"
     assert result.result is ChipResult.ACCEPTED
 
 
@@ -85,9 +85,11 @@ def test_without_signing_time_the_authenticated_dg12_date_of_issue_is_the_refere
     groups = _groups(make_dg12(_ymd(T0 + timedelta(days=100))))
     result, validity = _validity(pki, groups, tmp_path)
     assert validity.verdict is Verdict.PASSED, validity
-    assert validity.evidence["reference_time_source"] == "dg12_date_of_issue"
-    assert validity.evidence["dg12_issue_days_after_dsc_not_before"] == 70
-    assert "reference_time" not in validity.evidence  # the date of issue is document data
+    assert validity.evidence.reference_time_source == "dg12_date_of_issue"
+    assert validity.evidence.dg12_issue_days_after_dsc_not_before == 70
+    assert (
+        "reference_time" not in validity.evidence.model_fields_set
+    )  # the date of issue is document data
     assert result.result is ChipResult.ACCEPTED
 
 
@@ -96,7 +98,7 @@ def test_dg12_date_of_issue_in_packed_bcd_is_read(tmp_path):
     groups = _groups(make_dg12(bytes.fromhex((T0 + timedelta(days=100)).strftime("%Y%m%d"))))
     _result, validity = _validity(pki, groups, tmp_path)
     assert validity.verdict is Verdict.PASSED
-    assert validity.evidence["reference_time_source"] == "dg12_date_of_issue"
+    assert validity.evidence.reference_time_source == "dg12_date_of_issue"
 
 
 def test_dsc_issued_on_the_day_of_issue_is_valid_that_day(tmp_path):
@@ -125,7 +127,7 @@ def test_dg12_date_of_issue_is_ignored_unless_its_hash_matches(tmp_path):
     presented = _groups(make_dg12(_ymd(DSC_TO + timedelta(days=30))))
     result, validity = _validity(pki, presented, tmp_path, sod_groups=signed)
     assert result.check("dg_hashes").reason is Reason.HASH_MISMATCH
-    assert validity.evidence["reference_sources"]["dg12_date_of_issue"] == "not_authenticated"
+    assert validity.evidence.reference_sources["dg12_date_of_issue"] == "not_authenticated"
     assert (validity.verdict, validity.reason) == (Verdict.INCONCLUSIVE, Reason.NO_REFERENCE_TIME)
 
 
@@ -140,8 +142,8 @@ def test_dg12_date_of_issue_is_ignored_unless_its_hash_matches(tmp_path):
 def test_dg12_without_a_usable_date_falls_through_to_the_usage_period(tmp_path, dg12, seen):
     pki = _pki(f"RT fall {seen}", pkup=(DSC_FROM, DSC_FROM + timedelta(days=92)))
     _result, validity = _validity(pki, _groups(dg12), tmp_path)
-    assert validity.evidence["reference_sources"]["dg12_date_of_issue"] == seen
-    assert validity.evidence["reference_time_source"] == "dsc_private_key_usage_period"
+    assert validity.evidence.reference_sources["dg12_date_of_issue"] == seen
+    assert validity.evidence.reference_time_source == "dsc_private_key_usage_period"
     assert validity.verdict is Verdict.PASSED
 
 
@@ -150,8 +152,8 @@ def test_without_signing_time_or_dg12_the_private_key_usage_period_is_the_refere
     pki = _pki("RT pkup", pkup=(DSC_FROM, DSC_FROM + timedelta(days=92)))
     result, validity = _validity(pki, _groups(), tmp_path)
     assert validity.verdict is Verdict.PASSED
-    assert validity.evidence["reference_time_source"] == "dsc_private_key_usage_period"
-    assert validity.evidence["reference_window"] == [
+    assert validity.evidence.reference_time_source == "dsc_private_key_usage_period"
+    assert validity.evidence.reference_window == [
         DSC_FROM.isoformat(),
         (DSC_FROM + timedelta(days=92)).isoformat(),
     ]
@@ -183,7 +185,7 @@ def test_usage_period_wholly_outside_the_dsc_validity_fails(tmp_path, start, end
 def test_usage_period_that_cannot_date_the_signature_is_inconclusive(tmp_path, pkup, seen):
     pki = _pki(f"RT pkup {seen}", pkup=pkup)
     result, validity = _validity(pki, _groups(), tmp_path)
-    assert validity.evidence["reference_sources"]["dsc_private_key_usage_period"] == seen
+    assert validity.evidence.reference_sources["dsc_private_key_usage_period"] == seen
     assert (validity.verdict, validity.reason) == (Verdict.INCONCLUSIVE, Reason.NO_REFERENCE_TIME)
     assert result.result is ChipResult.INCONCLUSIVE
 
@@ -193,12 +195,12 @@ def test_without_any_reference_time_validity_is_inconclusive_not_passed(tmp_path
     pki = _pki("RT none")
     result, validity = _validity(pki, _groups(), tmp_path)
     assert (validity.verdict, validity.reason) == (Verdict.INCONCLUSIVE, Reason.NO_REFERENCE_TIME)
-    assert validity.evidence["reference_sources"] == {
+    assert validity.evidence.reference_sources == {
         "signing_time_attribute": "absent",
         "dg12_date_of_issue": "not_presented",
         "dsc_private_key_usage_period": "absent",
     }
-    assert validity.evidence["reference_time_source"] is None
+    assert validity.evidence.reference_time_source is None
     for name in ("sod_signature", "dg_hashes", "trust_chain", "revocation"):
         assert result.check(name).verdict is Verdict.PASSED, name  # still verified
     assert result.result is ChipResult.INCONCLUSIVE
@@ -292,4 +294,4 @@ def test_reference_time_comes_from_the_document_never_from_the_dsc_itself(tmp_pa
     pki = _pki("RT tautology")
     _result, validity = _validity(pki, _groups(), tmp_path)
     assert validity.verdict is not Verdict.PASSED
-    assert validity.evidence["reference_time_source"] != "dsc_not_before"
+    assert validity.evidence.reference_time_source != "dsc_not_before"

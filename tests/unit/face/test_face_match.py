@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from leveattest.core.checks import Reason, Verdict
+from leveattest.core.evidence import FaceMatchEvidence
 from leveattest.face import FaceEngine, ImageKind, MatchDecision, match_faces, three_way_match
 from leveattest.face.analysis import FaceAnalysis
 
@@ -65,8 +66,12 @@ def test_genuine_session_passes_all_pairs(face_engine: FaceEngine, analyses: dic
     }
     assert all(r.verdict is Verdict.PASSED for r in results.values()), results
     evidence = results["face_selfie_chip"].evidence
-    assert evidence["distance"] < evidence["threshold"]
-    assert "dlib-face-recognition-resnet-v1" in evidence["models"]
+    assert isinstance(evidence, FaceMatchEvidence)
+    assert evidence.distance is not None
+    assert evidence.threshold is not None
+    assert evidence.distance < evidence.threshold
+    assert evidence.decision is MatchDecision.MATCH  # the engine's own decision, stored
+    assert "dlib-face-recognition-resnet-v1" in (evidence.models or {})
 
 
 def test_impostor_selfie_fails_with_face_mismatch(face_engine: FaceEngine, analyses: dict):

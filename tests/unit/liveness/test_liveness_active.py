@@ -44,7 +44,7 @@ def test_a_turn_seen_early_stops_after_half_the_window(clock):
     result, read, total = _run(clock, Prompt.TURN_LEFT, lambda i: (0.2 if i == 1 else 0.0, 0.3))
     assert result.verdict is Verdict.PASSED
     assert read < total
-    assert result.evidence["mesh_frames"] >= 4 + 2
+    assert result.evidence.mesh_frames >= 4 + 2
 
 
 @pytest.mark.parametrize("prompt", [Prompt.TURN_RIGHT, Prompt.BLINK])
@@ -58,7 +58,7 @@ def test_no_prompt_reads_the_whole_window_and_fails(clock, prompt):
 def test_a_blink_late_in_the_window_is_still_found(clock):
     result, _, _ = _run(clock, Prompt.BLINK, lambda i: (0.0, 0.1 if i >= 12 else 0.3))
     assert result.verdict is Verdict.PASSED
-    assert result.evidence["ratio"] <= SETTINGS.blink_max_ratio
+    assert result.evidence.ratio <= SETTINGS.blink_max_ratio
 
 
 def test_eyes_already_closed_before_the_prompt_show_no_blink(clock):
@@ -66,4 +66,4 @@ def test_eyes_already_closed_before_the_prompt_show_no_blink(clock):
     # divided by it would be noise, not a blink
     result, _, _ = _run(clock, Prompt.BLINK, lambda i: (0.0, 1e-4), baseline=(0.0, 1e-3))
     assert result.verdict is Verdict.FAILED
-    assert result.evidence["ratio"] == 1.0
+    assert result.evidence.ratio == 1.0

@@ -77,9 +77,9 @@ def test_unusable_frame_gives_uncertain_with_frame_index(liveness_engine, clock,
     frames = result.check("liveness_frames")
     assert frames.verdict is Verdict.FAILED
     assert frames.reason is Reason.IMAGE_UNREADABLE
-    assert frames.evidence["frame"] == 3
+    assert frames.evidence.frame == 3
     if error:
-        assert frames.evidence["error"] == error
+        assert frames.evidence.error == error
     assert result.label is LivenessLabel.UNCERTAIN
 
 

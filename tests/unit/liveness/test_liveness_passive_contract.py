@@ -63,7 +63,7 @@ def test_face_below_the_size_floor_is_uncertain_with_face_too_small_never_spoof(
     check = passive.check_passive(model, [small, small], [small_box, small_box])
     assert check.verdict is Verdict.INCONCLUSIVE
     assert check.reason is Reason.FACE_TOO_SMALL
-    assert check.evidence["min_face_px"] == MIN_FACE_PX
+    assert check.evidence.min_face_px == MIN_FACE_PX
 
 
 def test_engine_answers_face_too_small_for_a_small_face_photo(liveness_engine, portraits):
@@ -83,8 +83,8 @@ def test_small_frames_are_left_out_of_the_passive_check_not_scored(model, portra
     small, small_box = _shrunk(pixels, box, MIN_FACE_PX - 20)
     mixed = passive.check_passive(model, [pixels, small], [box, small_box])
     alone = passive.check_passive(model, [pixels], [box])
-    assert mixed.evidence["frames"] == 1
-    assert mixed.evidence["score"] == alone.evidence["score"]
+    assert mixed.evidence.frames == 1
+    assert mixed.evidence.score == alone.evidence.score
 
 
 def test_face_crop_is_a_fixed_square_and_never_enlarged(portraits):

@@ -50,7 +50,7 @@ def test_same_colours_in_another_order_are_refused(liveness_engine, clock, rende
     result = liveness_engine.verify(challenge, frames, selfie=selfie)
     _assert_refused(result)
     reflection = result.check("liveness_reflection")
-    assert reflection.evidence["step_accuracy"] < reflection.evidence["min_step_accuracy"]
+    assert reflection.evidence.step_accuracy < reflection.evidence.min_step_accuracy
 
 
 def test_capture_for_another_challenge_with_the_same_prompt_is_refused(
@@ -118,4 +118,4 @@ def test_genuine_capture_with_realistic_timing_passes(
     assert result.check("liveness_frames").verdict is Verdict.PASSED
     assert result.label is LivenessLabel.LIVE, result.signals
     reflection = result.check("liveness_reflection")
-    assert reflection.evidence["step_accuracy"] >= reflection.evidence["min_step_accuracy"]
+    assert reflection.evidence.step_accuracy >= reflection.evidence.min_step_accuracy

@@ -26,11 +26,11 @@ def test_genuine_capture_is_live(liveness_engine, clock, render, selfie, seed, p
     assert result.label is LivenessLabel.LIVE, result.signals
     reflection = result.check("liveness_reflection")
     assert reflection is not None
-    assert reflection.evidence["correlation"] >= 0.8
-    assert 0 <= reflection.evidence["latency_ms"] <= 100
-    assert reflection.evidence["step_accuracy"] == 1.0
+    assert reflection.evidence.correlation >= 0.8
+    assert 0 <= reflection.evidence.latency_ms <= 100
+    assert reflection.evidence.step_accuracy == 1.0
     assert result.check("liveness_active").verdict is Verdict.PASSED
-    assert result.check("liveness_identity").evidence["selfie_compared"] is True
+    assert result.check("liveness_identity").evidence.selfie_compared is True
 
 
 @pytest.mark.parametrize("species", ["static", "tint", "print"])
@@ -41,7 +41,7 @@ def test_photo_attacks_fail_reflection_and_prompt(liveness_engine, clock, render
     reflection = result.check("liveness_reflection")
     assert reflection.verdict is Verdict.FAILED
     assert reflection.reason is Reason.CHALLENGE_NOT_FOLLOWED
-    assert reflection.evidence["correlation"] < 0.6 or reflection.evidence["gain"] < 0.04
+    assert reflection.evidence.correlation < 0.6 or reflection.evidence.gain < 0.04
     assert result.check("liveness_active").verdict is Verdict.FAILED
 
 
@@ -59,7 +59,7 @@ def test_other_person_fails_identity(liveness_engine, clock, render, selfie):
     assert result.label is LivenessLabel.SPOOF
     identity = result.check("liveness_identity")
     assert identity.reason is Reason.FACE_MISMATCH
-    assert identity.evidence["max_distance_to_selfie"] > identity.evidence["threshold"]
+    assert identity.evidence.max_distance_to_selfie > identity.evidence.threshold
 
 
 def test_frames_for_another_challenge_fail(liveness_engine, clock, render, selfie):
@@ -92,7 +92,7 @@ def test_replayed_frames_are_detected(liveness_engine, clock, render, selfie):
     assert result.label is LivenessLabel.SPOOF
     replay = result.check("liveness_replay")
     assert replay.reason is Reason.REPLAY_DETECTED
-    assert replay.evidence["earlier_session"] == first.session_id
+    assert replay.evidence.earlier_session == first.session_id
 
 
 def test_replayed_selfie_is_detected(liveness_engine, clock, render, portraits):
@@ -106,5 +106,5 @@ def test_replayed_selfie_is_detected(liveness_engine, clock, render, portraits):
             selfie_pixels=selfie_pixels,
             replay_index=index,
         )
-    assert result.check("liveness_replay").evidence["kind"] == "selfie"
+    assert result.check("liveness_replay").evidence.kind == "selfie"
     assert result.label is LivenessLabel.SPOOF

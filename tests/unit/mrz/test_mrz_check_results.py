@@ -34,7 +34,7 @@ def test_check_digit_failure_fails_mrz_check_digits() -> None:
     digits = next(r for r in results if r.check == "mrz_check_digits")
     assert digits.verdict is Verdict.FAILED
     assert digits.reason is Reason.MRZ_CHECK_DIGIT_MISMATCH
-    assert digits.evidence["checks"]["birth_date"] == "failed"
+    assert digits.evidence.checks["birth_date"] == "failed"
     dates = next(r for r in results if r.check == "mrz_dates")
     assert dates.verdict is Verdict.PASSED
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from leveattest.core.checks import CheckResult, Reason, Verdict
+from leveattest.core.checks import CheckName, CheckResult, Reason, Verdict
 from leveattest.core.settings import PipelineSettings
 from leveattest.pipeline import names
 from leveattest.pipeline.outcome import Decision
@@ -268,9 +269,23 @@ def test_unknown_verdict_goes_to_review(name):
 
 
 @pytest.mark.parametrize("verdict", [Verdict.FAILED, Verdict.INCONCLUSIVE, Verdict.NOT_CHECKED])
-def test_an_unknown_extra_check_that_did_not_pass_blocks_approval(verdict):
-    extra = result("some_future_check", verdict, Reason.INTERNAL_ERROR)
+def test_an_extra_check_that_did_not_pass_blocks_approval(verdict):
+    extra = result(CheckName.MRZ_FORMAT, verdict, Reason.INTERNAL_ERROR)  # not required
     assert run([*all_passed(), extra]) == (Decision.REVIEW, [Reason.INTERNAL_ERROR])
+
+
+@pytest.mark.parametrize("verdict", [Verdict.FAILED, Verdict.INCONCLUSIVE, Verdict.NOT_CHECKED])
+def test_a_check_name_this_version_does_not_know_blocks_approval(verdict):
+    # CheckResult refuses such a name; a result built around validation must still fail closed
+    extra = CheckResult.model_construct(
+        check="some_future_check", verdict=verdict, reason=Reason.INTERNAL_ERROR, detail=""
+    )
+    assert run([*all_passed(), extra]) == (Decision.REVIEW, [Reason.INTERNAL_ERROR])
+
+
+def test_an_unknown_check_name_is_refused_where_the_result_is_made():
+    with pytest.raises(ValidationError):
+        result("some_future_check", Verdict.PASSED)
 
 
 @pytest.mark.parametrize("verdict", [Verdict.FAILED, Verdict.INCONCLUSIVE, Verdict.NOT_CHECKED])

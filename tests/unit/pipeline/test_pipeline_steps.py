@@ -61,7 +61,7 @@ def test_passport_valid_on_its_expiry_day_is_not_expired():
     results = check_document(
         mrz(expiry=TODAY), ChipResult.ACCEPTED, today=TODAY, settings=PipelineSettings()
     )
-    assert by_name(results)[names.DOCUMENT_EXPIRY].evidence["expired"] is False
+    assert by_name(results)[names.DOCUMENT_EXPIRY].evidence.expired is False
 
 
 def test_expired_passport_with_verified_chip_is_accepted_within_the_window():
@@ -70,8 +70,8 @@ def test_expired_passport_with_verified_chip_is_accepted_within_the_window():
         check_document(expired, ChipResult.ACCEPTED, today=TODAY, settings=PipelineSettings())
     )[names.DOCUMENT_EXPIRY]
     assert result.verdict is Verdict.PASSED
-    assert result.evidence["accepted_by_policy"] is True
-    assert result.evidence["days_since_expiry"] == 179
+    assert result.evidence.accepted_by_policy is True
+    assert result.evidence.days_since_expiry == 179
 
 
 def test_expired_passport_is_rejected_when_the_policy_is_off():
@@ -221,10 +221,21 @@ def test_verifier_details_are_summarised_when_it_gives_no_summary():
     ("details", "verdict", "reason"),
     [
         ([], Verdict.INCONCLUSIVE, Reason.LIVENESS_UNCERTAIN),
-        ([CheckResult.not_present("x")], Verdict.INCONCLUSIVE, Reason.LIVENESS_UNCERTAIN),
-        ([CheckResult.failed("x", Reason.LIVENESS_SPOOF)], Verdict.FAILED, Reason.LIVENESS_SPOOF),
         (
-            [CheckResult.passed("a"), CheckResult.inconclusive("b", Reason.CRL_STALE)],
+            [CheckResult.not_present("liveness_frames")],
+            Verdict.INCONCLUSIVE,
+            Reason.LIVENESS_UNCERTAIN,
+        ),
+        (
+            [CheckResult.failed("liveness_passive", Reason.LIVENESS_SPOOF)],
+            Verdict.FAILED,
+            Reason.LIVENESS_SPOOF,
+        ),
+        (
+            [
+                CheckResult.passed("liveness_frames"),
+                CheckResult.inconclusive("liveness_reflection", Reason.CRL_STALE),
+            ],
             Verdict.INCONCLUSIVE,
             Reason.CRL_STALE,
         ),
