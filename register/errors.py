@@ -17,7 +17,6 @@ class RegisterError(LeveattestError):
 
     code = "register_error"
     audit_action: ClassVar[str] = "company:request:refused"
-    oauth_error: ClassVar[str | None] = None
 
 
 class ClientAuthenticationError(RegisterError):
@@ -106,6 +105,7 @@ class InvalidTokenError(RegisterError):
 
     code = "register_invalid_token"
     http_status = 401
+    bearer_error = "invalid_token"
     audit_action = "company:auth:refused"
 
 

@@ -15,20 +15,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leveattest.core.errors import LeveattestError, RequestInvalidError
 from leveattest.core.logging import get_logger
-from leveattest.core.problems import (
-    PROBLEM_JSON,
-    error_for_http_status,
-    problem_body,
-    problem_headers,
-    problem_status,
-)
+from leveattest.core.problems import ProblemRenderer, error_for_http_status
 from leveattest.persistence.outage import DATABASE_ERROR_TYPES, unavailable_error
 
-_PUBLIC_CONTEXT = frozenset(
-    {"missing", "part", "max", "expected", "reason", "status", "fields", "checks"}
+RENDERER = ProblemRenderer(
+    frozenset({"missing", "part", "max", "expected", "reason", "status", "fields", "checks"}),
+    # a session's state travels as ``status`` in the error context; ``status`` is the HTTP one
+    renamed={"status": "state"},
+    realm="leveattest",
 )
-# a session's state travels as ``status`` in the error context; ``status`` is the HTTP one
-_RENAMED = {"status": "state"}
 log = get_logger("leveattest.api")
 
 
@@ -39,14 +34,12 @@ def problem_response(
     status: int | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    all_headers = {**(headers or {}), **problem_headers(error)}
-    if problem_status(error, status) == 401:
-        all_headers["WWW-Authenticate"] = 'Bearer realm="leveattest"'
+    problem = RENDERER.render(error, instance=instance, status=status, headers=headers)
     return JSONResponse(
-        problem_body(error, _PUBLIC_CONTEXT, instance=instance, status=status, renamed=_RENAMED),
-        status_code=problem_status(error, status),
-        media_type=PROBLEM_JSON,
-        headers=all_headers,
+        problem.body,
+        status_code=problem.status,
+        media_type=problem.media_type,
+        headers=problem.headers,
     )
 
 

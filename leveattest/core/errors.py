@@ -17,6 +17,10 @@ class LeveattestError(Exception):
 
     code: ClassVar[str] = "internal_error"
     http_status: ClassVar[int] = 500
+    # published with the problem for OAuth clients (RFC 6749 §5.2 ``error``) and in a 401's
+    # Bearer challenge (RFC 6750 §3); only the register's errors set them
+    oauth_error: ClassVar[str | None] = None
+    bearer_error: ClassVar[str | None] = None
 
     def __init__(self, message: str | None = None, **context: Any) -> None:
         doc = (type(self).__doc__ or "").strip().splitlines()

@@ -1,7 +1,9 @@
-"""RFC 9457 problem documents, shared by the mobile API, the register and the ops console.
+"""RFC 9457 problem documents: the one renderer of the mobile API, the register and the
+ops console.
 
-Framework-free: each app wraps :func:`problem_body` and :func:`problem_headers` in its own
-response class and adds what is its own (the register's OAuth ``error``, its realm).
+Framework-free: each app holds a :class:`ProblemRenderer` (which context keys it publishes,
+renamed how, its Bearer realm) and sends what :meth:`ProblemRenderer.render` returns —
+status, body and headers — in its web framework's JSON response, unchanged.
 :func:`error_for_http_status` gives the error for a status the web framework decided
 (an ``HTTPException`` of Starlette/FastAPI): the status is kept, the code is stable.
 """
@@ -9,6 +11,7 @@ response class and adds what is its own (the register's OAuth ``error``, its rea
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from leveattest.core.errors import (
@@ -104,3 +107,51 @@ def problem_headers(error: LeveattestError) -> dict[str, str]:
     elif isinstance(error, RateLimitedError):
         headers["Retry-After"] = str(error.retry_after)
     return headers
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A rendered problem: what an app answers, as it is."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    media_type: str = PROBLEM_JSON
+
+
+@dataclass(frozen=True)
+class ProblemRenderer:
+    """How one app publishes its errors as problem+json.
+
+    ``public_context``: the error-context keys a client may see (nothing else is echoed);
+    ``renamed``: context keys published under another name (see :func:`problem_body`);
+    ``realm``: the Bearer realm of a 401's ``WWW-Authenticate`` (RFC 6750 §3), with the
+    error's ``bearer_error`` when it has one. An error's ``oauth_error`` (RFC 6749 §5.2) is
+    published as ``error`` for OAuth clients.
+    """
+
+    public_context: frozenset[str] = frozenset()
+    renamed: Mapping[str, str] = field(default_factory=dict)
+    realm: str | None = None
+
+    def render(
+        self,
+        error: LeveattestError,
+        *,
+        instance: str | None = None,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Problem:
+        answered = problem_status(error, status)
+        body = problem_body(
+            error, self.public_context, instance=instance, status=answered, renamed=self.renamed
+        )
+        if error.oauth_error:
+            body["error"] = error.oauth_error
+        all_headers = {**(headers or {}), **problem_headers(error)}
+        if answered == 401 and self.realm is not None:
+            challenge = f'Bearer realm="{self.realm}"'
+            if error.bearer_error:
+                challenge += f', error="{error.bearer_error}"'
+            all_headers["WWW-Authenticate"] = challenge
+        return Problem(answered, body, all_headers)

@@ -22,13 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leveattest.core.errors import LeveattestError, RequestInvalidError, UnsupportedFormatError
 from leveattest.core.observability import install_observability
-from leveattest.core.problems import (
-    PROBLEM_JSON,
-    error_for_http_status,
-    problem_body,
-    problem_headers,
-    problem_status,
-)
+from leveattest.core.problems import ProblemRenderer, error_for_http_status
 from leveattest.core.ratelimit import RateLimiter
 from leveattest.persistence.outage import DATABASE_ERROR_TYPES, unavailable_error
 from leveattest.review import web
@@ -41,6 +35,8 @@ from leveattest.sessions.context import SessionContext
 from leveattest.storage.envelope import MasterKey
 
 HERE = Path(__file__).resolve().parent
+# the console publishes no error context, and has no Bearer realm (it signs in by form)
+PROBLEMS = ProblemRenderer()
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
@@ -92,18 +88,17 @@ def create_review_app(
     ) -> Response:
         """The error page for a browser (it asks for HTML), problem+json for anything else
         (monitors, scripts); both with the stable code and the status."""
-        status = problem_status(error, status)
-        all_headers = {**(headers or {}), **problem_headers(error)}
+        problem = PROBLEMS.render(error, instance=request.url.path, status=status, headers=headers)
         if "text/html" in request.headers.get("accept", ""):
             html = app.state.templates.get_template("error.html").render(
-                code=error.code, message=error.message, status=status, staff=None
+                code=error.code, message=error.message, status=problem.status, staff=None
             )
-            return HTMLResponse(html, status_code=status, headers=all_headers)
+            return HTMLResponse(html, status_code=problem.status, headers=problem.headers)
         return JSONResponse(
-            problem_body(error, (), instance=request.url.path, status=status),
-            status_code=status,
-            media_type=PROBLEM_JSON,
-            headers=all_headers,
+            problem.body,
+            status_code=problem.status,
+            media_type=problem.media_type,
+            headers=problem.headers,
         )
 
     @app.middleware("http")
