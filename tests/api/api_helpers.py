@@ -134,8 +134,8 @@ class StubPipeline:
             reasons=[] if self.decision is Decision.APPROVE else [Reason.TOO_DARK],
             advice=self.advice,
             checks=[
-                CheckResult.passed("chip.passive_auth", sod_sha256="ab" * 32, portrait=JPEG),
-                CheckResult.passed("face.match", distance=0.31, embedding=[0.1] * 128),
+                CheckResult.passed("sod_parse", sod_sha256="ab" * 32, portrait=JPEG),
+                CheckResult.passed("face_selfie_chip", distance=0.31, embedding=[0.1] * 128),
             ],
             document=self.document,
         )

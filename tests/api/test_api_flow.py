@@ -54,9 +54,9 @@ def test_stored_evidence_has_no_images_or_embeddings(harness: Harness):
     harness.run_worker()
     with harness.ctx.unit_of_work() as db:
         evidence = {c.check: c.evidence for c in db.scalars(select(StoredCheck))}
-    assert evidence["chip.passive_auth"]["portrait"]["bytes"] > 0
-    assert "sha256" in evidence["chip.passive_auth"]["portrait"]
-    assert evidence["face.match"]["embedding"] == {"items": 128}
+    assert evidence["sod_parse"]["portrait"]["bytes"] > 0
+    assert "sha256" in evidence["sod_parse"]["portrait"]
+    assert evidence["face_selfie_chip"]["embedding"] == {"items": 128}
 
 
 def test_reject_is_final_and_deletes_uploads(harness: Harness):
