@@ -36,7 +36,7 @@ def _aa(
 ) -> tuple[Verdict, Reason | None, dict[str, object]]:
     sod = build_sod(pki, dgs, scheme="ecdsa")
     check = verify_chip(sod, dgs, store, at=AT, **kw).check("active_auth")  # type: ignore[arg-type]
-    return check.verdict, check.reason, dict(check.evidence)
+    return check.verdict, check.reason, check.evidence.model_dump(exclude_unset=True)
 
 
 def test_an_ec_key_without_a_dg14_algorithm_takes_the_hash_of_its_curve_size(
