@@ -33,6 +33,7 @@ from leveattest.sessions.deletion import shred
 from leveattest.sessions.models import (
     FINAL_STATES,
     OPEN_STATES,
+    RightsRequest,
     SessionState,
     StoredCheck,
     VerificationSession,
@@ -50,6 +51,7 @@ class RetentionReport:
     replay_prints_expired: int = 0
     check_results_deleted: int = 0
     sessions_deleted: int = 0
+    rights_requests_deleted: int = 0
 
 
 def run_retention(ctx: SessionContext) -> RetentionReport:
@@ -96,6 +98,7 @@ def run_retention(ctx: SessionContext) -> RetentionReport:
         replay_prints_expired=report.replay_prints_expired,
         check_results_deleted=report.check_results_deleted,
         sessions_deleted=report.sessions_deleted,
+        rights_requests_deleted=report.rights_requests_deleted,
     )
     return report
 
@@ -125,6 +128,17 @@ def _delete_old_records(ctx: SessionContext, report: RetentionReport) -> None:
             db.execute(
                 delete(VerificationSession)
                 .where(_ended_before(settings.session_record_days, now))
+                .execution_options(synchronize_session=False)
+            )
+        )
+    with ctx.unit_of_work() as db:  # answered rights requests, with their trail (CASCADE)
+        report.rights_requests_deleted = _count(
+            db.execute(
+                delete(RightsRequest)
+                .where(
+                    RightsRequest.answered_at.is_not(None),
+                    RightsRequest.answered_at < now - timedelta(days=settings.session_record_days),
+                )
                 .execution_options(synchronize_session=False)
             )
         )

@@ -24,7 +24,8 @@ from leveattest.review.app import create_review_app
 from leveattest.review.models import StaffAccount
 from leveattest.review.settings import ReviewSettings
 from leveattest.sessions import rights
-from leveattest.sessions.models import RightsRequest
+from leveattest.sessions.models import RightsRequest, RightsRequestEvent
+from leveattest.sessions.retention import run_retention
 from leveattest.sessions.settings import SessionSettings
 from register.client import InProcessRegisterClient
 from register.db.engine import make_session_factory as make_register_sessions
@@ -252,3 +253,23 @@ def test_a_register_operator_records_an_objection_and_the_letter_still_opens_my_
 def olga_id(console: Console, username: str) -> str:
     with console.ctx.unit_of_work() as db:
         return db.scalars(select(StaffAccount.id).where(StaffAccount.username == username)).one()
+
+
+def test_answered_requests_go_with_the_retention_job_after_18_months(desk):
+    harness, _console, _browser = desk
+    ctx = harness.ctx
+    with ctx.unit_of_work() as db:
+        answered = rights.file_request(
+            db, ctx, "REFERENCE00004", "rectification", details="x", language="nb"
+        )
+        rights.answer_request(db, ctx, answered.id, "ops:a1", "Done.")
+        still_open = rights.file_request(
+            db, ctx, "REFERENCE00004", "restriction", details="", language="nb"
+        )
+    harness.clock.advance(timedelta(days=ctx.session_settings.session_record_days - 1))
+    assert run_retention(ctx).rights_requests_deleted == 0
+    harness.clock.advance(timedelta(days=2))
+    assert run_retention(ctx).rights_requests_deleted == 1
+    with ctx.unit_of_work() as db:
+        assert [r.id for r in rights.requests_of(db, ctx, "REFERENCE00004")] == [still_open.id]
+        assert db.scalars(select(RightsRequestEvent.request_id)).all() == [still_open.id]
