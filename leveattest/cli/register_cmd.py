@@ -231,7 +231,8 @@ def verify_proof(
         typer.Option("--jwks", help="The register's published JWKS (JSON file)."),
     ] = None,
 ) -> None:
-    """Verify the disclosure proof of a person's access report, offline.
+    """Verify the disclosure proof of a person's access report, offline (the register's
+    report, or the pensioner's "my data" JSON download that carries it under ``register``).
 
     Exit 0 with ``proof verified: N disclosures in a log of M entries``; exit 1 with the
     reason (and the entry) when anything was changed. Without ``--jwks`` the key in the
@@ -243,7 +244,11 @@ def verify_proof(
         keys = json.loads(jwks.read_text(encoding="utf-8")) if jwks is not None else None
     except (OSError, ValueError) as exc:
         fail(InputError(reason=type(exc).__name__), as_json=False)
-    result = verify_access_proof(document if isinstance(document, dict) else {}, keys)
+    if not isinstance(document, dict):
+        document = {}
+    if isinstance(document.get("register"), dict):  # the pensioner's "my data" download
+        document = document["register"]
+    result = verify_access_proof(document, keys)
     if not result.ok:
         at = f" at seq {result.seq}" if result.seq is not None else ""
         typer.echo(f"proof broken: {result.reason}{at}", err=True)

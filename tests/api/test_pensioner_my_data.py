@@ -12,7 +12,9 @@ from datetime import timedelta
 import pytest
 from api_helpers import BIRTH, Harness, SyncClient, invite, nid
 from pypdf import PdfReader
+from typer.testing import CliRunner
 
+from leveattest.cli import _register_commands, app
 from leveattest.core.ratelimit import RateLimiter, RateLimitSettings
 from leveattest.pensioner.app import PensionerSettings, create_pensioner_app
 from leveattest.pipeline import advice
@@ -225,3 +227,20 @@ def test_the_language_of_the_consent_page_is_remembered_for_the_next_letters(
         person = find_person(db, norwegian_id(nid(12), accept_synthetic=True))
         assert person is not None
         assert person.letter_language == "pl"
+
+
+def test_the_json_download_verifies_with_the_cli(harness: Harness, browsers, tmp_path):
+    reference = invite(harness.register, 14)
+    _asked_about(harness, 14, ["Pensjonskassen A", "Pensjonskassen B"])
+    browser = browsers()
+    _prove(browser, reference, BIRTH.day, BIRTH.month, BIRTH.year)
+    download = tmp_path / "my-data.json"
+    download.write_text(browser.get(f"/i/{reference}/mydata/report.json").text)
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(harness.register.keys.jwks()))
+    _register_commands()
+    result = CliRunner().invoke(
+        app, ["register", "verify-proof", str(download), "--jwks", str(jwks)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "proof verified: 3 disclosures" in result.output
