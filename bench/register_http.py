@@ -2,7 +2,7 @@
 
 For each database (SQLite and/or PostgreSQL) it
 
-1. loads a register with ``scripts/load_register.py`` (skipped with ``--reuse`` when the
+1. loads a register with ``leveattest register load-synthetic`` (skipped with ``--reuse`` when the
    data from an earlier run is there);
 2. starts the real server — uvicorn on 127.0.0.1 and a free port, with one worker
    process and then with each ``--workers`` count (``register.api:
@@ -163,9 +163,10 @@ def _prepare_db(kind: str, url: str, workdir: Path, persons: int, reuse: bool) -
     subprocess.run(
         [
             sys.executable,
-            str(ROOT / "scripts" / "load_register.py"),
-            "--db",
-            url,
+            "-c",
+            "from leveattest.cli import main; main()",
+            "register",
+            "load-synthetic",
             "--persons",
             str(persons),
             "--client-id",
@@ -175,6 +176,7 @@ def _prepare_db(kind: str, url: str, workdir: Path, persons: int, reuse: bool) -
         ],
         check=True,
         cwd=ROOT,
+        env={**os.environ, "LEVEATTEST_REGISTER__DATABASE_URL": url},
     )
     print(f"[{kind}] loaded in {time.perf_counter() - started:.1f} s", flush=True)
     return sorted(key_dir.glob("*.private.jwk.json"))[0]
@@ -361,7 +363,7 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "connections on asyncio streams, open loop, latency counted from when each request "
         "was due, first answer's signature verified). Batch and changes: one client, "
         "httpx, the first worker count only (a client's requests are sequential). "
-        f"Register of {args.persons:,} synthetic persons (`scripts/load_register.py`). "
+        f"Register of {args.persons:,} synthetic persons (`leveattest register load-synthetic`). "
         "Load average is 1 / 5 / 15 min, read right after each measurement.",
         "",
         "| DB | measurement | result | target | met | load avg |",

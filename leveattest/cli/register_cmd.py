@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
+import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -28,6 +30,7 @@ from register.disclosure import verify_chain
 from register.keys import RegisterKeys
 from register.retention import run_retention
 from register.settings import RegisterSettings, load_register_settings
+from register.synthetic import DEFAULT_BATCH, SyntheticIdsRefusedError, load_synthetic
 
 
 @register_app.command("migrate")
@@ -97,6 +100,88 @@ def seed_demo(
             f"--client-id {client_id} --key {path}",
         }
     )
+
+
+@register_app.command("load-synthetic")
+def load_synthetic_cmd(
+    *,
+    persons: Annotated[int, typer.Option("--persons", min=1, help="How many persons.")],
+    companies: Annotated[
+        int, typer.Option("--companies", min=1, help="Pension companies (keys to --key-out).")
+    ] = 1,
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, help="Persons per COPY/insert and commit.")
+    ] = DEFAULT_BATCH,
+    related: Annotated[
+        float,
+        typer.Option("--related", min=0.0, max=1.0, help="Share of persons with a pension."),
+    ] = 0.8,
+    client_id: Annotated[str, typer.Option("--client-id")] = "bench-pension",
+    key_out: Annotated[Path, typer.Option("--key-out")] = Path("var/bench-company"),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Bulk-load synthetic persons into an empty register (for benchmarks).
+
+    Synthetic identity numbers only (the register must have accept_synthetic_ids on),
+    with certificates, open requests, change events and pension relationships with
+    --companies companies whose private keys go to --key-out. PostgreSQL is loaded with
+    COPY, SQLite with executemany; a register that already has persons is refused.
+    """
+    settings = load_register_settings()
+    if not settings.accept_synthetic_ids:
+        fail(SyntheticIdsRefusedError(), as_json=as_json)
+    _ensure_sqlite_dir(settings.database_url)
+    engine = make_engine(settings.database_url)
+    report = _progress_line(sys.stderr.isatty())
+    try:
+        summary = load_synthetic(
+            engine,
+            persons=persons,
+            related=int(persons * related),
+            companies=companies,
+            client_id=client_id,
+            key_out=key_out,
+            batch=batch,
+            progress=report,
+        )
+    except LeveattestError as exc:
+        fail(exc, as_json=as_json)
+    finally:
+        engine.dispose()
+    report(-1, persons, summary.seconds)  # ends a redrawn line
+    rate = summary.rows / max(summary.seconds, 0.001)
+    emit_json(
+        {
+            **dataclasses.asdict(summary),
+            "key_files": [str(path) for path in summary.key_files],
+            "rows_per_second": round(rate),
+            "database": engine.dialect.name,
+        }
+    )
+
+
+def _progress_line(tty: bool) -> Callable[[int, int, float], None]:
+    """A progress line on stderr: redrawn in place on a terminal, one line per step else."""
+    steps = 0
+
+    def report(done: int, total: int, seconds: float) -> None:
+        nonlocal steps
+        if done < 0:  # finished: end the redrawn line
+            if tty:
+                typer.echo("", err=True)
+            return
+        width = 30
+        filled = width * done // total
+        bar = "#" * filled + "-" * (width - filled)
+        rate = done / max(seconds, 0.001)
+        line = f"[{bar}] {done:>11,}/{total:,} persons  {seconds:7.1f} s  {rate:9,.0f}/s"
+        steps += 1
+        if tty:
+            typer.echo(f"\r{line}", err=True, nl=False)
+        elif done == total or steps % 4 == 1:
+            typer.echo(line, err=True)
+
+    return report
 
 
 @register_app.command("add-company-key")

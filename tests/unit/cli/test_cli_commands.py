@@ -42,6 +42,7 @@ FULL_LISTING = [
     "register migrate",
     "register serve",
     "register seed-demo",
+    "register load-synthetic",
     "register add-company-key",
     "register retention",
     "register record-manual",
