@@ -67,7 +67,7 @@ def _crypto_curve(curve: KnownCurve) -> ec.EllipticCurve | None:
         return None
     try:
         ec.EllipticCurvePublicNumbers(curve.gx, curve.gy, curve.crypto).public_key()
-    except (UnsupportedAlgorithm, ValueError):
+    except (UnsupportedAlgorithm, ValueError):  # an OpenSSL build without this curve
         return None
     return curve.crypto
 

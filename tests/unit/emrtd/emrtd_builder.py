@@ -77,6 +77,7 @@ class Pki:
     dsc_pkup_days: int | None = 92
     dsc_issuer: x509.Name | None = None  # None: the CSCA's subject, as it should be
     dsc_ski: bool = False
+    csca_ski: bool = True  # False: no subjectKeyIdentifier (older CSCAs omit it)
     csca_key: object = field(init=False)
     dsc_key: object = field(init=False)
     csca: x509.Certificate = field(init=False)
@@ -101,8 +102,12 @@ class Pki:
             .not_valid_after(self.csca_not_after)
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(_usage(cert_sign=True), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)  # type: ignore[attr-defined]
         )
+        if self.csca_ski:
+            builder = builder.add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()),  # type: ignore[attr-defined]
+                critical=False,
+            )
         return builder.sign(key, hashes.SHA256())  # type: ignore[arg-type]
 
     def issue_dsc(self, public: object, *, serial: int = 4242) -> x509.Certificate:

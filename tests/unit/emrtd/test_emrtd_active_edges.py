@@ -137,3 +137,15 @@ def test_verifying_without_any_trust_anchor_is_a_trust_store_error(
         FileTrustStore([tmp_path]).anchor_count  # noqa: B018
     with pytest.raises(TrustStoreError):
         verify_chip(build_sod(ec_pki, dgs, scheme="ecdsa"), dgs, _NoAnchors(), at=AT)  # type: ignore[arg-type]
+
+
+def test_a_sod_over_its_own_limit_is_refused_before_parsing(
+    ec_pki: Pki, ec_store: FileTrustStore
+) -> None:
+    from leveattest.core.errors import ChipDataTooLargeError  # noqa: PLC0415
+    from leveattest.emrtd.sod import MAX_SOD_BYTES  # noqa: PLC0415
+
+    # under the per-file cap of the settings, over the SOD's own
+    too_big = encode_tlv(0x77, bytes(MAX_SOD_BYTES))
+    with pytest.raises(ChipDataTooLargeError):
+        verify_chip(too_big, {1: make_dg1()}, ec_store, at=AT)

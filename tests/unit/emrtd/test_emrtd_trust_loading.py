@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from emrtd_builder import Pki
+from emrtd_builder import Pki, build_master_list
 
 from leveattest.core.errors import TrustStoreError
 from leveattest.emrtd import trust as trust_module
@@ -76,3 +76,22 @@ def test_the_trusted_certificates_and_the_crl_summary_are_reported(
     assert anchor.source["kind"]
     (crl,) = store.summary(AT, 30)["crls"]
     assert crl["file"].endswith("csca.crl")
+
+
+def test_a_csca_without_a_key_identifier_is_an_anchor(tmp_path: Path) -> None:
+    pki = Pki(csca_cn="No SKI CSCA", csca_ski=False)
+    (anchor,) = FileTrustStore([pki.write_store(tmp_path)]).trusted_certificates()
+    assert anchor.ski is None
+
+
+def test_the_certificates_of_an_unverified_master_list_are_not_trusted(
+    pki: Pki, tmp_path: Path
+) -> None:
+    pki.write_store(tmp_path)
+    other = Pki(kind="ec", csca_cn="Listed CSCA")
+    listing = build_master_list(other, [other.csca], mutation="no_signer_certificate")
+    (tmp_path / "list.ml").write_bytes(listing)
+    store = FileTrustStore([tmp_path])
+    assert store.anchor_count == 1
+    (summary,) = store.summary(AT, 30)["master_lists"]
+    assert summary["verified"] is False
