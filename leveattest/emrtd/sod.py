@@ -155,7 +155,7 @@ def read_signed_attributes(
     # RFC 5652 §5.4: the signature covers the DER SET OF, i.e. the [0] bytes re-tagged 0x31;
     # as encoded, never re-serialised (parse_sod refused BER inside them)
     encoded = attrs.dump()
-    if encoded[:1] != b"\xa0" or encoded[1:2] == b"\x80":
+    if encoded[:1] != b"\xa0" or encoded[1:2] == b"\x80":  # refused before: kept as a guard
         raise ChipStructureError("signed attributes are not a definite-length [0]")
     return b"\x31" + encoded[1:], content_type, digest, signing_time
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from asn1crypto import algos, cms, core, keys
+from asn1crypto import crl as a_crl
 from asn1crypto import x509 as a_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -379,6 +380,9 @@ def build_sod(
         contents = signer.contents.replace(b"\xa0" + signed_attrs.dump()[1:], written, 1)
         signer = cms.SignerInfo.load(encode_tlv(0x30, contents))
     certificates = [] if mutation == "no_dsc" else [dsc]
+    if mutation == "other_certificate_format":  # RFC 5652 §10.2.2 OtherCertificateFormat
+        other = {"other_cert_format": "1.2.3.4", "other_cert": core.Null()}
+        certificates.append(cms.CertificateChoices(name="other", value=other))
     if mutation == "csca_too":  # another certificate before the signer's: not the signer
         certificates.insert(
             0, a_x509.Certificate.load(pki.csca.public_bytes(serialization.Encoding.DER))
@@ -387,7 +391,9 @@ def build_sod(
         {
             "version": "v1" if mutation == "signed_data_version" else "v3",
             "digest_algorithms": [{"algorithm": hash_name}],
-            "encap_content_info": {
+            "encap_content_info": {"content_type": econtent_type}
+            if mutation == "no_econtent"
+            else {
                 "content_type": econtent_type,
                 "content": cms.ParsableOctetString(econtent),
             },
@@ -395,6 +401,8 @@ def build_sod(
             "signer_infos": [signer, signer] if mutation == "two_signers" else [signer],
         }
     )
+    if mutation == "with_crl":  # RevocationInfoChoices [1]: allowed, not read
+        signed["crls"] = [a_crl.CertificateList.load(pki.crl())]
     info = cms.ContentInfo({"content_type": "signed_data", "content": signed})
     if mutation == "not_signed_data":
         info = cms.ContentInfo({"content_type": "data", "content": econtent})

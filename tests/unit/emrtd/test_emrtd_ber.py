@@ -227,3 +227,18 @@ def test_sixty_kilobytes_of_unterminated_indefinite_lengths_is_refused():
     data = (b"\x30\x80" * 8 + b"\x04\x00") * 3000
     with pytest.raises(ChipStructureError):
         parse_sod(b"\x77\x80" + data)
+
+
+@pytest.mark.parametrize("mutation", ["other_certificate_format", "with_crl"])
+def test_ber_sod_parts_the_sod_does_not_read_are_passed_over(mutation, ec_pki, ec_store):
+    dgs = full_document()
+    sod = sod_as_ber(build_sod(ec_pki, dgs, scheme="ecdsa", mutation=mutation))
+    assert verify_chip(sod, dgs, ec_store, at=AT).check("sod_parse").verdict is Verdict.PASSED
+
+
+def test_a_ber_content_info_without_its_content_is_malformed():
+    from leveattest.emrtd.masterlist import load_master_list  # noqa: PLC0415
+
+    truncated = b"\x30\x80\x06\x03\x2a\x03\x04\x00\x00"
+    with pytest.raises(ChipStructureError, match="ContentInfo"):
+        load_master_list(truncated, file="x", trusted_issuers=lambda _c: [])

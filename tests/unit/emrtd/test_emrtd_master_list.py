@@ -67,3 +67,15 @@ def test_a_list_that_is_not_one_signed_master_list_is_refused(ec_pki: Pki, mutat
 def test_a_list_whose_content_is_no_csca_master_list_is_malformed(ec_pki: Pki) -> None:
     with pytest.raises(ChipStructureError, match="malformed master list"):
         _load(build_master_list(ec_pki, [ec_pki.csca], mutation="not_a_listing"))
+
+
+def test_same_named_cscas_whose_keys_did_not_sign_are_passed_over(ec_pki: Pki) -> None:
+    # no key identifier to tell them apart: an RSA key cannot check the EC signature,
+    # a key on another curve does not verify it
+    rsa_twin = Pki(kind="rsa", csca_cn="EC CSCA", csca_ski=False)
+    curve_twin = Pki(kind="brainpool", csca_cn="EC CSCA", csca_ski=False)
+    listed = [rsa_twin.csca, curve_twin.csca]
+    listing = _load(build_master_list(ec_pki, listed), [_record(ec_pki)])
+    assert listing.verified
+    assert listing.chained_to == "trusted_anchor"
+    assert listing.evidence["signer_issuer_fingerprint"] == _record(ec_pki).fingerprint

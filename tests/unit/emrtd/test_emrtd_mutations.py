@@ -99,6 +99,7 @@ def test_lds_v1_with_version_info_is_accepted(ec_pki, ec_store, dgs, aa_sig):
         ("no_signed_attrs", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),  # 9303-10 §4.6.2.2
         ("two_signers", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
         ("not_signed_data", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
+        ("no_econtent", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),  # 9303-10 §4.6.2.2
         ("lso_hash_oid", "sod_parse", Reason.UNSUPPORTED_ALGORITHM),
         ("econtent_type", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
         ("signed_data_version", "sod_parse", Reason.SOD_UNEXPECTED_CONTENT),
@@ -417,3 +418,8 @@ def test_a_ber_sod_whose_signer_has_no_signed_attributes_is_refused(ec_pki, ec_s
     sod = sod_as_ber(build_sod(ec_pki, dgs, scheme="ecdsa", mutation="no_signed_attrs"))
     result = _verify(sod, dgs, ec_store)
     assert _failures(result) == [("sod_parse", Reason.SOD_UNEXPECTED_CONTENT)]
+
+
+def test_a_certificate_in_another_format_is_passed_over(ec_pki, ec_store, dgs, aa_sig):
+    sod = build_sod(ec_pki, dgs, scheme="ecdsa", mutation="other_certificate_format")
+    assert _verify(sod, dgs, ec_store, aa_sig).result is ChipResult.ACCEPTED

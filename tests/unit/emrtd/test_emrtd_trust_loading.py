@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from asn1crypto import crl as a_crl
 from emrtd_builder import Pki, build_master_list
 
 from leveattest.core.errors import TrustStoreError
 from leveattest.emrtd import trust as trust_module
+from leveattest.emrtd.tlv import encode_length
 from leveattest.emrtd.trust import FileTrustStore
 
 AT = datetime(2024, 1, 1, tzinfo=UTC)
@@ -95,3 +97,35 @@ def test_the_certificates_of_an_unverified_master_list_are_not_trusted(
     assert store.anchor_count == 1
     (summary,) = store.summary(AT, 30)["master_lists"]
     assert summary["verified"] is False
+
+
+def test_a_crl_is_verified_by_the_csca_whose_key_signed_it_among_same_named_ones(
+    tmp_path: Path,
+) -> None:
+    genuine = Pki(kind="ec", csca_cn="CRL CSCA")
+    # same name, no key identifier to tell them apart: an RSA key (the EC signature cannot
+    # be checked with it) and another EC curve (the signature does not verify)
+    rsa_twin = Pki(kind="rsa", csca_cn="CRL CSCA", csca_ski=False)
+    curve_twin = Pki(kind="brainpool", csca_cn="CRL CSCA", csca_ski=False)
+    (tmp_path / "a_rsa.pem").write_bytes(rsa_twin.csca_pem())
+    (tmp_path / "b_curve.pem").write_bytes(curve_twin.csca_pem())
+    genuine.write_store(tmp_path, crl=genuine.crl())
+    store = FileTrustStore([tmp_path])
+    assert store.anchor_count == 3
+    (crl,) = store.summary(AT, 30)["crls"]
+    (anchor,) = [a for a in store.trusted_certificates() if a.ski is not None]
+    assert crl["verified_by"] == anchor.fingerprint
+
+
+def test_a_crl_whose_signature_cannot_be_read_is_listed_as_malformed(
+    pki: Pki, tmp_path: Path
+) -> None:
+    der = bytearray(pki.crl())
+    signature = bytes(a_crl.CertificateList.load(bytes(der))["signature"].native)
+    header = b"\x03" + encode_length(len(signature) + 1) + b"\x00"
+    at = der.rfind(header)
+    der[at + len(header) - 1] = 9  # "nine unused bits": no BIT STRING has that
+    pki.write_store(tmp_path, crl=bytes(der))
+    (crl,) = FileTrustStore([tmp_path]).summary(AT, 30)["crls"]
+    assert crl["problems"] == ["malformed"]
+    assert crl["verified_by"] is None
