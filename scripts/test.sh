@@ -21,12 +21,13 @@ bash scripts/check_register_install.sh
 # on 2026-12-02 (92.9 %); the house style asks 100 % of the engines below — the policy and
 # mrz are there (what no real input reaches is the justified exclusion list in
 # [tool.coverage.report] of pyproject.toml); emrtd is held just under its level measured
-# by its unit tests alone (98.4 %) until its remaining gaps (link-certificate paths, CRLs
-# signed by a second key, BER CMS corners) have tests.
+# by its unit tests alone (99.8 %) until its last gaps have tests: link-certificate chains
+# of more than four roll-overs or with a loop (passive._path_to_anchor) and a link whose
+# same-named, key-identifier-less candidate holds another key type (trust._verifies).
 GLOBAL_FLOOR=92
 FLOORS=(
   "leveattest/pipeline/policy.py 100"
-  "leveattest/emrtd/* 98"
+  "leveattest/emrtd/* 99"
   "leveattest/mrz/* 100"
 )
 rm -f .coverage .coverage.*

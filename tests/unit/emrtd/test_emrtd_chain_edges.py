@@ -9,9 +9,10 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from emrtd_builder import AT, T0, Pki, _usage, build_sod, full_document
+from emrtd_builder import AT, T0, Pki, _usage, build_master_list, build_sod, full_document
 
 from leveattest.core.checks import Reason, Verdict
+from leveattest.emrtd.certs import load_certificate
 from leveattest.emrtd.trust import FileTrustStore
 from leveattest.emrtd.verify import ChipResult, verify_chip
 
@@ -19,7 +20,7 @@ from leveattest.emrtd.verify import ChipResult, verify_chip
 def _link(old: Pki, new: Pki) -> bytes:
     """The new CSCA key certified under the old one: same name, another key."""
     new_key = new.csca_key.public_key()  # type: ignore[attr-defined]
-    certificate = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(new.csca.subject)
         .issuer_name(old.csca.subject)
@@ -36,8 +37,8 @@ def _link(old: Pki, new: Pki) -> bytes:
             ),
             critical=False,
         )
-        .sign(old.csca_key, hashes.SHA256())  # type: ignore[arg-type]
     )
+    certificate = builder.sign(old.csca_key, hashes.SHA256())  # type: ignore[arg-type]
     return certificate.public_bytes(serialization.Encoding.PEM)
 
 
@@ -67,3 +68,36 @@ def test_a_csca_not_yet_valid_when_its_dsc_was_issued_breaks_the_chain(tmp_path:
         Reason.CERTIFICATE_NOT_YET_VALID,
     )
     assert result.result is not ChipResult.ACCEPTED
+
+
+def test_a_link_certificate_is_verified_by_its_anchor_among_same_named_ones(
+    tmp_path: Path,
+) -> None:
+    old = Pki(kind="ec", csca_cn="Twin roll-over CSCA")
+    new = Pki(kind="brainpool", csca_cn="Twin roll-over CSCA")
+    # same name and no key identifier; the link's authority key identifier finds the old
+    # CSCA all the same
+    twin = Pki(kind="rsa", csca_cn="Twin roll-over CSCA", csca_ski=False)
+    (tmp_path / "a_twin.pem").write_bytes(twin.csca_pem())
+    old.write_store(tmp_path)
+    (tmp_path / "link.pem").write_bytes(_link(old, new))
+    store = FileTrustStore([tmp_path])
+    links = [c for c in store.trusted_certificates() if "verified_by" in c.source]
+    assert [link.source["verified_by"] for link in links] == [
+        load_certificate(old.csca_pem()).fingerprint
+    ]
+
+
+def test_a_link_certificate_in_a_verified_master_list_is_trusted_as_a_link(
+    tmp_path: Path,
+) -> None:
+    old = Pki(kind="ec", csca_cn="Listed roll-over CSCA")
+    new = Pki(kind="brainpool", csca_cn="Listed roll-over CSCA")
+    link = x509.load_pem_x509_certificate(_link(old, new))
+    old.write_store(tmp_path)
+    (tmp_path / "list.ml").write_bytes(build_master_list(old, [old.csca, link]))
+    store = FileTrustStore([tmp_path])
+    (summary,) = store.summary(AT, 30)["master_lists"]
+    assert summary["verified"] is True
+    links = [c for c in store.trusted_certificates() if "verified_by" in c.source]
+    assert len(links) == 1
