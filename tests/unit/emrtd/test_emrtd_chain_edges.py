@@ -54,7 +54,7 @@ def test_a_dsc_under_a_rolled_over_key_chains_through_the_link_certificate(
     result = verify_chip(build_sod(new, dgs, scheme="ecdsa"), dgs, store, at=AT)
     chain = result.check("trust_chain")
     assert chain.verdict is Verdict.PASSED, chain
-    assert [step["role"] for step in chain.evidence["path"]] == ["link", "csca"]
+    assert [step["role"] for step in chain.evidence.path] == ["link", "csca"]
 
 
 def test_a_csca_not_yet_valid_when_its_dsc_was_issued_breaks_the_chain(tmp_path: Path) -> None:
