@@ -19,10 +19,17 @@ from typing import Annotated, Any, NoReturn
 import typer
 import typer.main
 from typer import _click  # typer vendors click (>= 0.26): the group API is click's
-from typer._coercion import RuntimeParam
-from typer.core import TyperGroup, TyperOption, _TyperParameter
+from typer.core import TyperGroup, TyperOption
 
 from leveattest.core.errors import LeveattestError
+
+try:  # typer >= 0.29 coerces parameter values through pydantic (typer._coercion)
+    from typer._coercion import RuntimeParam
+    from typer.core import _TyperParameter
+except ImportError:  # pragma: no cover - 0.26-0.28 coerce with click's types: nothing to skip
+    _PYDANTIC_COERCION = False
+else:
+    _PYDANTIC_COERCION = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,19 +44,21 @@ class LazyCommand:
 COMMANDS: dict[str, LazyCommand] = {}
 
 
-@dataclass(frozen=True)
-class _Text(RuntimeParam):
-    """Coerce a text parameter (``str``, ``list[str]``) as click gives it, without pydantic.
+if _PYDANTIC_COERCION:
 
-    typer's own coercion of text is ``str(value)`` too, but it builds a pydantic
-    ``TypeAdapter`` first, and importing pydantic's model machinery costs 0.2 s of CPU:
-    ``leveattest mrz parse LINE...`` would pay it for its lines.
-    """
+    @dataclass(frozen=True)
+    class _Text(RuntimeParam):
+        """Coerce a text parameter (``str``, ``list[str]``) as click gives it, without pydantic.
 
-    def _coerce_value(self, value: Any, param: _TyperParameter, ctx: _click.Context) -> Any:
-        if isinstance(value, list | tuple):
-            return [str(item) for item in value]
-        return str(value)
+        typer's own coercion of text is ``str(value)`` too, but it builds a pydantic
+        ``TypeAdapter`` first, and importing pydantic's model machinery costs 0.2 s of CPU:
+        ``leveattest mrz parse LINE...`` would pay it for its lines.
+        """
+
+        def _coerce_value(self, value: Any, param: _TyperParameter, ctx: _click.Context) -> Any:
+            if isinstance(value, list | tuple):
+                return [str(item) for item in value]
+            return str(value)
 
 
 def _without_pydantic(command: _click.Command, ctx: _click.Context) -> None:
@@ -60,6 +69,8 @@ def _without_pydantic(command: _click.Command, ctx: _click.Context) -> None:
     help_option = command.get_help_option(ctx)
     if help_option is not None:
         help_option.default = False
+    if not _PYDANTIC_COERCION:  # pragma: no cover - an older typer
+        return
     for param in command.params:
         if not isinstance(param, _TyperParameter) or param._runtime_param is not None:
             continue
@@ -73,7 +84,7 @@ def _without_pydantic(command: _click.Command, ctx: _click.Context) -> None:
 class Group(TyperGroup):
     """A typer group whose commands' text parameters and ``--help`` flag skip pydantic.
 
-    typer (>= 0.26) coerces every parameter value through a pydantic ``TypeAdapter``
+    typer (>= 0.29) coerces every parameter value through a pydantic ``TypeAdapter``
     except bool flags whose value is already a bool; click leaves an unset help flag at
     None, so passing through a group (``leveattest company status``) cost 0.2 s of CPU.
     Its commands get the same for their help flag and ``_Text`` for their text parameters
