@@ -63,7 +63,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
 
 def fingerprint(value: str | bytes) -> str:
     """A short, non-reversible reference suitable for logs."""
-    data = value.encode() if isinstance(value, str) else value
+    data = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
     return "fp:" + hashlib.sha256(data).hexdigest()[:12]
 
 
