@@ -41,3 +41,8 @@ def test_no_long_path_segment_and_no_query_reaches_the_log_raw(segments, query):
 
 def test_short_words_of_a_route_are_kept():
     assert fingerprint_path("/register/v1/status/batch") == "/register/v1/status/batch"
+
+
+def test_a_lone_surrogate_in_a_path_is_fingerprinted_not_an_error():
+    logged = fingerprint_path("/v1/sessions/abc\ud800defghijklmnopq")
+    assert logged.startswith("/v1/sessions/fp:")
