@@ -44,12 +44,11 @@ sys.path.insert(0, str(ROOT))
 import uvicorn  # noqa: E402
 from sqlalchemy import make_url, select, text  # noqa: E402
 
-from register.api import create_register_app  # noqa: E402
+from register.api import create_register_app_from_environment  # noqa: E402
 from register.company_client import CompanyClient, load_private_key, verify_batch  # noqa: E402
 from register.db.engine import make_engine  # noqa: E402
 from register.db.models import Person, Relationship  # noqa: E402
 from register.keys import RegisterKeys  # noqa: E402
-from register.settings import RegisterSettings  # noqa: E402
 
 CLIENT_ID = "bench-pension"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/leveattest_register_bench"
@@ -96,7 +95,7 @@ def serve(db: str, port: int, keys: Path, workers: int) -> None:
     RegisterKeys.load_or_create(keys)  # once, before the workers start
     # access log off (log level warning): the register logs refusals itself
     if workers == 1:
-        app = create_register_app(RegisterSettings())
+        app = create_register_app_from_environment()
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
         return
     uvicorn.run(

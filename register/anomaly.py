@@ -18,8 +18,6 @@ import math
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,25 +25,13 @@ from leveattest.core.clock import Clock
 from leveattest.core.logging import get_logger
 from leveattest.core.metrics import REGISTER_ANOMALIES
 from leveattest.core.ratelimit import RateLimiter
+from leveattest.core.settings import AnomalySettings
 from register.audit import record_audit
 from register.db.models import Company, Relationship
 
 ANOMALY_ACTION = "register:relationship:anomaly"
 ANOMALY_CODE = "relationship_volume_anomaly"
 log = get_logger("register.anomaly")
-
-
-class AnomalySettings(BaseSettings):
-    """``LEVEATTEST_REGISTER_ANOMALY__*``."""
-
-    model_config = SettingsConfigDict(env_prefix="LEVEATTEST_REGISTER_ANOMALY__", extra="ignore")
-
-    enabled: bool = True
-    # flag when a day's new relationships exceed this many times the company's normal day
-    factor: float = Field(default=10.0, gt=1.0)
-    baseline_days: int = Field(default=28, ge=1, le=366)
-    # a company's normal day counts as at least this many (small companies, new companies)
-    min_daily_baseline: float = Field(default=20.0, gt=0.0)
 
 
 class RelationshipVolume:

@@ -26,16 +26,22 @@ from leveattest.core.clock import Clock, SystemClock
 from leveattest.core.errors import LeveattestError, ServiceUnavailableError
 from leveattest.core.logging import get_logger
 from leveattest.core.metrics import REGISTER_REFUSALS
-from leveattest.core.observability import MetricsSettings, install_observability
+from leveattest.core.observability import install_observability
 from leveattest.core.problems import error_for_http_status
-from leveattest.core.ratelimit import RateLimiter, RateLimitSettings
+from leveattest.core.ratelimit import RateLimiter
+from leveattest.core.settings import (
+    AnomalySettings,
+    MetricsSettings,
+    RateLimitSettings,
+    load_settings,
+)
 from leveattest.persistence import SNAPSHOT_READ
 from leveattest.persistence.outage import (
     DATABASE_ERROR_TYPES,
     probe_database,
     unavailable_error,
 )
-from register.anomaly import AnomalySettings, RelationshipVolume
+from register.anomaly import RelationshipVolume
 from register.audit import record_audit
 from register.db.engine import make_engine, make_session_factory
 from register.errors import DisclosureLogUnavailableError, RegisterError, RegisterInputError
@@ -43,7 +49,7 @@ from register.keys import RegisterKeys
 from register.openapi import install_openapi
 from register.problems import is_refusal, problem_response
 from register.routes import router, well_known
-from register.settings import RegisterSettings, load_register_settings
+from register.settings import RegisterSettings
 from register.state import RegisterState
 
 PREFIX = "/register/v1"
@@ -63,9 +69,8 @@ def create_register_app(
 ) -> FastAPI:
     """The register API. The schema must already be migrated (``leveattest register migrate``).
 
-    Rate limits, ``/metrics`` and the relationship-volume check default to
-    ``LEVEATTEST_RATE_LIMITS__*``, ``LEVEATTEST_METRICS__*`` and
-    ``LEVEATTEST_REGISTER_ANOMALY__*`` from the environment."""
+    Rate limits and ``/metrics`` are the tree's ``rate_limits`` and ``metrics`` sections
+    (defaults when not given); the relationship-volume check is ``settings.anomaly``."""
     state = RegisterState(
         settings=settings,
         clock=clock or SystemClock(),
@@ -82,7 +87,7 @@ def create_register_app(
     app.state.register = state
     app.state.rate_limiter = RateLimiter(rate_limits or RateLimitSettings())
     app.state.relationship_volume = RelationshipVolume(
-        anomaly or AnomalySettings(), app.state.rate_limiter
+        anomaly or settings.anomaly, app.state.rate_limiter
     )
     install_observability(app, "register", metrics=metrics or MetricsSettings())
     app.include_router(router, prefix=PREFIX)
@@ -168,10 +173,13 @@ def create_register_app(
 
 
 def create_register_app_from_environment() -> FastAPI:
-    """``create_register_app`` with ``LEVEATTEST_REGISTER__*`` settings: the factory each
-    worker process calls under ``uvicorn --workers N --factory`` (the signing keys file
-    must exist already, so the workers do not each create one)."""
-    return create_register_app(load_register_settings())
+    """``create_register_app`` with the settings tree read from the environment: the
+    factory each worker process calls under ``uvicorn --workers N --factory`` (the signing
+    keys file must exist already, so the workers do not each create one)."""
+    settings = load_settings()
+    return create_register_app(
+        settings.register, rate_limits=settings.rate_limits, metrics=settings.metrics
+    )
 
 
 def _audit_refusal(state: RegisterState, request: Request, error: LeveattestError) -> None:

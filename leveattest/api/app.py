@@ -25,8 +25,8 @@ from leveattest.jobs.queue import TableJobQueue
 from leveattest.sessions.context import (
     ChallengeIssuer,
     JobQueue,
+    LivenessChallengeIssuer,
     SessionContext,
-    issue_liveness_challenge,
 )
 from leveattest.sessions.db import make_engine, make_session_factory
 from leveattest.sessions.settings import SessionSettings
@@ -45,24 +45,25 @@ def build_context(
     blobs: BlobStore | None = None,
     challenge_issuer: ChallengeIssuer | None = None,
 ) -> SessionContext:
-    """The shared service context of the API and the worker."""
+    """The shared service context of the API and the worker (``session_settings``, when
+    given, replaces the tree's ``sessions`` section)."""
     clock = clock or SystemClock()
+    if session_settings is not None:
+        settings = settings.model_copy(update={"sessions": session_settings})
     store = blobs or LocalEncryptedBlobStore(
         settings.data.var_dir / "blobs",
         MasterKey.from_ring(keyring_from(settings.security)),
         clock,
     )
-    session_settings = session_settings or SessionSettings()
     engine = engine or make_engine(settings.database.url)
     return SessionContext(
         settings=settings,
-        session_settings=session_settings,
         clock=clock,
         sessions=make_session_factory(engine),
         blobs=store,
         register=register_client,
-        queue=job_queue_for(engine, session_settings, clock),
-        issue_challenge=challenge_issuer or issue_liveness_challenge,
+        queue=job_queue_for(engine, settings.sessions, clock),
+        issue_challenge=challenge_issuer or LivenessChallengeIssuer(settings.liveness),
     )
 
 

@@ -6,7 +6,7 @@ import importlib
 import sys
 
 from leveattest.cli.app import COMMANDS, app, fail
-from leveattest.core.errors import ExtraNotInstalledError
+from leveattest.core.errors import ConfigurationError, ExtraNotInstalledError
 
 # the import names of the optional extras' packages ([project.optional-dependencies] in
 # pyproject.toml): the base install (the register and the company client) has none of them
@@ -31,6 +31,8 @@ def _register_commands() -> None:
 def main() -> None:
     try:
         app()
+    except ConfigurationError as exc:  # settings read outside ``settings_or_exit``
+        fail(exc, as_json=False)
     except ModuleNotFoundError as exc:
         # a command of the verification service run where only the base package is installed
         extra = EXTRA_OF_MODULE.get((exc.name or "").partition(".")[0])

@@ -14,14 +14,17 @@ import importlib
 import json
 import sys
 from dataclasses import dataclass
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import typer.main
 from typer import _click  # typer vendors click (>= 0.26): the group API is click's
 from typer.core import TyperGroup, TyperOption
 
-from leveattest.core.errors import LeveattestError
+from leveattest.core.errors import ConfigurationError, LeveattestError
+
+if TYPE_CHECKING:
+    from leveattest.core.settings import Settings
 
 try:  # typer >= 0.29 coerces parameter values through pydantic (typer._coercion)
     from typer._coercion import RuntimeParam
@@ -198,6 +201,9 @@ ops_app = _group("ops", "Ops review console: staff accounts.", "ops_cmd")
 keys_app = _group(
     "keys", "Master keys: their ids, and rotating stored data to a new one.", "keys_cmd"
 )
+config_app = _group(
+    "config", "The settings tree: effective settings (secrets masked) and their docs.", "config_cmd"
+)
 
 
 def _print_version(value: bool) -> None:
@@ -232,3 +238,15 @@ def fail(error: LeveattestError, *, as_json: bool) -> NoReturn:
     else:
         typer.echo(f"error [{error.code}]: {error.message}", err=True)
     sys.exit(2)
+
+
+def settings_or_exit(*, as_json: bool = False, **overrides: Any) -> Settings:
+    """The settings tree from the environment; a configuration error (an unknown
+    ``LEVEATTEST_*`` variable, an invalid value, a development secret in production) is
+    reported with its code and exits 2 before anything starts."""
+    from leveattest.core.settings import load_settings  # noqa: PLC0415 - start-up time
+
+    try:
+        return load_settings(**overrides)
+    except ConfigurationError as exc:
+        fail(exc, as_json=as_json)

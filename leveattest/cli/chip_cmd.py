@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from leveattest.cli.app import chip_app, emit_json, fail, trust_app
+from leveattest.cli.app import chip_app, emit_json, fail, settings_or_exit, trust_app
 from leveattest.core.clock import SystemClock
 from leveattest.core.errors import InputError, LeveattestError, TrustStoreError
 from leveattest.core.settings import Settings
@@ -88,7 +88,7 @@ def verify(  # noqa: PLR0917 - typer options
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Passive (and, with a challenge, Active) authentication of chip data."""
-    settings = Settings()
+    settings = settings_or_exit()
     try:
         if (challenge is None) != (aa_signature is None):
             raise InputError("--challenge and --aa-signature go together")

@@ -27,12 +27,11 @@ from typing import Annotated, Any
 
 import typer
 
-from leveattest.cli.app import app, fail
+from leveattest.cli.app import app, fail, settings_or_exit
 from leveattest.cli.demo_service import DemoCompany, DemoService, probe
 from leveattest.core.clock import SystemClock
 from leveattest.core.errors import LeveattestError
 from leveattest.core.logging import get_logger
-from leveattest.core.settings import Settings
 from leveattest.samples.generate import DEFAULT_SEED, generate_samples
 from mobile_stub import scenarios
 from mobile_stub.client import ApiProblemError, MobileClient
@@ -226,7 +225,7 @@ def demo_command(
     ] = False,
 ) -> None:
     """Start the service, seed a pension company, run every phone scenario, print a table."""
-    settings = Settings()
+    settings = settings_or_exit()
     root = out or settings.data.var_dir / "demo"
     samples = root / "samples"
     today = SystemClock().today()

@@ -33,29 +33,21 @@ import httpx
 import uvicorn
 from joserfc.jwk import ECKey
 
-from leveattest.cli.serve_cmd import migrate_all, service_app, start_workers
-from leveattest.cli.serve_cmd import worker_main as _worker_main
+from leveattest.app import bootstrap
+from leveattest.app.register_root import register_engine
 from leveattest.core.clock import SystemClock
 from leveattest.core.errors import LeveattestError
-from leveattest.core.keys import keyring_from
-from leveattest.core.logging import configure_logging
-from leveattest.core.settings import Settings
+from leveattest.core.settings import RegisterSettings, Settings, load_settings
 from leveattest.jobs.supervisor import WorkerSupervisor
 from leveattest.review.auth import NewAccount, create_account
-from leveattest.review.settings import ReviewSettings
-from leveattest.sessions.db import make_engine, make_session_factory
-from leveattest.sessions.settings import SessionSettings
-from leveattest.storage.envelope import MasterKey
 from register.companies import add_company_key, company_by_client_id, register_company
 from register.company_client import CompanyClient, generate_company_key
-from register.db.engine import make_engine as make_register_engine
 from register.db.engine import make_session_factory as make_register_sessions
 from register.db.models import Person
 from register.identity import norwegian_id
 from register.letters import invitation_letter_png
 from register.persons import find_person
 from register.requests import open_invitation
-from register.settings import RegisterSettings
 
 COMPANY_ID = "demo-pensjon"
 COMPANY_NAME = "Demo Pensjon AS"
@@ -71,18 +63,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def demo_worker(
-    settings: Settings,
-    session_settings: SessionSettings,
-    register_settings: RegisterSettings,
-    log_path: str,
-) -> None:
+def demo_worker(settings: Settings, log_path: str) -> None:
     """A worker process whose output (ours and the native libraries') goes to the log."""
     log = open(log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115  (process-long)
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
     sys.stdout = sys.stderr = log
-    _worker_main(settings, session_settings, register_settings)
+    bootstrap.worker_main(settings)
 
 
 @dataclass
@@ -94,15 +81,13 @@ class DemoService:
     workers: int = 1
     port: int = field(default_factory=free_port)
     settings: Settings = field(init=False)
-    session_settings: SessionSettings = field(init=False)
-    register_settings: RegisterSettings = field(init=False)
     _server: uvicorn.Server | None = field(default=None, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
     _workers: WorkerSupervisor | None = field(default=None, init=False)
     _log: TextIO | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        base = Settings()
+        base = load_settings()
         self.settings = base.model_copy(
             update={
                 "data": base.data.model_copy(update={"var_dir": self.root / "var"}),
@@ -111,15 +96,21 @@ class DemoService:
                 ),
                 "chip": base.chip.model_copy(update={"trust_paths": self.trust_paths}),
                 "logging": base.logging.model_copy(update={"json_logs": True}),
+                "register": base.register.model_copy(
+                    update={
+                        "database_url": f"sqlite:///{self.root / 'register.db'}",
+                        "base_url": f"{self.url}/register/v1",
+                        "signing_keys_path": self.root / "register-signing-keys.json",
+                        # the sample pensioners' identity numbers are synthetic
+                        "accept_synthetic_ids": True,
+                    }
+                ),
             }
         )
-        self.session_settings = SessionSettings()
-        self.register_settings = RegisterSettings(
-            database_url=f"sqlite:///{self.root / 'register.db'}",
-            base_url=f"{self.url}/register/v1",
-            signing_keys_path=self.root / "register-signing-keys.json",
-            accept_synthetic_ids=True,  # the sample pensioners' identity numbers are synthetic
-        )
+
+    @property
+    def register_settings(self) -> RegisterSettings:
+        return self.settings.register
 
     @property
     def url(self) -> str:
@@ -135,10 +126,9 @@ class DemoService:
         shutil.rmtree(self.root, ignore_errors=True)
         self.root.mkdir(parents=True)
         self._log = open(self.log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
-        configure_logging(self.settings.logging.level, json_logs=True, stream=self._log)
-        migrate_all(self.settings, self.register_settings)
-        clock = SystemClock()
-        app = service_app(self.settings, self.session_settings, self.register_settings, clock)
+        bootstrap.configure(self.settings, stream=self._log)
+        bootstrap.migrate_all(self.settings)
+        app = bootstrap.service_app(self.settings, SystemClock())
         config = uvicorn.Config(
             app,
             host="127.0.0.1",
@@ -150,11 +140,9 @@ class DemoService:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="demo-api", daemon=True)
         self._thread.start()
-        self._workers = start_workers(
+        self._workers = bootstrap.start_workers(
             self.workers,
             self.settings,
-            self.session_settings,
-            self.register_settings,
             target=demo_worker,
             extra_args=(str(self.log_path),),
         )
@@ -192,7 +180,7 @@ class DemoService:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
-        configure_logging(self.settings.logging.level)
+        bootstrap.configure(self.settings, json_logs=False)
         if self._log is not None:
             self._log.close()
 
@@ -221,7 +209,7 @@ class DemoService:
 
     def enrol_company(self) -> DemoCompany:
         """Create the demo pension company with a fresh key (as ``register seed-demo``)."""
-        engine = make_register_engine(self.register_settings.database_url)
+        engine = register_engine(self.settings)
         key = generate_company_key(f"{COMPANY_ID}-1")
         try:
             with make_register_sessions(engine)() as db, db.begin():
@@ -235,19 +223,15 @@ class DemoService:
 
     def add_staff(self, username: str, role: str) -> NewAccount:
         """An ops console account (password and TOTP secret are returned once)."""
-        engine = make_engine(self.settings.database.url)
-        master = MasterKey.from_ring(keyring_from(self.settings.security))
-        try:
-            with make_session_factory(engine)() as db, db.begin():
-                return create_account(
-                    db, master, ReviewSettings(), SystemClock().now(), username=username, role=role
-                )
-        finally:
-            engine.dispose()
+        master = bootstrap.master_key(self.settings)
+        with bootstrap.service_database(self.settings) as sessions, sessions() as db, db.begin():
+            return create_account(
+                db, master, self.settings.review, SystemClock().now(), username=username, role=role
+            )
 
     def letter_for(self, national_id: str, out: Path) -> Path:
         """The register's post room: the letter of the person's open invitation."""
-        engine = make_register_engine(self.register_settings.database_url)
+        engine = register_engine(self.settings)
         try:
             with make_register_sessions(engine)() as db:
                 pid = norwegian_id(national_id, accept_synthetic=True)

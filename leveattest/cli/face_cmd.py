@@ -12,9 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
-from leveattest.cli.app import emit_json, face_app, fail
+from leveattest.cli.app import emit_json, face_app, fail, settings_or_exit
 from leveattest.core.errors import ImageError, LeveattestError
-from leveattest.core.settings import Settings
 
 
 def _read(path: Path) -> bytes:
@@ -58,7 +57,7 @@ def compare(
         kinds = (ImageKind(kind_a), ImageKind(kind_b))
     except ValueError:
         fail(ImageError("--kind-a/--kind-b must be selfie, chip or page"), as_json=as_json)
-    settings = Settings()
+    settings = settings_or_exit()
     engine = FaceEngine(settings.face)
     try:
         first = engine.analyse_bytes(_read(image_a), kinds[0])
@@ -95,7 +94,7 @@ def quality(
         image_kind = ImageKind(kind)
     except ValueError:
         fail(ImageError("--kind must be selfie, chip or page"), as_json=as_json)
-    engine = FaceEngine(Settings().face)
+    engine = FaceEngine(settings_or_exit().face)
     try:
         analysis = engine.analyse_bytes(_read(image), image_kind)
     except LeveattestError as error:

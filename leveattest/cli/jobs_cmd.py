@@ -13,18 +13,10 @@ from typing import Annotated
 
 import typer
 
-from leveattest.api.app import build_context
-from leveattest.cli.app import emit_json, jobs_app
+from leveattest.app import bootstrap
+from leveattest.cli.app import emit_json, jobs_app, settings_or_exit
 from leveattest.core.clock import Clock, FixedClock, SystemClock
-from leveattest.core.logging import configure_logging
-from leveattest.core.settings import Settings
 from leveattest.jobs.scheduled import SCHEDULE, run_scheduled
-from leveattest.sessions.settings import SessionSettings
-from register.client import InProcessRegisterClient
-from register.db.engine import make_engine as make_register_engine
-from register.db.engine import make_session_factory as make_register_sessions
-from register.scheduled import RegisterJobs
-from register.settings import load_register_settings
 
 
 def parse_at(text: str | None) -> Clock:
@@ -55,21 +47,8 @@ def run_scheduled_cmd(
     if only is not None and only not in {job.name for job in SCHEDULE}:
         raise typer.BadParameter(f"unknown job {only!r}")
     clock = parse_at(at)
-    settings, register_settings = Settings(), load_register_settings()
-    configure_logging(settings.logging.level, json_logs=settings.logging.json_logs)
-    register_engine = make_register_engine(register_settings.database_url)
-    register_sessions = make_register_sessions(register_engine)
-    ctx = build_context(
-        settings,
-        clock=clock,
-        register_client=InProcessRegisterClient(register_sessions, clock, register_settings),
-        session_settings=SessionSettings(),
-    )
-    try:
-        reports = run_scheduled(ctx, RegisterJobs(register_sessions, register_settings), only=only)
-    finally:
-        register_engine.dispose()
-        bind = ctx.sessions.kw.get("bind")
-        if bind is not None:
-            bind.dispose()
+    settings = settings_or_exit()
+    bootstrap.configure(settings)
+    with bootstrap.scheduled_context(settings, clock) as (ctx, register_jobs):
+        reports = run_scheduled(ctx, register_jobs, only=only)
     emit_json({"at": clock.now().isoformat(), "jobs": reports})

@@ -14,12 +14,12 @@ from typing import Annotated, Any
 
 import typer
 
-from leveattest.cli.app import emit_json, fail, keys_app
+from leveattest.cli.app import emit_json, fail, keys_app, settings_or_exit
 from leveattest.core.clock import SystemClock
 from leveattest.core.errors import LeveattestError
 from leveattest.core.keys import keyring_from
 from leveattest.core.logging import configure_logging
-from leveattest.core.settings import LoggingSettings, Settings
+from leveattest.core.settings import Settings
 from leveattest.review.auth import totp_context
 from leveattest.review.models import StaffAccount
 from leveattest.sessions.db import make_engine, make_session_factory, upgrade
@@ -61,15 +61,15 @@ def _rotate_service(settings: Settings, *, migrate_first: bool, batch: int) -> d
     return report.to_dict()
 
 
-def _rotate_register(*, migrate_first: bool, batch: int) -> dict[str, Any]:
+def _rotate_register(tree: Settings, *, migrate_first: bool, batch: int) -> dict[str, Any]:
     # the register's modules only when asked for
     from register.db.engine import make_engine as register_engine  # noqa: PLC0415
     from register.db.engine import make_session_factory as register_sessions  # noqa: PLC0415
     from register.db.migrate import upgrade as register_upgrade  # noqa: PLC0415
     from register.rotation import rotate_register  # noqa: PLC0415
-    from register.settings import load_register_settings, register_keyring  # noqa: PLC0415
+    from register.settings import register_keyring  # noqa: PLC0415
 
-    settings = load_register_settings()
+    settings = tree.register
     engine = register_engine(settings.database_url)
     try:
         if migrate_first:
@@ -92,13 +92,14 @@ def rotate(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Move stored keys, sealed values and keyed MACs to the current master key."""
-    logging = LoggingSettings()
-    configure_logging(logging.level, json_logs=logging.json_logs)  # stderr: stdout is the report
+    settings = settings_or_exit(as_json=as_json)
+    # stderr: stdout is the report
+    configure_logging(settings.logging.level, json_logs=settings.logging.json_logs)
     try:
         if register:
-            result = _rotate_register(migrate_first=migrate_first, batch=batch)
+            result = _rotate_register(settings, migrate_first=migrate_first, batch=batch)
         else:
-            result = _rotate_service(Settings(), migrate_first=migrate_first, batch=batch)
+            result = _rotate_service(settings, migrate_first=migrate_first, batch=batch)
     except LeveattestError as exc:
         fail(exc, as_json=as_json)
     if as_json:
@@ -120,16 +121,14 @@ def ids(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Show the key ids of the configured master keys (never the keys)."""
+    settings = settings_or_exit(as_json=as_json)
     try:
         if register:
-            from register.settings import (  # noqa: PLC0415
-                load_register_settings,
-                register_keyring,
-            )
+            from register.settings import register_keyring  # noqa: PLC0415
 
-            ring = register_keyring(load_register_settings())
+            ring = register_keyring(settings.register)
         else:
-            ring = keyring_from(Settings().security)
+            ring = keyring_from(settings.security)
     except LeveattestError as exc:
         fail(exc, as_json=as_json)
     result = {"current": ring.current_id, "previous": list(ring.previous_ids)}

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leveattest.cli.app import emit_json, fail, mrz_app
+from leveattest.cli.app import emit_json, fail, mrz_app, settings_or_exit
 from leveattest.core.errors import ImageError, InputTooLargeError, LeveattestError, MRZError
 
 if TYPE_CHECKING:
@@ -79,7 +79,6 @@ def read_command(
     ] = None,
 ) -> None:
     """Read the MRZ from an image (exit 0 when an MRZ was read, valid or not)."""
-    from leveattest.core.settings import MRZSettings  # noqa: PLC0415 - start-up time
     from leveattest.mrz.reader import read_mrz  # noqa: PLC0415 - start-up time
 
     day: date | None = None
@@ -88,7 +87,7 @@ def read_command(
             day = date.fromisoformat(today)
         except ValueError:
             fail(MRZError("--today must be a date YYYY-MM-DD"), as_json=as_json)
-    settings = MRZSettings()
+    settings = settings_or_exit(as_json=as_json).mrz
     data = _read_file(image, settings, as_json=as_json)
     try:
         read = read_mrz(data, today=day, settings=settings)

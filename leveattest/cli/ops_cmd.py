@@ -12,16 +12,12 @@ from typing import Annotated
 
 import typer
 
-from leveattest.cli.app import emit_json, fail, ops_app
+from leveattest.app import bootstrap
+from leveattest.cli.app import emit_json, fail, ops_app, settings_or_exit
 from leveattest.core.clock import SystemClock
 from leveattest.core.errors import LeveattestError
-from leveattest.core.keys import keyring_from
-from leveattest.core.settings import Settings
 from leveattest.review.auth import create_account
 from leveattest.review.models import Role
-from leveattest.review.settings import ReviewSettings
-from leveattest.sessions.db import make_engine, make_session_factory, upgrade
-from leveattest.storage.envelope import MasterKey
 
 
 @ops_app.command("add-user")
@@ -40,18 +36,16 @@ def add_user(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Create a staff account; prints the TOTP provisioning URI and secret once."""
-    settings, review_settings = Settings(), ReviewSettings()
+    settings = settings_or_exit(as_json=as_json)
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    engine = make_engine(settings.database.url)
     try:
         if migrate_first:
-            upgrade(engine)
-        master = MasterKey.from_ring(keyring_from(settings.security))
-        with make_session_factory(engine)() as db, db.begin():
+            bootstrap.migrate_service(settings)
+        with bootstrap.service_database(settings) as sessions, sessions() as db, db.begin():
             created = create_account(
                 db,
-                master,
-                review_settings,
+                bootstrap.master_key(settings),
+                settings.review,
                 SystemClock().now(),
                 username=name,
                 role=role.value,
@@ -59,8 +53,6 @@ def add_user(
             )
     except LeveattestError as exc:
         fail(exc, as_json=as_json)
-    finally:
-        engine.dispose()
     shown = {
         "username": created.account.username,
         "role": created.account.role,

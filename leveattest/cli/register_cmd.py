@@ -14,59 +14,51 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from leveattest.cli.app import emit_json, fail, register_app
+from leveattest.app.register_root import (
+    migrate_register,
+    register_app,
+    register_engine,
+    register_signing_keys,
+)
+from leveattest.cli.app import emit_json, fail, settings_or_exit
+from leveattest.cli.app import register_app as register_cli
 from leveattest.core.clock import SystemClock
 from leveattest.core.errors import InputError, LeveattestError
 from leveattest.core.logging import configure_logging
-from leveattest.core.settings import LoggingSettings
 from leveattest.persistence import SNAPSHOT_READ
-from register.api import create_register_app
 from register.client import InProcessRegisterClient, ManualCertificate, verify_access_proof
 from register.companies import add_company_key, company_by_client_id, register_company
 from register.company_client import generate_company_key, save_private_key
-from register.db.engine import make_engine, make_session_factory
-from register.db.migrate import upgrade
+from register.db.engine import make_session_factory
 from register.disclosure import verify_chain
-from register.keys import RegisterKeys
 from register.retention import run_retention
-from register.settings import RegisterSettings, load_register_settings
 from register.synthetic import DEFAULT_BATCH, SyntheticIdsRefusedError, load_synthetic
 
 
-@register_app.command("migrate")
+@register_cli.command("migrate")
 def migrate() -> None:
     """Bring the register schema (LEVEATTEST_REGISTER__DATABASE_URL) to the latest revision."""
-    _migrate(load_register_settings())
+    migrate_register(settings_or_exit())
     emit_json({"migrated": True})
 
 
-def _migrate(settings: RegisterSettings) -> None:
-    _ensure_sqlite_dir(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
-
-
-@register_app.command("serve")
+@register_cli.command("serve")
 def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8700,
     migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate")] = True,
 ) -> None:
     """Serve the register API with uvicorn (one process; put more behind a balancer)."""
-    settings = load_register_settings()
-    logging = LoggingSettings()  # LEVEATTEST_LOGGING__*, as for serve
-    configure_logging(logging.level, json_logs=logging.json_logs)
+    settings = settings_or_exit()  # the whole tree: one production switch for every part
+    configure_logging(settings.logging.level, json_logs=settings.logging.json_logs)
     if migrate_first:
-        _migrate(settings)
-    app = create_register_app(settings, SystemClock())
+        migrate_register(settings)
+    app = register_app(settings, SystemClock())
     # uvicorn's loggers go through ours (leveattest.core.logging)
     uvicorn.run(app, host=host, port=port, log_config=None)
 
 
-@register_app.command("seed-demo")
+@register_cli.command("seed-demo")
 def seed_demo(
     out: Annotated[Path, typer.Option("--out", help="Where the demo company's key goes.")] = Path(
         "var/demo-company"
@@ -74,11 +66,12 @@ def seed_demo(
     client_id: Annotated[str, typer.Option("--client-id")] = "demo-pension",
 ) -> None:
     """Create a demo pension company with a fresh key pair (private key written to --out)."""
-    settings = load_register_settings()
-    _migrate(settings)
-    RegisterKeys.load_or_create(settings.signing_keys_path)
+    tree = settings_or_exit()
+    settings = tree.register
+    migrate_register(tree)
+    register_signing_keys(tree)
     clock = SystemClock()
-    engine = make_engine(settings.database_url)
+    engine = register_engine(tree)
     try:
         with make_session_factory(engine)() as session, session.begin():
             company = company_by_client_id(session, client_id) or register_company(
@@ -102,7 +95,7 @@ def seed_demo(
     )
 
 
-@register_app.command("load-synthetic")
+@register_cli.command("load-synthetic")
 def load_synthetic_cmd(
     *,
     persons: Annotated[int, typer.Option("--persons", min=1, help="How many persons.")],
@@ -127,11 +120,10 @@ def load_synthetic_cmd(
     --companies companies whose private keys go to --key-out. PostgreSQL is loaded with
     COPY, SQLite with executemany; a register that already has persons is refused.
     """
-    settings = load_register_settings()
-    if not settings.accept_synthetic_ids:
+    tree = settings_or_exit(as_json=as_json)
+    if not tree.register.accept_synthetic_ids:
         fail(SyntheticIdsRefusedError(), as_json=as_json)
-    _ensure_sqlite_dir(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine = register_engine(tree)
     report = _progress_line(sys.stderr.isatty())
     try:
         summary = load_synthetic(
@@ -184,16 +176,16 @@ def _progress_line(tty: bool) -> Callable[[int, int, float], None]:
     return report
 
 
-@register_app.command("add-company-key")
+@register_cli.command("add-company-key")
 def add_company_key_cmd(
     client_id: Annotated[str, typer.Option("--client-id")],
     public_key: Annotated[Path, typer.Option("--public-key", help="Public JWK (keygen).")],
     name: Annotated[str | None, typer.Option("--name", help="Creates the company if new.")] = None,
 ) -> None:
     """Register a company's public key (creating the company when --name is given)."""
-    settings = load_register_settings()
+    tree = settings_or_exit()
     clock = SystemClock()
-    engine = make_engine(settings.database_url)
+    engine = register_engine(tree)
     try:
         with make_session_factory(engine)() as session, session.begin():
             company = company_by_client_id(session, client_id)
@@ -208,11 +200,12 @@ def add_company_key_cmd(
     emit_json({"client_id": client_id, "kid": kid, "status": "active"})
 
 
-@register_app.command("retention")
+@register_cli.command("retention")
 def retention() -> None:
     """Run the retention job once (delete and pseudonymise what is past retention)."""
-    settings = load_register_settings()
-    engine = make_engine(settings.database_url)
+    tree = settings_or_exit()
+    settings = tree.register
+    engine = register_engine(tree)
     try:
         with make_session_factory(engine)() as session, session.begin():
             report = run_retention(session, SystemClock(), settings)
@@ -221,7 +214,7 @@ def retention() -> None:
     emit_json(dataclasses.asdict(report))
 
 
-@register_app.command("record-manual")
+@register_cli.command("record-manual")
 def record_manual(
     *,
     certified_on: Annotated[
@@ -239,13 +232,14 @@ def record_manual(
 
     Companies then see ``certified`` with method ``manual``; open requests are fulfilled.
     """
-    settings = load_register_settings()
+    tree = settings_or_exit()
+    settings = tree.register
     person = (
         {"national_id": national_id}
         if national_id
         else {"foreign_id": foreign_id or "", "issuing_state": state or ""}
     )
-    engine = make_engine(settings.database_url)
+    engine = register_engine(tree)
     try:
         client = InProcessRegisterClient(make_session_factory(engine), SystemClock(), settings)
         receipt = client.record_manual_certificate(
@@ -277,7 +271,7 @@ def _date(text: str) -> date:
         raise typer.BadParameter("expected YYYY-MM-DD", param_hint="--date") from exc
 
 
-@register_app.command("verify-log")
+@register_cli.command("verify-log")
 def verify_log() -> None:
     """Verify the disclosure log's hash chain up to its head (for auditors).
 
@@ -285,8 +279,8 @@ def verify_log() -> None:
     entry (seq) that does not fit. It reads one snapshot (REPEATABLE READ on PostgreSQL)
     and blocks no writer.
     """
-    settings = load_register_settings()
-    engine = make_engine(settings.database_url)
+    tree = settings_or_exit()
+    engine = register_engine(tree)
     snapshot = (
         {"isolation_level": "REPEATABLE READ"}
         if engine.dialect.name == "postgresql"
@@ -308,7 +302,7 @@ def verify_log() -> None:
     typer.echo(f"chain verified: {result.entries} entries")
 
 
-@register_app.command("verify-proof")
+@register_cli.command("verify-proof")
 def verify_proof(
     report: Annotated[Path, typer.Argument(help="An access report (JSON) with its proof.")],
     jwks: Annotated[
@@ -343,8 +337,3 @@ def verify_proof(
         f"proof verified: {result.entries} disclosures in a log of {result.tree_size} "
         f"entries, signed by {result.kid} ({source})"
     )
-
-
-def _ensure_sqlite_dir(url: str) -> None:
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

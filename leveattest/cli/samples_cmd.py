@@ -10,9 +10,8 @@ from typing import Annotated
 
 import typer
 
-from leveattest.cli.app import emit_json, fail, samples_app
+from leveattest.cli.app import emit_json, fail, samples_app, settings_or_exit
 from leveattest.core.errors import LeveattestError, SampleGenerationError
-from leveattest.core.settings import Settings
 from leveattest.face import FaceEngine
 from leveattest.samples.generate import DEFAULT_REFERENCE, DEFAULT_SEED, generate_samples
 from leveattest.samples.tour import PAGE_VARIANTS, NegativeReport, PersonReport, tour
@@ -62,7 +61,7 @@ def verify_command(
     no_faces: Annotated[bool, typer.Option("--no-faces", help="Skip face matching.")] = False,
 ) -> None:
     """Verify every sample document with the engines (no service): a table per person."""
-    engine = None if no_faces else FaceEngine(Settings().face)
+    engine = None if no_faces else FaceEngine(settings_or_exit().face)
     try:
         people, negatives = tour(root, engine=engine)
     except LeveattestError as exc:

@@ -17,12 +17,11 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from prometheus_client.registry import Collector
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from structlog.contextvars import bind_contextvars, reset_contextvars
 
 from leveattest.core.metrics import HTTP_REQUESTS, METRICS_CONTENT_TYPE, render_metrics
 from leveattest.core.request_id import REQUEST_ID_HEADER, accept_request_id
+from leveattest.core.settings import MetricsSettings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -32,15 +31,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _HEADER = REQUEST_ID_HEADER.encode()
 _STATUS_CLASSES = {n: f"{n}xx" for n in range(1, 6)}
-
-
-class MetricsSettings(BaseSettings):
-    """``LEVEATTEST_METRICS__*``."""
-
-    model_config = SettingsConfigDict(env_prefix="LEVEATTEST_METRICS__", extra="ignore")
-
-    # the bearer token a scraper sends to GET /metrics; unset = no /metrics
-    token: SecretStr | None = None
 
 
 class ObservabilityMiddleware:

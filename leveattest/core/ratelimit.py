@@ -20,25 +20,15 @@ from typing import cast
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
-from pydantic import field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from leveattest.core.errors import TooManyRequestsError
 from leveattest.core.logging import get_logger
 from leveattest.core.metrics import RATE_LIMITED
+from leveattest.core.settings import RATE_LIMIT_RULES, RateLimitSettings
 
 log = get_logger("leveattest.ratelimit")
 
-RULES = (
-    "register_token_per_address",
-    "register_token_per_client",
-    "register_relationships_per_client",
-    "sessions_per_address",
-    "invitations_per_address",
-    "ops_sign_in_per_address",
-    "pensioner_lookups_per_address",
-    "pensioner_access_per_reference",
-)
+RULES = RATE_LIMIT_RULES
 
 
 class RateLimitedError(TooManyRequestsError):
@@ -49,41 +39,6 @@ class RateLimitedError(TooManyRequestsError):
     def __init__(self, *, retry_after: int, rule: str) -> None:
         super().__init__(rule=rule)
         self.retry_after = max(1, retry_after)
-
-
-class RateLimitSettings(BaseSettings):
-    """``LEVEATTEST_RATE_LIMITS__*``. Limits in the ``limits`` syntax: ``N/second``,
-    ``N/minute``, ``N/hour``, ``N/day``, or ``N per M minutes``."""
-
-    model_config = SettingsConfigDict(env_prefix="LEVEATTEST_RATE_LIMITS__", extra="ignore")
-
-    enabled: bool = True
-    # memory:// (one process) or redis://127.0.0.1:6379/0 (shared; production)
-    storage_uri: str = "memory://"
-    # the token endpoint: before any work per address, and per client for tokens issued
-    register_token_per_address: str = "60/minute"  # noqa: S105 - a limit
-    register_token_per_client: str = "30/minute"  # noqa: S105 - a limit
-    # relationship registrations per company client (a payment statement each)
-    register_relationships_per_client: str = "3000/minute"
-    # starting sessions (the mobile API), and the subset that looks up an invitation reference
-    sessions_per_address: str = "30/minute"
-    invitations_per_address: str = "20/minute"
-    # the ops console's sign-in form
-    ops_sign_in_per_address: str = "10/minute"
-    # the pensioner's pages: every look-up of a letter reference, per address; and the
-    # birth-date tries that open "my data", per reference (whoever holds a letter cannot
-    # run through the calendar)
-    pensioner_lookups_per_address: str = "20 per 10 minutes"
-    pensioner_access_per_reference: str = "5 per 1 hour"
-
-    @field_validator(*RULES)
-    @classmethod
-    def _parses(cls, value: str) -> str:
-        parse(value)  # raises ValueError on a malformed limit
-        return value
-
-    def limit(self, rule: str) -> str:
-        return str(getattr(self, rule))
 
 
 class RateLimiter:

@@ -15,7 +15,6 @@ from leveattest.pipeline.outcome import PipelineOutcome
 from leveattest.pipeline.ports import LivenessVerifier
 from leveattest.pipeline.runner import Pipeline
 from leveattest.pipeline.steps.liveness_engine import ReplayIndexSource, build_liveness_verifier
-from leveattest.sessions.liveness_settings import liveness_settings
 
 log = get_logger("leveattest.jobs")
 
@@ -55,7 +54,7 @@ def build_pipeline(
     if liveness is None:
         liveness = build_liveness_verifier(
             face_engine,
-            settings=liveness_settings(),
+            settings=settings.liveness,
             replay_index=InMemoryReplayIndex(),
             replay_source=replay_source,
         )

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from leveattest.core.clock import Clock
 from leveattest.core.logging import get_logger
 from leveattest.sessions.context import SessionContext
-from leveattest.sessions.mail import MailSettings, forget_stale_addresses, send_outcome_mail
+from leveattest.sessions.mail import forget_stale_addresses, send_outcome_mail
 from leveattest.sessions.notifications import record_deadline_passed
 from leveattest.sessions.retention import run_retention
 
@@ -109,7 +109,7 @@ def _outcome_mail(ctx: SessionContext, register: RegisterJobs | None) -> Report:
     """The queued outcomes to the pensioners who gave an e-mail address (nothing while no
     SMTP host is configured: ``LEVEATTEST_MAIL__SMTP_HOST``)."""
     del register
-    settings = MailSettings()
+    settings = ctx.settings.mail
     sent = send_outcome_mail(ctx, settings)
     return {"mails_sent": sent, "addresses_forgotten": forget_stale_addresses(ctx, settings)}
 

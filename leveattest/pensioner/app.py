@@ -32,14 +32,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leveattest.contracts.sessions import ConsentRequest, StartSessionRequest, Status
 from leveattest.core.errors import LeveattestError
 from leveattest.core.i18n import Message
 from leveattest.core.ratelimit import RateLimitedError, RateLimiter, address_of
+from leveattest.core.settings import PensionerSettings
 from leveattest.pensioner import access, texts
 from leveattest.pensioner import access_texts as access_t
 from leveattest.pensioner.language import (
@@ -72,21 +71,6 @@ SECURITY_HEADERS = {
     ),
 }
 Requesters = Callable[[str], list[str]]
-
-
-class PensionerSettings(BaseSettings):
-    """``LEVEATTEST_PENSIONER__*``: the pensioner's pages."""
-
-    model_config = SettingsConfigDict(env_prefix="LEVEATTEST_PENSIONER__", extra="ignore")
-
-    review_answer_days: int = Field(default=5, ge=1)  # what "with a person" promises
-    app_link_base: str = "leveattest://continue"  # the phone app's deep link
-    cookie_secure: bool = True
-    # how long the birth date typed for "my data" opens the report in that browser
-    access_minutes: int = Field(default=15, ge=1, le=120)
-    # the fonts the PDF report embeds (Debian's fonts-dejavu-core, as the letters)
-    report_font: Path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-    report_font_bold: Path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
 
 def _valid_reference(reference: str) -> bool:
@@ -198,7 +182,7 @@ def create_pensioner_app(
     pages = _Pages(
         ctx,
         requesters,
-        settings or PensionerSettings(),
+        settings or ctx.settings.pensioner,
         limiter or RateLimiter(ctx.settings.rate_limits),
     )
     app = FastAPI(title="leveattest pensioner", docs_url=None, redoc_url=None, openapi_url=None)

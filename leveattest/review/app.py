@@ -62,7 +62,7 @@ def create_review_app(
     *,
     provider: IdentityProvider | None = None,
 ) -> FastAPI:
-    settings = settings or ReviewSettings()
+    settings = settings or ctx.settings.review
     service = ReviewService(
         ctx,
         settings,

@@ -12,10 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leveattest.core.clock import Clock
 from leveattest.core.keys import KeyRing, keyring_from
-from leveattest.core.settings import Settings
+from leveattest.core.settings import LivenessSettings, SessionSettings, Settings
 from leveattest.face.liveness.challenge import issue_challenge
-from leveattest.sessions.liveness_settings import liveness_settings
-from leveattest.sessions.settings import SessionSettings
 from leveattest.storage.blobs import BlobStore
 from register.client import RegisterClient
 
@@ -27,9 +25,20 @@ class ChallengeIssuer(Protocol):
     def __call__(self, session_id: str, clock: Clock) -> dict[str, Any]: ...
 
 
+@dataclass(frozen=True)
+class LivenessChallengeIssuer:
+    """The issuer of the service: :func:`leveattest.face.liveness.challenge.issue_challenge`
+    with the ``liveness`` section of the settings (the same for the API and the worker)."""
+
+    settings: LivenessSettings
+
+    def __call__(self, session_id: str, clock: Clock) -> dict[str, Any]:
+        return issue_challenge(session_id, clock=clock, settings=self.settings).to_dict()
+
+
 def issue_liveness_challenge(session_id: str, clock: Clock) -> dict[str, Any]:
-    """The default issuer: :func:`leveattest.face.liveness.challenge.issue_challenge`."""
-    return issue_challenge(session_id, clock=clock, settings=liveness_settings()).to_dict()
+    """An issuer with the engine's default liveness settings."""
+    return LivenessChallengeIssuer(LivenessSettings())(session_id, clock)
 
 
 class JobQueue(Protocol):
@@ -47,7 +56,6 @@ class JobQueue(Protocol):
 @dataclass
 class SessionContext:
     settings: Settings
-    session_settings: SessionSettings
     clock: Clock
     sessions: sessionmaker[Session]
     blobs: BlobStore
@@ -60,6 +68,15 @@ class SessionContext:
         """One transaction: committed on success, rolled back on any exception."""
         with self.sessions() as session, session.begin():
             yield session
+
+    @property
+    def session_settings(self) -> SessionSettings:
+        """The ``sessions`` section of the settings."""
+        return self.settings.sessions
+
+    @session_settings.setter
+    def session_settings(self, value: SessionSettings) -> None:
+        self.settings = self.settings.model_copy(update={"sessions": value})
 
     @property
     def retry_budget(self) -> int:

@@ -18,14 +18,13 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from leveattest.contracts.sessions import OutcomeCode
 from leveattest.core.i18n import _
 from leveattest.core.logging import fingerprint, get_logger
+from leveattest.core.settings import MailSettings
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.messages import OUTCOMES, translate
 from leveattest.sessions.models import (
@@ -42,23 +41,6 @@ MAX_ADDRESS = 254  # RFC 5321 path limit
 SUBJECT = _("mail.subject", "Your life certificate")
 STATUS_LINK = _("mail.status_link", "See the status at any time: {url}")
 NO_REPLY = _("mail.no_reply", "This message was sent automatically. Please do not reply.")
-
-
-class MailSettings(BaseSettings):
-    """``LEVEATTEST_MAIL__*``: the SMTP relay for outcome e-mails (off unless a host is set)."""
-
-    model_config = SettingsConfigDict(env_prefix="LEVEATTEST_MAIL__", extra="ignore")
-
-    smtp_host: str | None = None
-    smtp_port: int = Field(default=25, ge=1, le=65535)
-    starttls: bool = True
-    sender: str = "leveattest@leveattest.example"
-    status_url_base: str = "https://leveattest.example/i/"
-    timeout_seconds: float = Field(default=20.0, gt=0)
-    batch: int = Field(default=100, ge=1, le=10_000)
-    # an address whose outcome never came (abandoned, withdrawn) is deleted this long after
-    # it was given: past the letter's deadline, whose outcome is the last one told
-    keep_address_days: int = Field(default=120, ge=1, le=400)
 
 
 Sender = Callable[[EmailMessage], None]

@@ -12,9 +12,7 @@ from api_helpers import Harness, auth, invite
 from prometheus_client import REGISTRY
 
 from leveattest.core.logging import configure_logging
-from leveattest.core.observability import MetricsSettings
-from leveattest.core.ratelimit import RateLimitSettings
-from leveattest.core.settings import Settings
+from leveattest.core.settings import MetricsSettings, RateLimitSettings, Settings
 
 TOKEN = "metrics-token-for-tests"
 

@@ -15,8 +15,9 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from leveattest.cli import _register_commands, app
-from leveattest.core.ratelimit import RateLimiter, RateLimitSettings
-from leveattest.pensioner.app import PensionerSettings, create_pensioner_app
+from leveattest.core.ratelimit import RateLimiter
+from leveattest.core.settings import PensionerSettings, RateLimitSettings
+from leveattest.pensioner.app import create_pensioner_app
 from leveattest.pipeline import advice
 from leveattest.sessions import repository
 from register.client import verify_access_proof

@@ -17,12 +17,12 @@ from aiosmtpd.controller import Controller
 from api_helpers import Harness, SyncClient, auth, facts, invite, nid
 from sqlalchemy import text
 
-from leveattest.core.ratelimit import RateLimiter, RateLimitSettings
+from leveattest.core.ratelimit import RateLimiter
+from leveattest.core.settings import MailSettings, PensionerSettings, RateLimitSettings
 from leveattest.jobs.scheduled import SCHEDULE, run_job
-from leveattest.pensioner.app import PensionerSettings, create_pensioner_app
+from leveattest.pensioner.app import create_pensioner_app
 from leveattest.sessions import repository
 from leveattest.sessions.mail import (
-    MailSettings,
     forget_stale_addresses,
     send_outcome_mail,
     valid_address,
@@ -257,9 +257,8 @@ def test_an_address_given_on_the_page_gets_the_outcome_by_smtp_and_is_then_delet
     harness.client.post(f"/v1/sessions/{session['session_id']}/submit", headers=auth(session))
     harness.run_worker()
 
-    monkeypatch.setenv("LEVEATTEST_MAIL__SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("LEVEATTEST_MAIL__SMTP_PORT", str(port))
-    monkeypatch.setenv("LEVEATTEST_MAIL__STARTTLS", "false")
+    relay = MailSettings(smtp_host="127.0.0.1", smtp_port=port, starttls=False)
+    harness.ctx.settings = harness.ctx.settings.model_copy(update={"mail": relay})
     [job] = [job for job in SCHEDULE if job.name == "outcome-mail"]
     # the worker's hourly job
     assert run_job(harness.ctx, None, job) == {"mails_sent": 1, "addresses_forgotten": 0}

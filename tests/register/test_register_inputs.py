@@ -11,13 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from leveattest.core.errors import InsecureConfigurationError
+from leveattest.core.settings import Settings
 from leveattest.mrz.national import make_norwegian_id
 from register.cursor import decode_cursor, encode_cursor
 from register.errors import CursorInvalidError, NationalIdInvalidError, RegisterInputError
 from register.identity import foreign_id, norwegian_id, person_id_from_json
 from register.periods import months_before
 from register.schemas import StatusRequest, parse_body
-from register.settings import RegisterSettings
 
 VALID = make_norwegian_id(date(1950, 5, 17), 123)
 
@@ -95,16 +95,30 @@ def test_months_before_clamps_to_month_end():
 
 
 def test_production_refuses_default_secret_and_sqlite():
-    with pytest.raises(InsecureConfigurationError):
-        RegisterSettings(production=True)
-    with pytest.raises(InsecureConfigurationError):
-        RegisterSettings(production=True, secret="x" * 40, accept_synthetic_ids=False)
-    ok = RegisterSettings(
-        production=True,
-        secret="x" * 40,
-        accept_synthetic_ids=False,
-        database_url="postgresql+psycopg://db/register",
-    )
+    """The register's production behaviour follows the one switch, LEVEATTEST_ENVIRONMENT."""
+    service = {
+        "environment": "production",
+        "security": {"master_key": "m" * 40},
+        "database": {"url": "postgresql+psycopg://db/leveattest"},
+    }
+    with pytest.raises(InsecureConfigurationError, match="REGISTER__SECRET"):
+        Settings(**service, register={"database_url": "postgresql+psycopg://db/register"})
+    with pytest.raises(InsecureConfigurationError, match="REGISTER__DATABASE_URL"):
+        Settings(**service, register={"secret": "x" * 40})
+    with pytest.raises(InsecureConfigurationError, match="ACCEPT_SYNTHETIC_IDS"):
+        Settings(
+            **service,
+            register={
+                "secret": "x" * 40,
+                "database_url": "postgresql+psycopg://db/register",
+                "accept_synthetic_ids": True,
+            },
+        )
+    ok = Settings(
+        **service,
+        register={"secret": "x" * 40, "database_url": "postgresql+psycopg://db/register"},
+    ).register
+    assert ok.accept_synthetic_ids is False  # production's default
     assert ok.token_endpoint.endswith("/oauth/token")
 
 

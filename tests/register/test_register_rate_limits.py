@@ -16,9 +16,8 @@ from register_testkit import BASE_URL, person, run
 from sqlalchemy import Engine, select
 
 from leveattest.core.clock import FixedClock
-from leveattest.core.observability import MetricsSettings
-from leveattest.core.ratelimit import RateLimitSettings
-from register.anomaly import ANOMALY_ACTION, AnomalySettings
+from leveattest.core.settings import AnomalySettings, MetricsSettings, RateLimitSettings
+from register.anomaly import ANOMALY_ACTION
 from register.api import create_register_app
 from register.db.models import AuditEvent
 from register.keys import RegisterKeys

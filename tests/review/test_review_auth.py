@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from review_helpers import Console
 
-from leveattest.core.ratelimit import RateLimiter, RateLimitSettings
+from leveattest.core.ratelimit import RateLimiter
+from leveattest.core.settings import RateLimitSettings
 from leveattest.review.models import StaffAccount
 
 

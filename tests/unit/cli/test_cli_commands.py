@@ -58,6 +58,8 @@ FULL_LISTING = [
     "ops add-user",
     "keys rotate",
     "keys ids",
+    "config show",
+    "config docs",
 ]
 # modules of leveattest.cli that define no command
 NOT_COMMAND_MODULES = {"app", "demo_service"}

@@ -9,7 +9,8 @@ import pytest
 from limits.storage import MemoryStorage
 
 from leveattest.core.problems import problem_headers
-from leveattest.core.ratelimit import RateLimitedError, RateLimiter, RateLimitSettings
+from leveattest.core.ratelimit import RateLimitedError, RateLimiter
+from leveattest.core.settings import RateLimitSettings
 
 REDIS = ("127.0.0.1", 6379)
 
