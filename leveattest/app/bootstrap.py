@@ -24,10 +24,10 @@ from leveattest.api.app import build_context, create_app
 from leveattest.app.register_root import (
     migrate_register,
     register_app,
-    register_client,
     register_engine,
     register_sessions,
 )
+from leveattest.app.register_root import register_client as in_process_client
 from leveattest.core.clock import Clock, SystemClock
 from leveattest.core.keys import keyring_from
 from leveattest.core.logging import configure_logging, get_logger
@@ -45,6 +45,7 @@ from leveattest.sessions.db import make_engine, make_session_factory, upgrade
 from leveattest.sessions.replay import DatabaseReplaySource
 from leveattest.storage.blobs import BlobStore
 from leveattest.storage.envelope import MasterKey
+from register.client import RegisterClient
 from register.db.engine import make_session_factory as make_register_session_factory
 from register.invitation_view import RegisterRequesters
 from register.scheduled import RegisterJobs
@@ -108,14 +109,15 @@ def service_context(
     engine: Engine | None = None,
     blobs: BlobStore | None = None,
     register_sessions: sessionmaker[Session] | None = None,
+    register_client: RegisterClient | None = None,
 ) -> SessionContext:
     """The context the API, the worker and the scheduled jobs share, with the in-process
-    register client (over ``register_sessions`` when given)."""
+    register client (over ``register_sessions`` when given), or ``register_client``."""
     clock = clock or SystemClock()
     return build_context(
         settings,
         clock=clock,
-        register_client=register_client(settings, clock, register_sessions),
+        register_client=register_client or in_process_client(settings, clock, register_sessions),
         engine=engine,
         blobs=blobs,
     )
@@ -123,7 +125,7 @@ def service_context(
 
 def api_app(settings: Settings, clock: Clock, **kwargs: Any) -> FastAPI:
     """The mobile API with the in-process register client (``kwargs``: ``create_app``'s)."""
-    kwargs.setdefault("register_client", register_client(settings, clock))
+    kwargs.setdefault("register_client", in_process_client(settings, clock))
     return create_app(settings, clock=clock, **kwargs)
 
 

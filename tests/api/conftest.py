@@ -5,7 +5,8 @@ from empty tables. PostgreSQL comes from ``LEVEATTEST_TEST_POSTGRES_URL`` (its d
 name gets ``_api`` appended) or is a database of our own per process
 (``leveattest_api_test_<pid>``, dropped afterwards); unreachable → skipped, unless
 ``LEVEATTEST_REQUIRE_POSTGRES=1``. The register (reached only through its client) runs on
-its own SQLite file per test.
+its own SQLite file per test. The app is built by the composition root
+(``leveattest.app.bootstrap``) from one settings tree, as ``leveattest serve`` builds it.
 """
 
 from __future__ import annotations
@@ -18,15 +19,14 @@ from api_helpers import NOW, Harness, StubPipeline, SyncClient
 from leveattest_databases import BACKENDS, emptied, migrated
 from sqlalchemy import Engine
 
-from leveattest.api.app import create_app
+from leveattest.app import bootstrap
+from leveattest.app.register_root import register_client as in_process_register_client
+from leveattest.app.register_root import register_engine
 from leveattest.core.clock import FixedClock
-from leveattest.core.settings import Settings
-from leveattest.sessions.settings import SessionSettings
+from leveattest.core.settings import RegisterSettings, SessionSettings, Settings
 from register.client import InProcessRegisterClient
-from register.db.engine import make_engine as make_register_engine
 from register.db.engine import make_session_factory as make_register_sessions
 from register.db.migrate import upgrade as upgrade_register
-from register.settings import RegisterSettings
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -57,25 +57,26 @@ def register_settings(tmp_path: Path) -> RegisterSettings:
 
 
 @pytest.fixture
-def register_client(
-    register_settings: RegisterSettings, clock: FixedClock
-) -> Iterator[InProcessRegisterClient]:
-    engine = make_register_engine(register_settings.database_url)
-    upgrade_register(engine)
-    client = InProcessRegisterClient(make_register_sessions(engine), clock, register_settings)
-    client.engine = engine  # type: ignore[attr-defined]  # for the test helpers below
-    yield client
-    engine.dispose()
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data={"var_dir": tmp_path / "var"})  # type: ignore[arg-type]
+def settings(tmp_path: Path, register_settings: RegisterSettings) -> Settings:
+    return Settings(
+        data={"var_dir": tmp_path / "var"},  # type: ignore[arg-type]
+        register=register_settings,
+    )
 
 
 @pytest.fixture
 def session_settings() -> SessionSettings:
     return SessionSettings(allow_known_person_start=True)
+
+
+@pytest.fixture
+def register_client(settings: Settings, clock: FixedClock) -> Iterator[InProcessRegisterClient]:
+    engine = register_engine(settings)
+    upgrade_register(engine)
+    client = in_process_register_client(settings, clock, make_register_sessions(engine))
+    client.engine = engine  # type: ignore[attr-defined]  # for the test helpers below
+    yield client
+    engine.dispose()
 
 
 @pytest.fixture
@@ -86,11 +87,10 @@ def harness(
     clock: FixedClock,
     register_client: InProcessRegisterClient,
 ) -> Iterator[Harness]:
-    app = create_app(
-        settings,
-        clock=clock,
+    app = bootstrap.api_app(
+        settings.model_copy(update={"sessions": session_settings}),
+        clock,
         register_client=register_client,
-        session_settings=session_settings,
         engine=engine,
     )
     client = SyncClient(app)

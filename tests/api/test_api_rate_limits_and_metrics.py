@@ -12,7 +12,7 @@ from api_helpers import Harness, auth, invite
 from prometheus_client import REGISTRY
 
 from leveattest.core.logging import configure_logging
-from leveattest.core.settings import MetricsSettings, RateLimitSettings, Settings
+from leveattest.core.settings import MetricsSettings, RateLimitSettings, RegisterSettings, Settings
 
 TOKEN = "metrics-token-for-tests"
 
@@ -23,9 +23,12 @@ def limits() -> RateLimitSettings:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, limits: RateLimitSettings) -> Settings:
+def settings(
+    tmp_path: Path, limits: RateLimitSettings, register_settings: RegisterSettings
+) -> Settings:
     return Settings(
         data={"var_dir": tmp_path / "var"},  # type: ignore[arg-type]
+        register=register_settings,
         rate_limits=limits,
         metrics=MetricsSettings(token=TOKEN),  # type: ignore[arg-type]
     )

@@ -4,7 +4,8 @@ The schema is built by the Alembic migrations once per backend; each test starts
 empty tables. PostgreSQL comes from ``LEVEATTEST_TEST_POSTGRES_URL`` (its database name
 gets ``_review`` appended) or is a database of our own per process
 (``leveattest_review_test_<pid>``, dropped afterwards); unreachable → skipped, unless
-``LEVEATTEST_REQUIRE_POSTGRES=1``. The register runs on its own SQLite file per test.
+``LEVEATTEST_REQUIRE_POSTGRES=1``. The register runs on its own SQLite file per test. The
+context and the console are built by the composition root from one settings tree.
 """
 
 from __future__ import annotations
@@ -19,17 +20,15 @@ from sqlalchemy import Engine
 
 import leveattest.jobs.models
 import leveattest.review.models  # noqa: F401  (their tables are emptied too)
-from leveattest.api.app import build_context
+from leveattest.app import bootstrap
+from leveattest.app.register_root import register_client as in_process_register_client
+from leveattest.app.register_root import register_engine
 from leveattest.core.clock import FixedClock
-from leveattest.core.settings import Settings
+from leveattest.core.settings import ReviewSettings, Settings
 from leveattest.review.app import create_review_app
-from leveattest.review.settings import ReviewSettings
-from leveattest.sessions.settings import SessionSettings
 from register.client import InProcessRegisterClient
-from register.db.engine import make_engine as make_register_engine
 from register.db.engine import make_session_factory as make_register_sessions
 from register.db.migrate import upgrade as upgrade_register
-from register.settings import RegisterSettings
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -51,41 +50,41 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def register_client(tmp_path: Path, clock: FixedClock) -> Iterator[InProcessRegisterClient]:
-    settings = RegisterSettings(
-        database_url=f"sqlite:///{tmp_path / 'register.db'}",
-        signing_keys_path=tmp_path / "keys.json",
-        accept_synthetic_ids=True,
+def review_settings() -> ReviewSettings:
+    return ReviewSettings(cookie_secure=False, max_failed_sign_ins=3)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, review_settings: ReviewSettings) -> Settings:
+    return Settings(
+        data={"var_dir": tmp_path / "var"},  # type: ignore[arg-type]
+        review=review_settings,
+        register={
+            "database_url": f"sqlite:///{tmp_path / 'register.db'}",
+            "signing_keys_path": tmp_path / "keys.json",
+            "accept_synthetic_ids": True,
+        },
     )
-    engine = make_register_engine(settings.database_url)
+
+
+@pytest.fixture
+def register_client(settings: Settings, clock: FixedClock) -> Iterator[InProcessRegisterClient]:
+    engine = register_engine(settings)
     upgrade_register(engine)
-    client = InProcessRegisterClient(make_register_sessions(engine), clock, settings)
+    client = in_process_register_client(settings, clock, make_register_sessions(engine))
     client.engine = engine  # type: ignore[attr-defined]
     yield client
     engine.dispose()
 
 
 @pytest.fixture
-def review_settings() -> ReviewSettings:
-    return ReviewSettings(cookie_secure=False, max_failed_sign_ins=3)
-
-
-@pytest.fixture
 def console(
     engine: Engine,
-    tmp_path: Path,
+    settings: Settings,
     clock: FixedClock,
     register_client: InProcessRegisterClient,
-    review_settings: ReviewSettings,
 ) -> Iterator[Console]:
-    settings = Settings(data={"var_dir": tmp_path / "var"})  # type: ignore[arg-type]
-    ctx = build_context(
-        settings,
-        clock=clock,
-        register_client=register_client,
-        session_settings=SessionSettings(),
-        engine=engine,
-    )
-    app = create_review_app(ctx, review_settings)
-    with Console(app, ctx, clock, register_client, review_settings) as console:
+    ctx = bootstrap.service_context(settings, clock, engine=engine, register_client=register_client)
+    app = create_review_app(ctx, settings.review)
+    with Console(app, ctx, clock, register_client, settings.review) as console:
         yield console
