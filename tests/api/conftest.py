@@ -70,10 +70,14 @@ def session_settings() -> SessionSettings:
 
 
 @pytest.fixture
-def register_client(settings: Settings, clock: FixedClock) -> Iterator[InProcessRegisterClient]:
-    engine = register_engine(settings)
+def register_client(
+    register_settings: RegisterSettings, clock: FixedClock
+) -> Iterator[InProcessRegisterClient]:
+    # built from the register section alone: a test may override ``settings`` without one
+    tree = Settings(register=register_settings)
+    engine = register_engine(tree)
     upgrade_register(engine)
-    client = in_process_register_client(settings, clock, make_register_sessions(engine))
+    client = in_process_register_client(tree, clock, make_register_sessions(engine))
     client.engine = engine  # type: ignore[attr-defined]  # for the test helpers below
     yield client
     engine.dispose()
