@@ -106,15 +106,17 @@ class MobileClient:
         )
         return SessionStarted.model_validate(response.json())
 
-    def resume(self, handover: Handover) -> SessionStarted:
+    def resume(self, handover: Handover, *, renew: str = "all") -> SessionStarted:
         """Continue a session the pensioner started (and consented to) on the web page:
         fresh challenges for it (``POST /challenges``) make it look as a started session
         does to the rest of the app. ``expires_at`` is not told to a resumed app; it is
-        the nonce's expiry, which bounds what the app does next."""
+        the nonce's expiry, which bounds what the app does next. ``renew="aa"`` when the
+        page already captured the frames: only the AA nonce is renewed (the frames stay)."""
         response = self._call(
             "POST",
             f"/v1/sessions/{handover.session_id}/challenges",
             headers={"Authorization": f"Bearer {handover.access_token}"},
+            params={"renew": renew},
         )
         issued = ChallengesIssued.model_validate(response.json())
         return SessionStarted(

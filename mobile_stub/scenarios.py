@@ -198,6 +198,31 @@ def continue_from_browser(
     return _result(f"{species}_from_browser", expected, started, status, attempts=session.attempt)
 
 
+def chip_after_browser(client: MobileClient, folder: Path, handover: Handover) -> Result:
+    """The app reads the chip of a session whose page photo, selfie and liveness frames the
+    pensioner took in the browser (``leveattest/pensioner/static/capture.js``): what the
+    service holds says so; a fresh AA nonce alone (the frames stay valid), the chip files
+    and the signature, submit, wait. A retry needs the browser again, so the app stops
+    there."""
+    started = time.monotonic()
+    session = client.resume(handover, renew="aa")
+    held = {item.category for item in client.privacy(session).held}
+    missing = {"page", "selfie", "liveness"} - held
+    if missing:
+        return _result(
+            "chip_after_browser",
+            "captured",
+            started,
+            None,
+            actual="not_captured",
+            missing=sorted(missing),
+        )
+    read_chip(client, session, folder)
+    client.submit(session)
+    status = client.wait(session)
+    return _result("chip_after_browser", "decided", started, status, attempts=session.attempt)
+
+
 def genuine(client: MobileClient, folder: Path, invitation: str) -> Result:
     return genuine_capture(client, folder, invitation)[0]
 

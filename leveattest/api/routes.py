@@ -6,7 +6,9 @@ URLs; the session access token travels in the Authorization header.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
 
 from leveattest.api.deps import Context, Token
 from leveattest.contracts.sessions import (
@@ -116,11 +118,19 @@ def retry(session_id: str, ctx: Context, token: Token) -> RetryStarted:
 @router.post(
     "/{session_id}/challenges", response_model=ChallengesIssued, operation_id="renewChallenges"
 )
-def renew_challenges(session_id: str, ctx: Context, token: Token) -> ChallengesIssued:
-    """A new AA nonce and liveness challenge when the issued ones expired before use."""
+def renew_challenges(
+    session_id: str,
+    ctx: Context,
+    token: Token,
+    renew: Annotated[Literal["all", "aa", "liveness"], Query()] = "all",
+) -> ChallengesIssued:
+    """A new AA nonce and liveness challenge when the issued ones expired before use, or
+    one of them alone (``renew=aa``: the frames already uploaded stay valid;
+    ``renew=liveness``: the AA signature stays valid)."""
+    kinds = service.RENEWABLE if renew == "all" else (renew,)
     with ctx.unit_of_work() as db:
         row = repository.authorised_session(db, session_id, token, for_update=True)
-        return service.renew_challenges(db, ctx, row)
+        return service.renew_challenges(db, ctx, row, kinds)
 
 
 @router.get("/{session_id}/privacy", response_model=PrivacyView, operation_id="getPrivacyView")

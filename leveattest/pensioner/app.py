@@ -7,9 +7,13 @@ and ``no-store`` on every answer. Routes:
 * ``/`` — what this is, and a form for the reference printed in the letter;
 * ``/i/<reference>`` — the invitation behind the letter's QR code (who asks and why, the
   deadline, the steps, what is needed, the privacy notice and the consent: step 1 of 4);
-* ``/i/<reference>/prepare`` (2 of 4), ``/i/<reference>/app`` (3 of 4: the hand-over to
-  the phone app, which takes the photos and reads the chip), ``/i/<reference>/status``
-  (4 of 4: the status, to come back to from the letter at any time).
+* ``/i/<reference>/prepare`` (2 of 6); ``/i/<reference>/page`` (3 of 6: the data-page
+  photo, by the camera with a frame guide or a file picker that also works without
+  JavaScript); ``/i/<reference>/selfie`` (4 of 6: the selfie and liveness frames under the
+  server's colour challenge, ``static/capture.js`` over the phone app's own ``/v1`` API);
+  ``/i/<reference>/app`` (5 of 6: the hand-over to the phone app, which reads the chip,
+  and takes the photos when the browser could not); ``/i/<reference>/status`` (6 of 6:
+  the status, to come back to from the letter at any time).
 
 Reference look-ups are rate-limited per client address, and an unknown, fulfilled or
 expired reference gets the same page and status (404), so the pages tell a guesser
@@ -32,10 +36,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from leveattest.contracts.sessions import ConsentRequest, StartSessionRequest, Status
-from leveattest.core.errors import LeveattestError
+from leveattest.core.errors import LeveattestError, RequestInvalidError
 from leveattest.core.i18n import Message
 from leveattest.core.ratelimit import RateLimitedError, RateLimiter, address_of
 from leveattest.core.settings import PensionerSettings
@@ -51,14 +58,25 @@ from leveattest.pensioner.language import (
 )
 from leveattest.sessions import repository, rights, service, views
 from leveattest.sessions.advice_texts import translate_advice
-from leveattest.sessions.context import SessionContext
+from leveattest.sessions.context import SessionContext, blob_owner
+from leveattest.sessions.errors import UploadTooLargeError, UploadTruncatedError
 from leveattest.sessions.mail import remember_address, valid_address
 from leveattest.sessions.messages import OUTCOMES, REGISTER_KEEPS_REASON, translate
+from leveattest.sessions.models import SessionState
+from leveattest.sessions.parts import check_declared, part_spec
+from leveattest.sessions.uploads import IncomingPart, record_upload, stage_upload
 from register.client import InvitationInfo, verify_access_proof
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "leveattest_session"
-TOTAL_STEPS = 4
+TOTAL_STEPS = 6
+# the selfie page starts the colour sequence this long after the camera started: time to
+# see one's face in the frame, with a count-down (mobile_stub.capture.video renders it)
+CAPTURE_LEAD_IN_MS = 3000
+# what a multipart form adds around the photo (boundaries, part headers)
+FORM_OVERHEAD_BYTES = 16_384
+# what the browser's capture uploads, as the service's upload categories
+BROWSER_CAPTURE = frozenset({"page", "selfie", "liveness"})
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
@@ -332,13 +350,126 @@ def create_pensioner_app(
             return found
         return pages.render(request, "prepare.html", reference=reference, step=2)
 
+    def _capturing(request: Request, info: InvitationInfo) -> tuple[str, str] | None:
+        """This browser's session, if it is the letter's latest and takes uploads now."""
+        held = _own_session(request, info)
+        if held is None:
+            return None
+        with ctx.unit_of_work() as db:
+            row = repository.authorised_session(db, held[0], held[1])
+            return held if row.state == SessionState.COLLECTING else None
+
+    def _captured(held: tuple[str, str] | None) -> bool:
+        """The browser has sent the page photo, the selfie and the liveness frames."""
+        if held is None:
+            return False
+        with ctx.unit_of_work() as db:
+            row = repository.authorised_session(db, held[0], held[1])
+            uploads = repository.live_uploads(db, row.id, row.attempt)
+            return {upload.category for upload in uploads} >= BROWSER_CAPTURE
+
+    def _capture_page(
+        request: Request,
+        template: str,
+        reference: str,
+        held: tuple[str, str],
+        *,
+        step: int,
+        status: int = 200,
+        problem: Message | None = None,
+    ) -> Response:
+        settings = ctx.session_settings
+        return pages.render(
+            request,
+            template,
+            status=status,
+            reference=reference,
+            step=step,
+            session_id=held[0],
+            token=held[1],
+            max_image_bytes=settings.max_image_bytes,
+            max_frame_bytes=settings.max_frame_bytes,
+            max_frames=settings.max_frames,
+            lead_in_ms=CAPTURE_LEAD_IN_MS,
+            problem=problem,
+        )
+
+    @app.get("/i/{reference}/page", response_class=HTMLResponse)
+    def page_photo(request: Request, reference: str) -> Response:
+        found = pages.invitation(request, reference)
+        if isinstance(found, Response):
+            return found
+        held = _capturing(request, found)
+        if held is None:  # no consent in this browser, or the uploads are closed
+            return RedirectResponse(f"/i/{reference}/status", status_code=303)
+        return _capture_page(request, "page.html", reference, held, step=3)
+
+    @app.post("/i/{reference}/page", response_class=HTMLResponse)
+    async def page_photo_form(request: Request, reference: str) -> Response:
+        """The file picker's form (works without JavaScript): the photo is checked and
+        stored as ``PUT /v1/sessions/<id>/parts/PAGE`` does, with the same limits and
+        problem codes, said in plain words on the page."""
+        found = await run_in_threadpool(pages.invitation, request, reference)
+        if isinstance(found, Response):
+            return found
+        held = await run_in_threadpool(_capturing, request, found)
+        if held is None:
+            return RedirectResponse(f"/i/{reference}/status", status_code=303)
+        try:
+            media, data = await _form_photo(request, ctx.session_settings.max_image_bytes)
+            await run_in_threadpool(_store_page, held, media, data)
+        except LeveattestError as error:
+            problem = texts.PROBLEMS_BY_CODE.get(error.code, texts.PROBLEM_OTHER)
+            code = error.http_status
+            return await run_in_threadpool(
+                lambda: _capture_page(
+                    request,
+                    "page.html",
+                    reference,
+                    held,
+                    step=3,
+                    status=code,
+                    problem=problem,
+                )
+            )
+        return RedirectResponse(f"/i/{reference}/selfie", status_code=303)
+
+    def _store_page(held: tuple[str, str], media: str, data: bytes) -> None:
+        spec = part_spec("PAGE", ctx.session_settings)
+        incoming = IncomingPart(spec, "PAGE", check_declared(spec, media, len(data)), data)
+        with ctx.unit_of_work() as db:
+            owner = blob_owner_of(repository.authorised_session(db, held[0], held[1]))
+        staged = stage_upload(ctx, owner, incoming)
+        try:
+            with ctx.unit_of_work() as db:
+                row = repository.authorised_session(db, held[0], held[1], for_update=True)
+                record_upload(db, ctx, row, incoming, staged)
+        finally:
+            if staged is not None:
+                staged.discard()
+
+    @app.get("/i/{reference}/selfie", response_class=HTMLResponse)
+    def selfie(request: Request, reference: str) -> Response:
+        found = pages.invitation(request, reference)
+        if isinstance(found, Response):
+            return found
+        held = _capturing(request, found)
+        if held is None:
+            return RedirectResponse(f"/i/{reference}/status", status_code=303)
+        return _capture_page(request, "selfie.html", reference, held, step=4)
+
     @app.get("/i/{reference}/app", response_class=HTMLResponse)
     def app_step(request: Request, reference: str) -> Response:
         found = pages.invitation(request, reference)
         if isinstance(found, Response):
             return found
         return pages.render(
-            request, "app.html", reference=reference, step=3, app_link=_app_link(request, reference)
+            request,
+            "app.html",
+            reference=reference,
+            step=5,
+            app_link=_app_link(request, reference),
+            captured=_captured(_own_session(request, found)),
         )
 
     def _app_link(request: Request, reference: str) -> str:
@@ -375,7 +506,7 @@ def create_pensioner_app(
             request,
             "status.html",
             reference=reference,
-            step=4,
+            step=6,
             state=latest[0].value if latest else None,
             outcome=outcome,
             advice=(
@@ -602,3 +733,39 @@ def _my_data_routes(app: FastAPI, pages: _Pages) -> None:
             media_type="application/json",
             headers={"Content-Disposition": 'attachment; filename="my-data.json"'},
         )
+
+
+def blob_owner_of(row: Any) -> str:
+    return blob_owner(row.id, row.attempt)
+
+
+async def _form_photo(request: Request, max_bytes: int) -> tuple[str, bytes]:
+    """The one file ``photo`` of a multipart form, read with the part's size limit (the
+    body is cut off at the limit plus the form's overhead, never held whole above it)."""
+    declared = request.headers.get("content-length")
+    limit = max_bytes + FORM_OVERHEAD_BYTES
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise UploadTooLargeError(max=max_bytes)
+
+    async def capped() -> Any:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise UploadTooLargeError(max=max_bytes)
+            yield chunk
+
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise RequestInvalidError(fields=["photo"])
+    try:
+        form = await MultiPartParser(
+            request.headers, capped(), max_files=1, max_fields=2, max_part_size=1024
+        ).parse()
+    except MultiPartException as exc:
+        raise UploadTruncatedError("the form could not be read") from exc
+    photo = form.get("photo")
+    if not isinstance(photo, UploadFile) or not photo.filename:
+        raise RequestInvalidError(fields=["photo"])
+    data = await photo.read()
+    await form.close()
+    return photo.content_type or "", data

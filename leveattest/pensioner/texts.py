@@ -164,3 +164,106 @@ WITHDRAW_BODY = _(
 )
 WITHDRAW_BUTTON = _("withdraw.button", "Withdraw my consent")
 WITHDRAW_DONE = _("withdraw.done", "Your consent is withdrawn. Receipt number: {receipt}")
+
+# -- capture in the browser (the data page and the selfie under the colour challenge) ----
+PAGE_TITLE = _("page.title", "Take a photo of your document")
+PAGE_BODY = _(
+    "page.body",
+    "Open your passport or ID card at the page with your picture and put it flat on a "
+    "table, in good light.",
+)
+PAGE_CAMERA = _("page.camera", "Use the camera")
+PAGE_GUIDE = _(
+    "page.guide", "Hold the phone above the page so that the whole page fills the frame."
+)
+PAGE_SHOOT = _("page.shoot", "Take the photo")
+PAGE_FILE_LABEL = _("page.file_label", "Or choose a photo of the page")
+PAGE_FILE_HINT = _("page.file_hint", "A photo taken with your phone's camera app is fine.")
+PAGE_SEND = _("page.send", "Send the photo")
+PAGE_SENT = _("page.sent", "Thank you. The photo of your document has arrived.")
+
+SELFIE_TITLE = _("selfie.title", "A short video of your face")
+SELFIE_STEP_HOLD = _(
+    "selfie.step_hold", "Hold the phone in front of your face, as far away as your arm reaches."
+)
+SELFIE_STEP_COLOURS = _(
+    "selfie.step_colours",
+    "The screen changes colour for a few seconds. Keep looking at it and keep still.",
+)
+SELFIE_STEP_MOVE = _("selfie.step_move", "Then do what the screen says: turn your head, or blink.")
+SELFIE_START = _("selfie.start", "Start the video")
+SELFIE_NO_SCRIPT = _(
+    "selfie.no_script",
+    "This step needs JavaScript in your browser. Without it, continue in the Leveattest "
+    "app: it takes the video for you.",
+)
+SELFIE_COUNTDOWN = _(
+    "selfie.countdown", "Look at the screen and keep still. The colours start in {seconds}."
+)
+SELFIE_KEEP_STILL = _("selfie.keep_still", "Keep looking at the screen.")
+SELFIE_TURN_LEFT = _("selfie.turn_left", "Now turn your head slowly to your left.")
+SELFIE_TURN_RIGHT = _("selfie.turn_right", "Now turn your head slowly to your right.")
+SELFIE_BLINK = _("selfie.blink", "Now close your eyes once and open them again.")
+SELFIE_DONE = _("selfie.done", "Thank you. You can put the phone down.")
+SELFIE_SENDING = _("selfie.sending", "Sending the video: {done} of {total}.")
+SELFIE_SENT = _("selfie.sent", "Thank you. Your video has arrived.")
+CAPTURE_RETRY = _("capture.retry", "Try again")
+CAPTURE_IN_APP = _("capture.in_app", "No camera, or it does not work? Continue in the app instead.")
+
+# an upload refused, a camera that may not be used: said in plain words on the page
+PROBLEM_TOO_LARGE = _(
+    "problem.too_large", "The photo is too large. Take it again, or choose a smaller photo."
+)
+PROBLEM_TYPE = _("problem.type", "We cannot read this file. Please send a photo (JPEG or PNG).")
+PROBLEM_TRUNCATED = _("problem.truncated", "The photo did not arrive whole. Please send it again.")
+PROBLEM_MISSING = _("problem.missing", "Please choose a photo first.")
+PROBLEM_CLOSED = _(
+    "problem.closed",
+    "This step is closed now. Open the page about your life certificate to see what to do.",
+)
+PROBLEM_EXPIRED = _(
+    "problem.expired", "Too much time has passed. Please start again from your letter."
+)
+PROBLEM_CHALLENGE = _(
+    "problem.challenge", "The video took too long to send. Please record it again."
+)
+PROBLEM_FRAMES = _("problem.frames", "The video did not come out right. Please record it again.")
+PROBLEM_NETWORK = _(
+    "problem.network", "The connection was lost. Check your internet connection and try again."
+)
+PROBLEM_CAMERA_DENIED = _(
+    "problem.camera_denied",
+    "The browser may not use the camera. Allow the camera in the browser's settings, or "
+    "continue in the app.",
+)
+PROBLEM_NO_CAMERA = _(
+    "problem.no_camera", "We could not find a camera on this device. Please continue in the app."
+)
+PROBLEM_OTHER = _("problem.other", "Something went wrong. Please try again.")
+
+# the problem codes of the upload API (leveattest.sessions.errors, leveattest.core.errors)
+PROBLEMS_BY_CODE = {
+    "upload_too_large": PROBLEM_TOO_LARGE,
+    "upload_unsupported_type": PROBLEM_TYPE,
+    "upload_truncated": PROBLEM_TRUNCATED,
+    "request_invalid": PROBLEM_MISSING,
+    "consent_required": PROBLEM_CLOSED,
+    "session_state_conflict": PROBLEM_CLOSED,
+    "session_not_found": PROBLEM_CLOSED,
+    "session_token_missing": PROBLEM_CLOSED,
+    "session_expired": PROBLEM_EXPIRED,
+    "challenge_expired": PROBLEM_CHALLENGE,
+    "challenge_reused": PROBLEM_CHALLENGE,
+    "challenge_unknown": PROBLEM_CHALLENGE,
+    "upload_count_exceeded": PROBLEM_FRAMES,
+    "network": PROBLEM_NETWORK,
+    "camera_denied": PROBLEM_CAMERA_DENIED,
+    "no_camera": PROBLEM_NO_CAMERA,
+    "other": PROBLEM_OTHER,
+}
+
+APP_CHIP_BODY = _(
+    "app.chip_body",
+    "Your photos have arrived. Now open the Leveattest app and scan this code with it: "
+    "the app reads the chip of your document.",
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -111,12 +112,21 @@ def deletion_records(db: Session, session_id: str) -> list[DeletionRecord]:
     )
 
 
-def mark_nonces_used(db: Session, session_id: str, attempt: int, at: datetime) -> None:
-    for row in db.scalars(
-        select(AttemptNonce).where(
-            AttemptNonce.session_id == session_id,
-            AttemptNonce.attempt == attempt,
-            AttemptNonce.used_at.is_(None),
-        )
-    ):
+def mark_nonces_used(
+    db: Session,
+    session_id: str,
+    attempt: int,
+    at: datetime,
+    *,
+    kinds: Collection[str] | None = None,
+) -> None:
+    """Spend the attempt's unused nonces (of ``kinds`` only, when given)."""
+    query = select(AttemptNonce).where(
+        AttemptNonce.session_id == session_id,
+        AttemptNonce.attempt == attempt,
+        AttemptNonce.used_at.is_(None),
+    )
+    if kinds is not None:
+        query = query.where(AttemptNonce.kind.in_(list(kinds)))
+    for row in db.scalars(query):
         row.used_at = at

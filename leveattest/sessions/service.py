@@ -5,6 +5,7 @@ Every function works in the caller's unit of work (``db``) and never commits.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -159,6 +160,10 @@ def issue_nonces(
     db: Session, ctx: SessionContext, row: VerificationSession
 ) -> tuple[AttemptNonce, AttemptNonce]:
     """A fresh AA nonce and liveness challenge for the session's current attempt."""
+    return _issue_aa(db, ctx, row), _issue_liveness(db, ctx, row)
+
+
+def _issue_aa(db: Session, ctx: SessionContext, row: VerificationSession) -> AttemptNonce:
     now = ctx.clock.now()
     aa = AttemptNonce(
         session_id=row.id,
@@ -168,6 +173,12 @@ def issue_nonces(
         issued_at=now,
         expires_at=now + timedelta(minutes=ctx.session_settings.aa_nonce_ttl_minutes),
     )
+    db.add(aa)
+    db.flush()
+    return aa
+
+
+def _issue_liveness(db: Session, ctx: SessionContext, row: VerificationSession) -> AttemptNonce:
     challenge: dict[str, Any] = ctx.issue_challenge(row.id, ctx.clock)
     liveness = AttemptNonce(
         session_id=row.id,
@@ -175,12 +186,12 @@ def issue_nonces(
         kind="liveness",
         challenge=challenge,
         challenge_id=str(challenge["challenge_id"]),
-        issued_at=now,
+        issued_at=ctx.clock.now(),
         expires_at=datetime.fromisoformat(str(challenge["expires_at"])),
     )
-    db.add_all([aa, liveness])
+    db.add(liveness)
     db.flush()
-    return aa, liveness
+    return liveness
 
 
 def ensure_not_expired(ctx: SessionContext, row: VerificationSession) -> None:
@@ -271,21 +282,44 @@ def start_retry(db: Session, ctx: SessionContext, row: VerificationSession) -> R
     return RetryStarted(**_issued(row, aa, challenge).model_dump())
 
 
+RENEWABLE = ("aa", "liveness")
+
+
 def renew_challenges(
-    db: Session, ctx: SessionContext, row: VerificationSession
+    db: Session,
+    ctx: SessionContext,
+    row: VerificationSession,
+    kinds: Collection[str] = RENEWABLE,
 ) -> ChallengesIssued:
-    """New AA nonce and liveness challenge for the open attempt (the old ones expired or
-    were spent): the old ones become unusable, the AA signature and frames made with them
-    no longer count and must be uploaded again."""
+    """New AA nonce and/or liveness challenge for the open attempt (the old ones expired or
+    were spent): the renewed ones become unusable, the AA signature or the frames made with
+    them no longer count and must be uploaded again. ``kinds`` renews one of them alone
+    (a page that captured the frames hands the chip read to the app, which needs a fresh
+    AA nonce but must not void the frames); the answer names the current one of each."""
     require_collecting(ctx, row)
+    renew = set(kinds)
+    if not renew or not renew <= set(RENEWABLE):
+        raise ValueError(f"kinds must be some of {RENEWABLE}")
     now = ctx.clock.now()
-    repository.mark_nonces_used(db, row.id, row.attempt, now)
+    repository.mark_nonces_used(db, row.id, row.attempt, now, kinds=renew)
     for upload in repository.live_uploads(db, row.id, row.attempt):
-        if upload.slot == "AA_SIGNATURE" or upload.category == "liveness":
+        if ("aa" in renew and upload.slot == "AA_SIGNATURE") or (
+            "liveness" in renew and upload.category == "liveness"
+        ):
             upload.deleted_at = now
     row.updated_at = now
-    aa, challenge = issue_nonces(db, ctx, row)
-    return _issued(row, aa, challenge)
+    aa = _issue_aa(db, ctx, row) if "aa" in renew else _current(db, row, "aa")
+    liveness = (
+        _issue_liveness(db, ctx, row) if "liveness" in renew else _current(db, row, "liveness")
+    )
+    return _issued(row, aa, liveness)
+
+
+def _current(db: Session, row: VerificationSession, kind: str) -> AttemptNonce:
+    found = repository.nonce(db, row.id, row.attempt, kind)
+    if found is None:  # every attempt is opened with both kinds
+        raise SessionStateError("the attempt has no challenge of this kind", reason=kind)
+    return found
 
 
 def _issued(

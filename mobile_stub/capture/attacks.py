@@ -61,7 +61,7 @@ def _photo_frames(
     scene = build_scene(portrait, hint, options.size, rng)
     motion = [0.0, 0.0, 0.0]
     frames = []
-    for t in frame_times(challenge, options.fps, rng):
+    for t in frame_times(challenge, options.fps, rng, options.times):
         person, alpha, _ = render_person(
             scene, challenge, t, rng, motion, perform_prompt=perform_prompt
         )

@@ -38,6 +38,10 @@ class RenderOptions:
     seed: int = 0
     strength: float | None = None  # screen-to-ambient ratio g; random when None
     noise_sigma: float = 2.5
+    # the capture times (ms) to render; jittered times at ``fps`` over the challenge when None
+    times: tuple[int, ...] | None = None
+    # screen-to-camera latency of the genuine capture (ms); random 0-70 when None
+    latency_ms: float | None = None
 
 
 def colour_at(challenge: dict[str, Any], t_ms: float) -> tuple[float, float, float]:
@@ -49,8 +53,16 @@ def colour_at(challenge: dict[str, Any], t_ms: float) -> tuple[float, float, flo
     return 1.0, 1.0, 1.0
 
 
-def frame_times(challenge: dict[str, Any], fps: float, rng: np.random.Generator) -> list[int]:
-    """Capture timestamps (ms) covering the whole challenge, with small jitter."""
+def frame_times(
+    challenge: dict[str, Any],
+    fps: float,
+    rng: np.random.Generator,
+    given: tuple[int, ...] | None = None,
+) -> list[int]:
+    """Capture timestamps (ms) covering the whole challenge, with small jitter (``given``
+    when given: a video file's frame clock)."""
+    if given is not None:
+        return list(given)
     end = int(challenge["prompt"]["end_ms"]) + 60
     step = 1000.0 / fps
     times: list[int] = []
@@ -169,11 +181,12 @@ def render_genuine(
     rng = np.random.default_rng(options.seed)
     scene = build_scene(portrait, hint, options.size, rng)
     strength = options.strength if options.strength is not None else rng.uniform(0.2, 0.45)
-    latency = rng.uniform(0, 70)
+    drawn = rng.uniform(0, 70)  # drawn either way: the same seed renders the same scene
+    latency = drawn if options.latency_ms is None else options.latency_ms
     motion = [0.0, 0.0, 0.0]
     exposure = 1.0
     frames: list[tuple[int, RGB]] = []
-    for t in frame_times(challenge, options.fps, rng):
+    for t in frame_times(challenge, options.fps, rng, options.times):
         person, alpha, moved_hint = render_person(scene, challenge, t, rng, motion)
         screen = np.asarray(colour_at(challenge, t - latency), np.float32)
         weight = light_weight(moved_hint, options.size)[..., None]

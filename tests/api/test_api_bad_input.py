@@ -317,3 +317,42 @@ def test_expired_nonce_and_challenge_can_be_renewed_while_collecting(harness: Ha
     assert harness.client.post(f"/v1/sessions/{sid}/submit", headers=headers).status_code == 202
     assert harness.run_worker() == "approved"
     assert harness.pipeline.seen[0].aa_challenge == bytes.fromhex(body["aa_nonce"])
+
+
+def test_one_challenge_kind_renewed_alone_keeps_what_the_other_made(harness: Harness):
+    """A page that captured the frames hands the chip read to the app: ``renew=aa`` gives a
+    fresh AA nonce and keeps the frames (and the liveness challenge); ``renew=liveness``
+    keeps an AA signature already made."""
+    started = harness.start()
+    harness.consent(started)
+    sid, headers = started["session_id"], auth(started)
+    challenge = started["liveness_challenge"]["challenge_id"]
+    frame = f"frames/0?captured_at_ms=0&challenge_id={challenge}"
+    assert _put(harness, started, frame, JPEG, "image/jpeg").status_code == 201
+
+    renewed = harness.client.post(f"/v1/sessions/{sid}/challenges?renew=aa", headers=headers)
+    assert renewed.status_code == 200
+    body = renewed.json()
+    assert body["aa_nonce"] != started["aa_nonce"]
+    assert body["liveness_challenge"]["challenge_id"] == challenge
+    held = harness.client.get(f"/v1/sessions/{sid}/privacy", headers=headers).json()["held"]
+    assert [(h["category"], h["count"]) for h in held] == [("liveness", 1)]
+    old_aa = f"parts/AA_SIGNATURE?nonce={started['aa_nonce']}"
+    _assert_problem(
+        _put(harness, started, old_aa, b"s", "application/octet-stream"), 409, "aa_nonce_reused"
+    )
+    signature = f"parts/AA_SIGNATURE?nonce={body['aa_nonce']}"
+    assert _put(harness, started, signature, b"s", "application/octet-stream").status_code == 201
+
+    again = harness.client.post(f"/v1/sessions/{sid}/challenges?renew=liveness", headers=headers)
+    assert again.status_code == 200
+    assert again.json()["aa_nonce"] == body["aa_nonce"]
+    assert again.json()["liveness_challenge"]["challenge_id"] != challenge
+    held = harness.client.get(f"/v1/sessions/{sid}/privacy", headers=headers).json()["held"]
+    assert [(h["category"], h["count"]) for h in held] == [("chip", 1)]
+    _assert_problem(_put(harness, started, frame, PNG, "image/png"), 409, "challenge_reused")
+    _assert_problem(
+        harness.client.post(f"/v1/sessions/{sid}/challenges?renew=chip", headers=headers),
+        422,
+        "request_invalid",
+    )

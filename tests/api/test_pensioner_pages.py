@@ -104,7 +104,7 @@ def test_the_invitation_names_the_requesting_companies_escaped_and_the_deadline(
     assert "<script>alert" not in response.text
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in response.text
     text = _text(response.text)
-    assert "Steg 1 av 4" in text
+    assert "Steg 1 av 6" in text
     assert "Personvernerklæring" in text
     info = harness.register.lookup_invitation(reference)
     assert info is not None
@@ -163,9 +163,10 @@ def test_consent_starts_a_session_and_leads_through_the_steps_to_the_status(
         assert row.consent_language == "nn"
 
     prepare = pages.get(f"/i/{reference}/prepare", headers={"accept-language": "nn"})
-    assert "Steg 2 av 4" in _text(prepare.text)
+    assert "Steg 2 av 6" in _text(prepare.text)
+    assert f'href="/i/{reference}/page"' in prepare.text
     app_step = pages.get(f"/i/{reference}/app", headers={"accept-language": "nn"})
-    assert "Steg 3 av 4" in _text(app_step.text)
+    assert "Steg 5 av 6" in _text(app_step.text)
     assert f"leveattest://continue?session={sessions[0]}" in app_step.text
     qr = pages.get(f"/i/{reference}/app.svg")
     assert qr.headers["content-type"].startswith("image/svg+xml")
@@ -354,3 +355,89 @@ def test_addresses_of_withdrawn_or_old_sessions_are_forgotten(harness: Harness, 
     assert forget_stale_addresses(harness.ctx, settings) == 1
     with harness.ctx.unit_of_work() as db:
         assert db.get(PensionerContact, kept["session_id"]) is None
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64 + b"\xff\xd9"
+
+
+def _consented(harness: Harness, pages, index: int) -> tuple[str, str]:
+    reference = invite(harness.register, index)
+    started = pages.post(f"/i/{reference}/start", data={"consent": "yes"})
+    assert started.status_code == 303
+    session_id = harness.register.lookup_invitation(reference).sessions[-1]  # type: ignore[union-attr]
+    return reference, session_id
+
+
+def test_the_capture_pages_carry_the_script_and_what_it_needs_but_no_inline_script(
+    harness: Harness, pages
+):
+    reference, session_id = _consented(harness, pages, 5)
+    for path, step in (("page", 3), ("selfie", 4)):
+        response = pages.get(f"/i/{reference}/{path}", headers={"accept-language": "en"})
+        assert response.status_code == 200
+        assert f"Step {step} of 6" in _text(response.text)
+        scripts = re.findall(r"<script[^>]*>(.*?)</script>", response.text, re.S)
+        assert scripts == [""]  # one script, from a file: the CSP allows no inline one
+        assert '<script src="/p/static/capture.js" defer></script>' in response.text
+        assert f'data-session="{session_id}"' in response.text
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+    selfie = pages.get(f"/i/{reference}/selfie", headers={"accept-language": "en"}).text
+    assert 'data-lead-in-ms="3000"' in selfie
+    assert "<noscript>" in selfie
+    assert "continue in the Leveattest app" in _text(selfie)
+    assert 'data-problem="camera_denied"' in selfie
+    script = pages.get("/p/static/capture.js")
+    assert script.status_code == 200
+    assert "requestVideoFrameCallback" in script.text
+
+
+def test_the_capture_pages_need_the_browser_that_consented(harness: Harness, pages, harness_pages):
+    reference, _ = _consented(harness, pages, 6)
+    other = harness_pages()
+    for path in ("page", "selfie"):
+        response = other.get(f"/i/{reference}/{path}")
+        assert response.status_code == 303
+        assert response.headers["location"] == f"/i/{reference}/status"
+    refused = other.post(f"/i/{reference}/page", files={"photo": ("p.jpg", JPEG, "image/jpeg")})
+    assert refused.status_code == 303
+
+
+def test_the_page_photo_form_works_without_script_with_the_apis_limits_and_codes(
+    harness: Harness, pages
+):
+    reference, session_id = _consented(harness, pages, 7)
+    wrong = pages.post(
+        f"/i/{reference}/page",
+        files={"photo": ("p.gif", b"GIF89a....", "image/gif")},
+        headers={"accept-language": "en"},
+    )
+    assert wrong.status_code == 415
+    assert "Please send a photo (JPEG or PNG)" in wrong.text
+    cut = pages.post(
+        f"/i/{reference}/page",
+        files={"photo": ("p.jpg", JPEG[:-2], "image/jpeg")},
+        headers={"accept-language": "nb"},
+    )
+    assert cut.status_code == 422
+    assert 'data-testid="page-problem"' in cut.text
+    empty = pages.post(f"/i/{reference}/page", data={"x": "1"}, headers={"accept-language": "en"})
+    assert empty.status_code == 422
+    assert "Please choose a photo first" in empty.text
+    limit = harness.ctx.session_settings.max_image_bytes
+    big = pages.post(
+        f"/i/{reference}/page",
+        files={"photo": ("p.jpg", b"\xff\xd8\xff" + b"\x00" * limit, "image/jpeg")},
+        headers={"accept-language": "en"},
+    )
+    assert big.status_code == 413
+    assert "The photo is too large" in big.text
+
+    sent = pages.post(f"/i/{reference}/page", files={"photo": ("p.jpg", JPEG, "image/jpeg")})
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/i/{reference}/selfie"
+    with harness.ctx.unit_of_work() as db:
+        uploads = repository.live_uploads(db, session_id)
+        assert [(u.slot, u.category, u.size) for u in uploads] == [("PAGE", "page", len(JPEG))]
+    # page, selfie and frames from the browser: the app is asked for the chip only
+    app_page = pages.get(f"/i/{reference}/app", headers={"accept-language": "en"})
+    assert "the app reads the chip" not in app_page.text

@@ -186,6 +186,8 @@ def test_every_page_of_the_journey_passes_axe_in_a_phone_viewport(site: Site, la
     page.wait_for_url(f"**/i/{reference}/prepare")
     audit(site, page, f"{language}-2-prepare")
     page.get_by_test_id("prepare-done").click()
+    page.wait_for_url(f"**/i/{reference}/page")
+    page.get_by_test_id("capture-in-app").click()  # the browser's capture: test_browser_capture
     page.wait_for_url(f"**/i/{reference}/app")
     page.wait_for_function("document.querySelector('[data-testid=app-qr]').complete")
     assert page.get_by_test_id("app-qr").evaluate("img => img.naturalWidth") > 0
@@ -291,6 +293,8 @@ def test_consent_on_the_page_the_app_continues_and_the_page_shows_the_outcome(
     page.get_by_test_id("consent-submit").click()
     page.wait_for_url(f"**/i/{reference}/prepare")
     page.get_by_test_id("prepare-done").click()
+    page.wait_for_url(f"**/i/{reference}/page")
+    page.get_by_test_id("capture-in-app").click()
     page.wait_for_url(f"**/i/{reference}/app")
     page.wait_for_function("document.querySelector('[data-testid=app-qr]').complete")
     shot = page.get_by_test_id("app-qr").screenshot()
