@@ -33,6 +33,7 @@ import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ from mobile_stub.capture.video import camera_frames, write_y4m
 from mobile_stub.client import MobileClient
 from mobile_stub.handover import parse_handover
 from mobile_stub.qr import reference_from_letter
+from register.client import verify_access_proof
 
 pytestmark = pytest.mark.slow  # a few minutes: samples, the service, a browser per journey
 
@@ -236,6 +238,33 @@ def chip_in_the_app(site: Service, page: Page, folder: Path) -> dict[str, Any]:
     return off_the_event_loop(phone, timeout=300)
 
 
+def my_data(site: Service, page: Page, reference: str, folder: Path, tag: str) -> None:
+    """ "My data": the birth date opens the access report; its JSON download names the
+    company that asked, with a disclosure proof that verifies, and this session."""
+    identity = json.loads((folder / "person.json").read_text())
+    born = date.fromisoformat(identity["birth_date"])
+    # the pension company asks about the pensioner: a disclosure in the register's log
+    national_id = str(identity["national_id"]["value"])
+    off_the_event_loop(lambda: site.company.status(national_id), timeout=60)
+    page.get_by_test_id("mydata-link").click()
+    page.wait_for_url(f"**/i/{reference}/mydata")
+    page.get_by_test_id("mydata-day").fill(str(born.day))
+    page.get_by_test_id("mydata-month").fill(str(born.month))
+    page.get_by_test_id("mydata-year").fill(str(born.year))
+    page.get_by_test_id("mydata-submit").click()
+    page.wait_for_url(f"**/i/{reference}/mydata/report")
+    assert page.get_by_test_id("report-proof").get_attribute("data-ok") == "yes"
+    step(site, page, f"{tag}-7-my-data")
+    with page.expect_download() as waiting:
+        page.get_by_test_id("report-json").click()
+    download = waiting.value
+    assert download.suggested_filename == "my-data.json"
+    report = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    assert [d["action"] for d in report["register"]["disclosures"]] == ["status"]
+    assert verify_access_proof(report["register"]).ok
+    assert len(report["service"]["sessions"]) == 1
+
+
 def liveness_evidence(site: Service, reference: str) -> list[Any]:
     """The liveness checks of the letter's latest session (for a failure's message)."""
     del reference  # one journey at a time: the newest checks are its own
@@ -284,9 +313,11 @@ def test_capture_in_the_browser_with_a_fake_camera_then_the_app_reads_the_chip(
         assert status.get_attribute("data-state") == state
         assert says in status.inner_text()
         step(site, page, f"{tag}-6-{state}")
+        my_data(site, page, reference, folder, tag)
+        page.goto(f"{site.service.url}/i/{reference}/status")
         page.get_by_test_id("withdraw-submit").click()
         page.get_by_test_id("withdrawn").wait_for()
-        step(site, page, f"{tag}-7-withdrawn")
+        step(site, page, f"{tag}-8-withdrawn")
     finally:
         browser.close()
 
