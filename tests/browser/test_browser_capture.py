@@ -371,3 +371,47 @@ def test_without_javascript_the_pages_read_and_the_photo_form_still_works(site: 
         step(site, page, "nb-noscript-4-selfie", axe=False)  # axe-core is a script itself
     finally:
         browser.close()
+
+
+def test_the_document_photo_taken_with_the_camera_arrives_as_the_apps_would(site: Service):
+    """ "Use the camera": the rear camera's picture with the frame guide, "Take the photo",
+    a JPEG ``PUT …/parts/PAGE`` over the API; the service holds it and the selfie is next."""
+    folder, reference = site.invite("p03")
+    video = site.videos / "page-camera.y4m"
+    with Image.open(folder / "page_phone.jpg") as photo:
+        still = np.asarray(photo.convert("RGB").resize((1280, 960)))
+    write_y4m(video, [still, still], CAMERA_FPS)
+    browser = site.camera_browser(video)
+    try:
+        page = new_page(browser, "en")
+        page.goto(f"{site.service.url}/i/{reference}")
+        page.get_by_test_id("consent-box").check()
+        page.get_by_test_id("consent-submit").click()
+        page.wait_for_url(f"**/i/{reference}/prepare")
+        page.get_by_test_id("prepare-done").click()
+        page.wait_for_url(f"**/i/{reference}/page")
+        page.get_by_test_id("page-camera-start").click()
+        page.get_by_test_id("page-shoot").wait_for()
+        page.wait_for_function("document.querySelector('[data-role=video]').videoWidth > 0")
+        step(site, page, "en-camera-3-page-camera")
+        page.get_by_test_id("page-shoot").click()
+        page.wait_for_url(f"**/i/{reference}/selfie")
+        page.get_by_test_id("capture-in-app").click()
+        page.wait_for_url(f"**/i/{reference}/app")
+        held = held_categories(site, page)
+        assert held == {"page": 1}, held
+    finally:
+        browser.close()
+
+
+def held_categories(site: Service, page: Page) -> dict[str, int]:
+    """What the service holds for the session on the page's hand-over link (as the app
+    sees it in the privacy view)."""
+    handover = parse_handover(page.get_by_test_id("app-link").get_attribute("href") or "")
+    assert handover is not None
+    client = MobileClient.connect(site.service.url)
+    try:
+        session = client.resume(handover, renew="aa")
+        return {item.category: item.count for item in client.privacy(session).held}
+    finally:
+        client.close()
