@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -75,6 +76,8 @@ TOTAL_STEPS = 6
 CAPTURE_LEAD_IN_MS = 3000
 # what a multipart form adds around the photo (boundaries, part headers)
 FORM_OVERHEAD_BYTES = 16_384
+# the one form that posts a file: the document photo's (works without JavaScript)
+PHOTO_FORM = re.compile(r"/i/[A-Za-z0-9]{8,40}/page")
 # what the browser's capture uploads, as the service's upload categories
 BROWSER_CAPTURE = frozenset({"page", "selfie", "liveness"})
 SECURITY_HEADERS = {
@@ -212,8 +215,11 @@ def create_pensioner_app(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         """The pages' forms are URL-encoded; a multipart body is refused unread (Starlette
-        leaves the temporary file of a truncated multipart part open)."""
-        if request.headers.get("content-type", "").lower().lstrip().startswith("multipart/"):
+        leaves the temporary file of a truncated multipart part open), except the document
+        photo's form, which reads it with a size limit and closes every part it opened."""
+        if request.headers.get("content-type", "").lower().lstrip().startswith(
+            "multipart/"
+        ) and not (request.method == "POST" and PHOTO_FORM.fullmatch(request.url.path)):
             return pages.message(request, 415, texts.ERROR_TITLE, texts.ERROR_BODY)
         return await call_next(request)
 
@@ -757,15 +763,18 @@ async def _form_photo(request: Request, max_bytes: int) -> tuple[str, bytes]:
 
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise RequestInvalidError(fields=["photo"])
+    parser = MultiPartParser(
+        request.headers, capped(), max_files=1, max_fields=2, max_part_size=1024
+    )
     try:
-        form = await MultiPartParser(
-            request.headers, capped(), max_files=1, max_fields=2, max_part_size=1024
-        ).parse()
+        form = await parser.parse()
+        photo = form.get("photo")
+        if not isinstance(photo, UploadFile) or not photo.filename:
+            raise RequestInvalidError(fields=["photo"])
+        return photo.content_type or "", await photo.read()
     except MultiPartException as exc:
         raise UploadTruncatedError("the form could not be read") from exc
-    photo = form.get("photo")
-    if not isinstance(photo, UploadFile) or not photo.filename:
-        raise RequestInvalidError(fields=["photo"])
-    data = await photo.read()
-    await form.close()
-    return photo.content_type or "", data
+    finally:
+        # every part's temporary file, a truncated one's too (it is in no form field)
+        for opened in getattr(parser, "_files_to_close_on_error", []):
+            opened.close()
