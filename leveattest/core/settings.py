@@ -340,8 +340,11 @@ class LivenessSettings(Section):
     """Active prompt: nose offset (fraction of the eye distance) that counts as a turn."""
     blink_max_ratio: float = 0.75
     """Active prompt: eye-openness dip that counts as a blink."""
-    identity_frames: int = 3
-    """Frames embedded and compared with each other and with the selfie."""
+    identity_frames: int = Field(default=3, ge=1)
+    """Most frames embedded and compared with each other and with the selfie."""
+    identity_settle_margin: float = Field(default=0.1, ge=0.0)
+    """The frames between the first and last embedded one are embedded only when a distance
+    so far (between those two, or to the selfie) is within this of ``match_threshold``."""
     detect_frames: int = 5
     """Frames the face is detected in."""
     passive_model: Path | None = None

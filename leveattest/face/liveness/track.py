@@ -2,10 +2,14 @@
 
 Speed (40 frames must take well under 0.5 s on one core): HOG detection runs only on
 ``detect_frames`` key frames (reduced to 320 px), boxes in between are linearly
-interpolated, and only ``identity_frames`` of the key frames are embedded. Key frames
-are taken before the prompt window (a turned head is not a frontal face) plus the last
-frame. The embeddings must agree with each other (one person throughout) and with the
-selfie.
+interpolated, and at most ``identity_frames`` of the key frames are embedded (a dlib
+embedding is most of the CPU time of a capture). Key frames are taken before the prompt
+window (a turned head is not a frontal face) plus the last frame. The embeddings must
+agree with each other (one person throughout) and with the selfie. The first and the
+last embedded frame are always embedded; those between only when the first two leave
+doubt: some distance (between them, or to the selfie) above ``match_threshold`` minus
+``identity_settle_margin``. A capture clearly of the selfie's person at both ends needs
+two embeddings; one near the threshold gets all of them, as before.
 """
 
 from __future__ import annotations
@@ -116,9 +120,21 @@ def check_identity(
         )
     keys = sorted(track.detections)
     picks = sorted({keys[int(i)] for i in np.linspace(0, len(keys) - 1, settings.identity_frames)})
-    embeddings = [engine.embed(frames[i].pixels, track.detections[i]) for i in picks]
+    # the two ends first (before the colours, after the prompt); the frames between only
+    # when those two leave any doubt, i.e. some distance within the margin of the threshold
+    order = [*picks[:1], *picks[-1:][len(picks) < 2 :], *picks[1:-1]]
+    settled = settings.match_threshold - settings.identity_settle_margin
+    embedded: dict[int, Embedding] = {}
+    for index in order:
+        if len(embedded) >= 2 and _largest_distance(list(embedded.values()), selfie) <= settled:
+            break
+        embedded[index] = engine.embed(frames[index].pixels, track.detections[index])
+    embeddings = [embedded[i] for i in sorted(embedded)]
     within = max((face_distance(a, b) for a, b in combinations(embeddings, 2)), default=0.0)
-    evidence |= {"embedded_frames": picks, "max_distance_between_frames": round(within, 4)}
+    evidence |= {
+        "embedded_frames": sorted(embedded),
+        "max_distance_between_frames": round(within, 4),
+    }
     if within > settings.match_threshold:
         return CheckResult.failed(
             CHECK, Reason.FACE_MISMATCH, "the face changes between frames", **evidence
@@ -132,3 +148,11 @@ def check_identity(
             CHECK, Reason.FACE_MISMATCH, "the frames do not show the selfie's face", **evidence
         )
     return CheckResult.passed(CHECK, **evidence)
+
+
+def _largest_distance(embeddings: Sequence[Embedding], selfie: Embedding | None) -> float:
+    """The largest distance between the embeddings, and from each to the selfie."""
+    pairs = list(combinations(embeddings, 2))
+    if selfie is not None:
+        pairs += [(e, selfie) for e in embeddings]
+    return max((face_distance(a, b) for a, b in pairs), default=0.0)
