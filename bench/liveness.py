@@ -29,6 +29,12 @@ counterpart, genuine_late: 8.5 fps, timestamps 50 ms late, one frame dropped.
 Timing: ``LivenessEngine.verify`` on 40 frames at 480x640 (decoded arrays, selfie
 embedding given), median over repeated runs, one process. Writes a markdown table
 to stdout and bench/results/liveness.md.
+
+    taskset -c 0 uv run python bench/liveness.py --timing-only --repeats 15
+
+times only, side by side and alternated: the engine now and with every identity frame
+embedded (as before), with the main thread's run-queue wait and blocked time from
+/proc/self/task/*/schedstat (Linux); writes bench/results/liveness_timing.md.
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ from leveattest.face import FaceEngine
 from leveattest.face.liveness.challenge import PALETTE, ColourStep, issue_challenge
 from leveattest.face.liveness.fuse import LivenessLabel
 from leveattest.face.liveness.replay import InMemoryReplayIndex
+from leveattest.face.liveness.settings import LivenessSettings
 from leveattest.face.liveness.verify import LivenessEngine
 from mobile_stub.capture import RenderOptions, simulate_capture
 
@@ -65,6 +72,7 @@ ATTACKS = ("static", "tint", "print", "screen", "replay", "wrong_challenge", "ot
 SEQUENCE_ATTACKS = ("rotated_1", "rotated_k", "shuffled", "other_sequence")
 SLOW_FPS = 8.5
 FIXED = {"median_ms", "p90_ms", "runs", "cpu_median_ms"}
+BEFORE, NOW = "every identity frame (before)", "two ends first (now)"
 
 
 def cpu_name() -> str:
@@ -255,11 +263,115 @@ def timing(engine: LivenessEngine, repeats: int) -> dict[str, float]:
     return out
 
 
+def _schedstat() -> dict[str, tuple[int, int]]:
+    """Per thread of this process: (ns on a CPU, ns runnable but waiting for one)."""
+    out = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            run, wait, _ = map(int, Path(f"/proc/self/task/{tid}/schedstat").read_text().split())
+        except (OSError, ValueError):
+            continue
+        out[tid] = (run, wait)
+    return out
+
+
+def timing_side_by_side(face: FaceEngine, repeats: int) -> str:
+    """``verify`` now against every identity frame embedded (as before), alternated.
+
+    Per run: wall, this process's CPU, and from /proc/self/task/*/schedstat the main
+    thread's run-queue wait (runnable, another process on the core) and the rest of the
+    wall, when it was blocked (mostly on mediapipe's graph threads).
+    """
+    now = LivenessEngine(face)
+    before = LivenessEngine(
+        face, LivenessSettings(identity_settle_margin=10.0), passive_model=now.passive_model
+    )
+    now.warm_up()
+    before.warm_up()
+    pixels = load(ROOT / "samples" / "faces" / "obama_a.jpg")
+    analysis = face.analyse(pixels)
+    box = analysis.face.box
+    hint = {
+        "box": [box.left, box.top, box.right, box.bottom],
+        "eyes": [list(p) for p in analysis.face.eye_centres],
+    }
+    clock = FixedClock(datetime(2026, 3, 1, tzinfo=UTC))
+    challenge = issue_challenge("t", clock=clock, rng=random.Random(0))
+    fps = 40 / ((challenge.duration_ms + 60) / 1000)
+    frames = simulate_capture(
+        pixels,
+        challenge.to_dict(),
+        "genuine",
+        RenderOptions(size=(480, 640), fps=fps, seed=0),
+        hint=hint,
+    )[:40]
+    main_tid = str(os.getpid())
+    rows: dict[str, list[tuple[float, ...]]] = defaultdict(list)
+    embedded: dict[str, int] = {}
+    load_start = os.getloadavg()[0]
+    for i in range(repeats):
+        pair = [(BEFORE, before), (NOW, now)]
+        for name, engine in pair if i % 2 == 0 else pair[::-1]:
+            a = _schedstat()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            result = engine.verify(challenge, frames, selfie=analysis.embedding)
+            wall = (time.perf_counter() - start) * 1000
+            cpu = (time.process_time() - start_cpu) * 1000
+            b = _schedstat()
+            run = (b[main_tid][0] - a[main_tid][0]) / 1e6
+            queued = (b[main_tid][1] - a[main_tid][1]) / 1e6
+            rows[name].append((wall, cpu, queued, wall - run - queued))
+            identity = result.check("liveness_identity")
+            embedded[name] = len(identity.evidence.embedded_frames)
+            assert result.label is LivenessLabel.LIVE, result.signals
+    lines = [
+        "# Liveness timing, side by side (one core)",
+        "",
+        f"CPU: {cpu_name()}; pinned to one core (`taskset -c 0`), load average "
+        f"{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (2 cores, shared).",
+        f"Run: `taskset -c 0 uv run python bench/liveness.py --timing-only --repeats {repeats}`, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC. `LivenessEngine.verify`, 40 genuine frames "
+        "at 480x640 (arrays), selfie embedding given; the two configurations alternate.",
+        "",
+        "| configuration | embeddings | runs | wall median | CPU median | run-queue wait "
+        "| blocked | wall − run-queue wait |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    medians = {}
+    for name, values in rows.items():
+        columns = zip(*values, strict=True)
+        wall, cpu, queued, blocked = (statistics.median(column) for column in columns)
+        medians[name] = (wall, cpu)
+        lines.append(
+            f"| {name} | {embedded[name]} | {len(values)} | {wall:.0f} ms | {cpu:.0f} ms "
+            f"| {queued:.0f} ms | {blocked:.0f} ms | {wall - queued:.0f} ms |"
+        )
+    (b_wall, b_cpu), (n_wall, n_cpu) = medians[BEFORE], medians[NOW]
+    lines += [
+        "",
+        f"Now / before: wall {n_wall / b_wall:.2f}, CPU {n_cpu / b_cpu:.2f}.",
+        "Run-queue wait: the main thread runnable while other processes held the core;",
+        "blocked: neither running nor runnable (waiting for mediapipe's graph threads, whose",
+        "CPU is in the CPU column). Wall minus the run-queue wait is what one free core gives.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="liveness benchmark")
     parser.add_argument("--n", type=int, default=3, help="captures per face and species")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--timing-only",
+        action="store_true",
+        help="only the side-by-side timing (bench/results/liveness_timing.md)",
+    )
     args = parser.parse_args()
+    if args.timing_only:
+        text = timing_side_by_side(FaceEngine(), args.repeats)
+        print(text)
+        (ROOT / "bench" / "results" / "liveness_timing.md").write_text(text, encoding="utf-8")
+        return
     engine = LivenessEngine(FaceEngine())
     started = time.perf_counter()
     times = timing(engine, args.repeats)
