@@ -14,7 +14,10 @@ Target: API p99 for uploads ≤ 100 ms, analysis excluded, 50 concurrent phones.
    start → consent → chip files → AA signature → page → selfie → frames → submit, with a
    person's pauses between the steps (``--think``; 0 = no pauses at all);
 5. prints per-endpoint p50/p95/p99 from locust's CSV, the p99 over all uploads together
-   (exact, from every request's time), requests/s, failures and the server's CPU time.
+   (exact, from every request's time), requests/s, failures and the server's CPU time;
+6. before step 3, in the same run: the bare baseline (``bench/bare_api.py``, only writes
+   each upload to disk) with the same uvicorn settings, under the same locust phones,
+   and reports ours as a ratio of it (upload p99, CPU per request; ``--no-bare`` skips).
 
 Load only ever goes to 127.0.0.1. Usage::
 
@@ -226,15 +229,20 @@ class Server:
         profile: Path | None,
         switch_ms: float,
         http_workers: int = 1,
+        *,
+        bare_dir: Path | None = None,
     ) -> Server:
         port = _free_port()
-        log = workdir / "server.log"
+        log = workdir / ("bare.log" if bare_dir else "server.log")
         command = [str(Path(sys.executable).parent / "leveattest")]
         if profile is not None or switch_ms:  # the same command, profiled or retuned
             command = [sys.executable, __file__, "wrapped-serve", str(profile or "-")]
             command.append(str(switch_ms))
         command += ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "0"]
         command += ["--http-workers", str(http_workers)]
+        if bare_dir is not None:  # the bare baseline, same host, port and processes
+            command = [sys.executable, __file__, "serve-bare", str(port), str(http_workers)]
+            command.append(str(bare_dir))
         with log.open("wb") as sink:
             process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
         server = cls(process, f"http://127.0.0.1:{port}", log)
@@ -249,7 +257,16 @@ class Server:
         raise SystemExit(f"the server did not start; see {log}")
 
     def cpu_seconds(self) -> float:
-        return _cpu_seconds(self.process.pid)
+        """The server process and its children (uvicorn's worker processes)."""
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rpartition(")")[2].split()
+            except OSError:
+                continue  # ended meanwhile
+            if stat.parent.name == str(self.process.pid) or fields[1] == str(self.process.pid):
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
@@ -340,7 +357,30 @@ def _cpu_model() -> str:
     return "unknown"
 
 
-def report(args: argparse.Namespace, backend: str, result: dict[str, Any], load: str) -> str:
+def bare_comparison(result: dict[str, Any], bare: dict[str, Any]) -> str:
+    """Ours as a ratio of the bare upload app, measured in the same run."""
+    ratio = result["upload_p99"] / max(bare["upload_p99"], 1e-6)
+    cpu = result["server_cpu_ms_per_request"] / max(bare["server_cpu_ms_per_request"], 1e-6)
+    return (
+        "\n| same run, same load | upload p50 ms | upload p99 ms | req/s | failures "
+        "| server CPU ms per request | load avg after |\n|---|---:|---:|---:|---:|---:|---|\n"
+        f"| bare (`bench/bare_api.py`: writes the body to disk, nothing else) "
+        f"| {bare['upload_p50']:.0f} | {bare['upload_p99']:.0f} | {bare['rps']:.1f} "
+        f"| {bare['failures']} | {bare['server_cpu_ms_per_request']:.2f} | {bare['loadavg']} |\n"
+        f"| ours | {result['upload_p50']:.0f} | {result['upload_p99']:.0f} | {result['rps']:.1f} "
+        f"| {result['failures']} | {result['server_cpu_ms_per_request']:.2f} "
+        f"| {result['loadavg']} |\n"
+        f"| **ours ÷ bare** | | **{ratio:.1f}×** (target ≤ 2×) | | | **{cpu:.1f}×** | |\n"
+    )
+
+
+def report(
+    args: argparse.Namespace,
+    backend: str,
+    result: dict[str, Any],
+    load: str,
+    bare: dict[str, Any] | None = None,
+) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     head = (
         f"### {args.label or backend}\n\n"
@@ -350,7 +390,8 @@ def report(args: argparse.Namespace, backend: str, result: dict[str, Any], load:
         f"after the ramp-up (stats reset when all phones run); think-time scale "
         f"{args.think}.\nBodies: {body_summary(BODIES)}.\n"
     )
-    return head + "\n" + table(result) + "\n"
+    comparison = bare_comparison(result, bare) if bare is not None else ""
+    return head + "\n" + table(result) + "\n" + comparison
 
 
 # --- profiling: wall-clock stack samples of every server thread ---------------------------
@@ -416,26 +457,71 @@ def run(args: argparse.Namespace, database_url: str, workdir: Path, backend: str
         "LEVEATTEST_BENCH_THINK": str(args.think),
         "LEVEATTEST_BENCH_SAMPLES": str(workdir / "samples.json"),
     }
+    bare: dict[str, Any] | None = None
+    if not args.no_bare:  # the bare baseline first, same uvicorn settings and load
+        bare_invitations = [f"bare-{index}" for index in range(args.invitations)]
+        (workdir / "bare-invitations.txt").write_text("\n".join(bare_invitations) + "\n")
+        bare_env = env | {
+            "LEVEATTEST_BENCH_INVITATIONS": str(workdir / "bare-invitations.txt"),
+            "LEVEATTEST_BENCH_SAMPLES": str(workdir / "bare-samples.json"),
+        }
+        bare_dir = workdir / "bare-uploads"
+        bare = _measure(args, bare_env, workdir, "bare", profile=None, bare_dir=bare_dir)
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     profile = OUT / "profile.txt" if args.profile else None
-    server = Server.start(env, workdir, profile, args.switch_interval_ms, args.http_workers)
+    result = _measure(args, env, workdir, "locust", profile=profile, bare_dir=None)
+    last = OUT / f"last-{backend.split(maxsplit=1)[0].lower()}.json"
+    last.write_text(json.dumps({"ours": result, "bare": bare}, indent=1))
+    return report(args, backend, result, load, bare)
+
+
+def _measure(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    workdir: Path,
+    name: str,
+    *,
+    profile: Path | None,
+    bare_dir: Path | None,
+) -> dict[str, Any]:
+    """One server (ours, or the bare app with ``bare_dir``) under the locust phones."""
+    switch = 0.0 if bare_dir else args.switch_interval_ms
+    server = Server.start(env, workdir, profile, switch, args.http_workers, bare_dir=bare_dir)
     try:
         cpu_before, started = server.cpu_seconds(), time.monotonic()
         locust_before = _children_cpu()
-        run_locust(args, server.url, env, workdir / "locust")
+        run_locust(args, server.url, env, workdir / name)
         cpu, seconds = server.cpu_seconds() - cpu_before, time.monotonic() - started
         locust_cpu = _children_cpu() - locust_before
     finally:
         server.stop()
-    samples = json.loads((workdir / "samples.json").read_text())
-    result = summarise(read_stats(workdir / "locust"), samples, seconds, cpu)
+    samples = json.loads(Path(env["LEVEATTEST_BENCH_SAMPLES"]).read_text())
+    result = summarise(read_stats(workdir / name), samples, seconds, cpu)
     result["locust_cpu_per_s"] = locust_cpu / seconds
-    last = OUT / f"last-{backend.split(maxsplit=1)[0].lower()}.json"
-    last.write_text(json.dumps(result, indent=1))
-    return report(args, backend, result, load)
+    result["server_cpu_ms_per_request"] = 1000 * cpu / max(result["requests"], 1)
+    result["loadavg"] = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    return result
+
+
+def serve_bare(port: int, workers: int, folder: Path) -> None:
+    """``bench/bare_api.py`` with the uvicorn settings of ``leveattest serve``."""
+    import uvicorn  # noqa: PLC0415
+
+    os.environ["BARE_API_DIR"] = str(folder)
+    uvicorn.run(
+        "bench.bare_api:create_bare_app_from_environment",
+        factory=True,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        log_config=None,
+    )
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["serve-bare"]:
+        serve_bare(int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]))
+        return
     if sys.argv[1:2] == ["wrapped-serve"]:
         out = None if sys.argv[2] == "-" else Path(sys.argv[2])
         wrapped_serve(out, float(sys.argv[3]), sys.argv[4:])
@@ -451,6 +537,7 @@ def main() -> None:
     parser.add_argument("--append", type=Path, help="append the section to this markdown file")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
     parser.add_argument("--http-workers", type=int, default=1, help="server processes")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare baseline")
     parser.add_argument(
         "--profile", action="store_true", help="profile the server (bench/out/api_load)"
     )

@@ -11,7 +11,12 @@ For each database (SQLite and/or PostgreSQL) it
    ``--rate`` for ``--duration`` seconds (token fetched once, validated per request);
 4. asks for the status of 100,000 persons in one batch request;
 5. pages through the changes feed (``limit=10000``) until 1,000,000 events are read
-   (4 and 5 with the first worker count only: one client's requests are sequential).
+   (4 and 5 with the first worker count only: one client's requests are sequential);
+6. on PostgreSQL, in the same run: a bare baseline (``bench/bare_register.py``: the lookup
+   only, no token, signature or disclosure entry) served with the same uvicorn settings
+   and driven by the same load generator, before each of our servers (``--max-rate R``
+   also drives both at a saturating rate for their throughput); and the batch's rows and
+   the feed's events read by plain SQL. Ours is reported as a ratio of each.
 
 Prints a markdown table and writes it to ``bench/results/register_http.md``. Load only ever
 goes to 127.0.0.1. Usage::
@@ -108,15 +113,34 @@ def serve(db: str, port: int, keys: Path, workers: int) -> None:
     )
 
 
+def serve_bare(db: str, port: int, workers: int) -> None:
+    """The bare baseline (``bench/bare_register.py``) with the same uvicorn settings."""
+    os.environ["BARE_REGISTER_DATABASE_URL"] = db
+    os.environ["BARE_REGISTER_POOL"] = str(RegisterSettings().max_concurrent_transactions)
+    uvicorn.run(
+        "bench.bare_register:create_bare_app_from_environment",
+        factory=True,
+        workers=workers,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+    )
+
+
 class Server:
-    def __init__(self, db: str, workdir: Path, profile: Path | None, workers: int) -> None:
+    def __init__(
+        self, db: str, workdir: Path, profile: Path | None, workers: int, bare: bool = False
+    ) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/register/v1"
         command = [sys.executable]
         if profile is not None:
             command += ["-m", "cProfile", "-o", str(profile)]
         keys = str(workdir / "register-keys.json")
-        command += [__file__, "serve", db, str(self.port), keys, str(workers)]
+        if bare:
+            command += [__file__, "serve-bare", db, str(self.port), str(workers)]
+        else:
+            command += [__file__, "serve", db, str(self.port), keys, str(workers)]
         self.process = subprocess.Popen(command, cwd=ROOT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -216,22 +240,28 @@ def _cpu_seconds(pid: int) -> float:
     return total
 
 
-def _single(server: Server, key: Path, ids_file: Path, args: argparse.Namespace) -> dict[str, Any]:
+def _single(
+    server: Server,
+    key: Path,
+    ids_file: Path,
+    args: argparse.Namespace,
+    *,
+    bare: bool = False,
+    rate: float | None = None,
+) -> dict[str, Any]:
     cpu_before = _cpu_seconds(server.process.pid)
+    who = ["--bare"] if bare else ["--client-id", CLIENT_ID, "--key", str(key)]
     output = subprocess.run(
         [
             sys.executable,
             str(ROOT / "bench" / "register_loadgen.py"),
             "--url",
             server.url,
-            "--client-id",
-            CLIENT_ID,
-            "--key",
-            str(key),
+            *who,
             "--ids",
             str(ids_file),
             "--rate",
-            str(args.rate),
+            str(rate or args.rate),
             "--duration",
             str(args.duration),
             "--connections",
@@ -312,6 +342,45 @@ async def _batch_and_changes(server: Server, key: Path, ids: list[str]) -> dict[
     return out
 
 
+def _plain_sql(url: str, ids: list[str]) -> dict[str, Any]:
+    """The floor for batch and changes: the same rows read by plain SQL (psycopg, no HTTP).
+
+    Batch: each person's row and last certificate for the same 100,000 numbers in one
+    query; changes: the same events, keyset-paged by id in pages of the feed's size.
+    """
+    import psycopg  # noqa: PLC0415 (PostgreSQL only)
+
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+    out: dict[str, Any] = {}
+    with psycopg.connect(conninfo) as conn:
+        started = time.perf_counter()
+        rows = conn.execute(
+            "SELECT p.id, p.id_value, p.objected_at, c.certified_at FROM persons p "
+            "LEFT JOIN certificates c ON c.person_id = p.id "
+            "WHERE p.id_scheme = 'no' AND p.id_state = 'NOR' AND p.id_value = ANY(%s)",
+            (ids,),
+        ).fetchall()
+        out["batch_seconds"] = round(time.perf_counter() - started, 3)
+        out["batch_rows"] = len(rows)
+        events, last, started = 0, 0, time.perf_counter()
+        while events < CHANGES_EVENTS:
+            page = conn.execute(
+                "SELECT id, person_id, kind, created_at FROM change_events "
+                "WHERE id > %s ORDER BY id LIMIT %s",
+                (last, CHANGES_PAGE),
+            ).fetchall()
+            if not page:
+                break
+            events += len(page)
+            last = page[-1][0]
+        seconds = time.perf_counter() - started
+        out["changes_events"] = events
+        out["changes_seconds"] = round(seconds, 3)
+        out["changes_events_per_s"] = round(events / seconds)
+    out["loadavg"] = _loadavg()
+    return out
+
+
 def bench_backend(kind: str, url: str, args: argparse.Namespace) -> list[dict[str, Any]]:
     workdir = args.workdir / kind
     workdir.mkdir(parents=True, exist_ok=True)
@@ -323,14 +392,35 @@ def bench_backend(kind: str, url: str, args: argparse.Namespace) -> list[dict[st
     results = []
     for workers in args.workers:
         profile = workdir / "server.prof" if args.profile else None
-        server = Server(url, workdir, profile, workers)
         result: dict[str, Any] = {"db": kind, "workers": workers}
+        if "single" in args.only and kind == "postgresql" and not args.no_bare:
+            # the bare baseline first, on the same database, uvicorn settings and load
+            bare = Server(url, workdir, None, workers, bare=True)
+            try:
+                result["bare"] = _single(bare, key_path, ids_file, args, bare=True)
+                print(f"[{kind} x{workers}] bare: {json.dumps(result['bare'])}", flush=True)
+                if args.max_rate:
+                    result["bare_max"] = _single(
+                        bare, key_path, ids_file, args, bare=True, rate=args.max_rate
+                    )
+                    print(f"[bare max] {json.dumps(result['bare_max'])}", flush=True)
+            finally:
+                bare.stop()
+        server = Server(url, workdir, profile, workers)
         try:
             if "single" in args.only:
                 result["single"] = _single(server, key_path, ids_file, args)
                 print(f"[{kind} x{workers}] single: {json.dumps(result['single'])}", flush=True)
+                if args.max_rate:
+                    result["single_max"] = _single(
+                        server, key_path, ids_file, args, rate=args.max_rate
+                    )
+                    print(f"[ours max] {json.dumps(result['single_max'])}", flush=True)
             if "bulk" in args.only and workers == args.workers[0]:  # one client: sequential
                 result.update(asyncio.run(_batch_and_changes(server, key, ids)))
+                if kind == "postgresql":
+                    result["plain"] = _plain_sql(url, ids[:BATCH_SIZE])
+                    print(f"[{kind}] plain SQL: {json.dumps(result['plain'])}", flush=True)
                 print(f"[{kind} x{workers}] batch: {json.dumps(result['batch'])}", flush=True)
                 print(f"[{kind} x{workers}] changes: {json.dumps(result['changes'])}", flush=True)
         finally:
@@ -381,6 +471,8 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
                 f"per request | ≥ 500 req/s, p99 ≤ 20 ms | {_ok(met)} "
                 f"| {s['loadavg']} |"
             )
+        if "bare" in r:
+            lines += _bare_rows(db, r)
         if "batch" in r:
             b = r["batch"]
             lines.append(
@@ -396,10 +488,64 @@ def table(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
                 f"slowest page {c['slowest_page_s']} s) | ≥ 50,000 events/s "
                 f"| {_ok(c['events_per_s'] >= 50_000)} | {c['loadavg']} |"
             )
+        if "plain" in r and "batch" in r and "changes" in r:
+            p, b, c = r["plain"], r["batch"], r["changes"]
+            batch_ratio = b["seconds"] / max(p["batch_seconds"], 1e-6)
+            feed_ratio = p["changes_events_per_s"] / max(c["events_per_s"], 1)
+            lines.append(
+                f"| {db} | batch ÷ plain SQL read of the same rows (psycopg, one query, "
+                f"{p['batch_rows']:,} rows) | {b['seconds']} s ÷ {p['batch_seconds']} s "
+                f"= **{batch_ratio:.1f}×** | ≤ 3× | {_ok(batch_ratio <= 3)} | {p['loadavg']} |"
+            )
+            lines.append(
+                f"| {db} | changes ÷ plain keyset-paged SQL ({p['changes_events']:,} events, "
+                f"pages of {CHANGES_PAGE:,}) | {c['events_per_s']:,} vs "
+                f"{p['changes_events_per_s']:,} events/s = **{feed_ratio:.1f}×** slower "
+                f"| ≤ 3× | {_ok(feed_ratio <= 3)} | {p['loadavg']} |"
+            )
     return "\n".join(lines) + "\n"
 
 
+def _run_cells(s: dict[str, Any]) -> str:
+    return (
+        f"{s['achieved_rps']} req/s, p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms, "
+        f"{s['errors']} errors ({s['requests']:,} requests), server CPU "
+        f"{s.get('server_cpu_ms')} ms per request"
+    )
+
+
+def _bare_rows(db: str, r: dict[str, Any]) -> list[str]:
+    """The bare baseline's own rows and ours as a ratio of it (same run, same load)."""
+    bare, ours = r["bare"], r.get("single")
+    rows = [
+        f"| {db} | bare baseline (`bench/bare_register.py`: lookup only), "
+        f"{bare['seconds']:.0f} s at {bare['target_rps']:.0f} req/s | {_run_cells(bare)} "
+        f"| — | — | {bare['loadavg']} |"
+    ]
+    if ours is not None:
+        p99 = ours["p99_ms"] / max(bare["p99_ms"], 1e-6)
+        cpu = (ours.get("server_cpu_ms") or 0) / max(bare.get("server_cpu_ms") or 1e-6, 1e-6)
+        rows.append(
+            f"| {db} | ours ÷ bare at {ours['target_rps']:.0f} req/s | p99 **{p99:.1f}×** "
+            f"({ours['p99_ms']} vs {bare['p99_ms']} ms), server CPU per request **{cpu:.1f}×** "
+            f"({ours.get('server_cpu_ms')} vs {bare.get('server_cpu_ms')} ms) "
+            f"| p99 ≤ 2× bare | {_ok(p99 <= 2)} | {ours['loadavg']} |"
+        )
+    if "bare_max" in r and "single_max" in r:
+        bm, om = r["bare_max"], r["single_max"]
+        share = om["achieved_rps"] / max(bm["achieved_rps"], 1e-6)
+        rows.append(
+            f"| {db} | saturated, {bm['target_rps']:.0f} req/s offered | ours {_run_cells(om)}; "
+            f"bare {_run_cells(bm)}: ours **{share:.0%}** of bare's throughput "
+            f"| ≥ 40 % | {_ok(share >= 0.4)} | {om['loadavg']} |"
+        )
+    return rows
+
+
 def main() -> int:
+    if len(sys.argv) == 5 and sys.argv[1] == "serve-bare":
+        serve_bare(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        return 0
     if len(sys.argv) == 6 and sys.argv[1] == "serve":
         serve(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))
         return 0
@@ -422,6 +568,10 @@ def main() -> int:
         help="uvicorn worker processes, one server per count (e.g. 1,2)",
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the server")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare baseline")
+    parser.add_argument(
+        "--max-rate", type=float, default=0.0, help="also run both apps at this (saturating) rate"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not write the results file")
     args = parser.parse_args()
     backends = []

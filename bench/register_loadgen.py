@@ -11,7 +11,8 @@ The requests are written and the responses read with a minimal HTTP/1.1 client o
 asyncio streams (status line, headers, ``Content-Length`` body): httpx spent ~5 ms of
 CPU per request here, more than the server, on a machine whose two cores the load
 generator shares with the server and the database. The first answer's signature is
-verified against the register's JWKS; every answer must be 200 with a statement. Only
+verified against the register's JWKS; every answer must be 200 with a statement
+(``--bare``: the bare baseline of ``bench/bare_register.py``, no token, nothing signed). Only
 loopback URLs are accepted. Prints one JSON object.
 """
 
@@ -101,10 +102,12 @@ async def _connection(
 async def run(args: argparse.Namespace) -> dict[str, object]:
     ids = [line.strip() for line in Path(args.ids).read_text().splitlines() if line.strip()]
     rng = random.Random(7)
-    key = load_private_key(Path(args.key))
-    async with CompanyClient(args.url, args.client_id, key) as company:
-        token = await company.token("register.read")
-        jwks = await company.jwks()
+    token, jwks = "bare-baseline-no-token", None
+    if not args.bare:
+        key = load_private_key(Path(args.key))
+        async with CompanyClient(args.url, args.client_id, key) as company:
+            token = await company.token("register.read")
+            jwks = await company.jwks()
     parts = urlsplit(args.url)
     head = (
         f"POST {parts.path.rstrip('/')}/status HTTP/1.1\r\nHost: {parts.netloc}\r\n"
@@ -136,7 +139,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         task.cancel()
     unfinished = total - len(tally.latencies)
     measured_end = max(measured_end, tally.last_done)
-    if tally.sample:
+    if tally.sample and jwks is not None:
         verify_statement(json.loads(tally.sample)["statement"], jwks)  # raises if forged
     latencies, service = sorted(tally.latencies), sorted(tally.service)
     completed = len(latencies)
@@ -158,7 +161,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "max_ms": round(latencies[-1] * 1000, 2) if latencies and unfinished == 0 else None,
         "service_p50_ms": round(percentile(service, 0.50) * 1000, 2),
         "service_p99_ms": round(percentile(service, 0.99) * 1000, 2),
-        "signature_checked": bool(tally.sample),
+        "signature_checked": bool(tally.sample) and jwks is not None,
     }
 
 
@@ -167,8 +170,11 @@ def main() -> int:
     parser.add_argument(
         "--url", required=True, help="register API base, e.g. http://127.0.0.1:8701/register/v1"
     )
-    parser.add_argument("--client-id", required=True)
-    parser.add_argument("--key", required=True, help="the company's private JWK file")
+    parser.add_argument("--client-id", default="")
+    parser.add_argument("--key", default="", help="the company's private JWK file")
+    parser.add_argument(
+        "--bare", action="store_true", help="the bare baseline: no token, no signature check"
+    )
     parser.add_argument("--ids", required=True, help="file with one national id per line")
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--duration", type=float, default=60.0)
