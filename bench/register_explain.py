@@ -32,7 +32,7 @@ from sqlalchemy import Engine, event, make_url, text  # noqa: E402
 from leveattest.core.clock import SystemClock  # noqa: E402
 from register.api import create_register_app  # noqa: E402
 from register.company_client import CompanyClient, load_private_key  # noqa: E402
-from register.db.engine import make_engine  # noqa: E402
+from register.db.engine import make_engine, make_read_engine  # noqa: E402
 from register.keys import RegisterKeys  # noqa: E402
 from register.settings import RegisterSettings  # noqa: E402
 
@@ -94,7 +94,8 @@ def main() -> int:
     args = parser.parse_args()
     if make_url(args.db).host not in {"127.0.0.1", "localhost"}:
         raise SystemExit("local PostgreSQL only")
-    db = make_engine(args.db)
+    # the register's read engine: its session settings (JIT off) are the ones explained
+    db = make_read_engine(make_engine(args.db))
     ids = _ids(db, args.batch)
     phase, captured = ["token"], []
     _capture(phase, captured)

@@ -151,3 +151,14 @@ def test_bulk_append_keeps_the_chain_verifiable_and_every_person_findable(state)
     assert found == ["batch"]  # one entry per person, found by the keyed lookup
     # no plain identifier anywhere in the log (the commitment and the key are hashes)
     assert not any(ref.split(":")[1] in str(vars(entry)) for entry in stored for ref in refs[:5])
+
+
+def test_reads_on_postgresql_run_without_jit_compilation(engine):
+    """A batch chunk's plan costs enough to trigger LLVM JIT, which took longer than the
+    read itself at 1 M persons (bench/results/register_explain_1m.md): reads turn it off."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    from register.db.engine import make_read_engine  # noqa: PLC0415
+
+    with make_read_engine(engine).connect() as conn:
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
