@@ -116,7 +116,9 @@ def serve(db: str, port: int, keys: Path, workers: int) -> None:
 def serve_bare(db: str, port: int, workers: int) -> None:
     """The bare baseline (``bench/bare_register.py``) with the same uvicorn settings."""
     os.environ["BARE_REGISTER_DATABASE_URL"] = db
-    os.environ["BARE_REGISTER_POOL"] = str(RegisterSettings().max_concurrent_transactions)
+    # as many connections as the register runs transactions at once (its default: 4)
+    pool = os.environ.get("LEVEATTEST_REGISTER__MAX_CONCURRENT_TRANSACTIONS", "4")
+    os.environ["BARE_REGISTER_POOL"] = pool
     uvicorn.run(
         "bench.bare_register:create_bare_app_from_environment",
         factory=True,
