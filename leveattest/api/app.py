@@ -15,13 +15,13 @@ from leveattest.api import health, routes, uploads
 from leveattest.api.openapi import install_openapi
 from leveattest.api.problems import install_problem_handlers
 from leveattest.core.clock import Clock, SystemClock
-from leveattest.core.keys import keyring_from
 from leveattest.core.metrics import QueueCollector
 from leveattest.core.observability import install_observability
 from leveattest.core.ratelimit import RateLimiter
 from leveattest.core.settings import Settings
 from leveattest.jobs.procrastinate_engine import ProcrastinateEngine, ProcrastinateJobQueue
 from leveattest.jobs.queue import TableJobQueue
+from leveattest.sessions.blob_store import blob_store_for
 from leveattest.sessions.context import (
     ChallengeIssuer,
     JobQueue,
@@ -30,8 +30,7 @@ from leveattest.sessions.context import (
 )
 from leveattest.sessions.db import make_engine, make_session_factory
 from leveattest.sessions.settings import SessionSettings
-from leveattest.storage.blobs import BlobStore, LocalEncryptedBlobStore
-from leveattest.storage.envelope import MasterKey
+from leveattest.storage.blobs import BlobStore
 from register.client import RegisterClient
 
 
@@ -50,12 +49,8 @@ def build_context(
     clock = clock or SystemClock()
     if session_settings is not None:
         settings = settings.model_copy(update={"sessions": session_settings})
-    store = blobs or LocalEncryptedBlobStore(
-        settings.data.var_dir / "blobs",
-        MasterKey.from_ring(keyring_from(settings.security)),
-        clock,
-    )
     engine = engine or make_engine(settings.database.url)
+    store = blobs or blob_store_for(settings, engine, clock)
     return SessionContext(
         settings=settings,
         clock=clock,

@@ -22,10 +22,9 @@ from leveattest.core.logging import configure_logging
 from leveattest.core.settings import Settings
 from leveattest.review.auth import totp_context
 from leveattest.review.models import StaffAccount
+from leveattest.sessions.blob_store import blob_store_for
 from leveattest.sessions.db import make_engine, make_session_factory, upgrade
 from leveattest.sessions.rotation import SealedColumn, rotate_service
-from leveattest.storage.blobs import LocalEncryptedBlobStore
-from leveattest.storage.envelope import MasterKey
 
 TOTP_SECRETS = SealedColumn(
     "totp_secrets",
@@ -45,9 +44,7 @@ def _rotate_service(settings: Settings, *, migrate_first: bool, batch: int) -> d
     try:
         if migrate_first:
             upgrade(engine)
-        blobs = LocalEncryptedBlobStore(
-            settings.data.var_dir / "blobs", MasterKey.from_ring(ring), SystemClock()
-        )
+        blobs = blob_store_for(settings, engine, SystemClock())
         report = rotate_service(
             make_session_factory(engine),
             blobs,

@@ -64,6 +64,8 @@ HARNESS_VARIABLES: Mapping[str, str] = {
     "when the server is unreachable (CI)",
     "LEVEATTEST_REQUIRE_BROWSER": "tests: 1 = a browser test fails instead of skipping "
     "without Chromium or axe-core (CI)",
+    "LEVEATTEST_REQUIRE_NETNS": "tests: 1 = the multi-host test fails instead of skipping "
+    "where network namespaces cannot be made (CI)",
     "LEVEATTEST_TEST_POSTGRES_URL": "tests: the PostgreSQL server the tests create their "
     "databases on",
     "LEVEATTEST_BENCH_BODIES": "bench/locust_phones.py: the request bodies",
@@ -166,6 +168,15 @@ class DataSettings(Section):
     """The synthetic sample documents."""
     shared_data: Path = Path("../shared/data")
     """Third-party test data (never copied into the project); the tests read it here."""
+
+
+class StorageSettings(Section):
+    """Where captured images and chip files are kept, sealed (docs/deployment.md)."""
+
+    backend: Literal["local", "database"] = "local"
+    """``local``: files under ``data.var_dir/blobs`` (one machine, or a disk the API and the
+    workers share); ``database``: chunks in the service's database, so API hosts and
+    workers on different machines share nothing but PostgreSQL."""
 
 
 class DatabaseSettings(Section):
@@ -694,6 +705,8 @@ with warnings.catch_warnings():
         """Where things live on disk."""
         database: DatabaseSettings = Field(default_factory=DatabaseSettings)
         """The service's database."""
+        storage: StorageSettings = Field(default_factory=StorageSettings)
+        """Where captured images and chip files are kept."""
         security: SecuritySettings = Field(default_factory=SecuritySettings)
         """Secrets."""
         limits: LimitsSettings = Field(default_factory=LimitsSettings)

@@ -48,10 +48,14 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from leveattest.core.clock import Clock
+from leveattest.core.keys import keyring_from
+from leveattest.core.settings import Settings
 from leveattest.sessions.db import Base, UTCDateTime
 from leveattest.storage.blobs import (
     BlobNotFoundError,
     DeletionReceipt,
+    LocalEncryptedBlobStore,
+    RotatableBlobStore,
     check_blob_name,
     owner_fingerprint,
 )
@@ -313,3 +317,12 @@ class DatabaseStagedBlob:
 
 def _chunks(data: bytes) -> list[bytes]:
     return [data[i : i + CHUNK_BYTES] for i in range(0, len(data), CHUNK_BYTES)]
+
+
+def blob_store_for(settings: Settings, engine: Engine, clock: Clock) -> RotatableBlobStore:
+    """The blob store ``settings.storage.backend`` names, sealing with the settings' key
+    ring (the local folder is ``data.var_dir/blobs``; the database is ``engine``'s)."""
+    master = MasterKey.from_ring(keyring_from(settings.security))
+    if settings.storage.backend == "database":
+        return DatabaseBlobStore(engine, master, clock)
+    return LocalEncryptedBlobStore(settings.data.var_dir / "blobs", master, clock)
