@@ -22,8 +22,7 @@ bash scripts/check_register_install.sh
 # mrz are there (what no real input reaches is the justified exclusion list in
 # [tool.coverage.report] of pyproject.toml); emrtd is held just under its level measured
 # by its unit tests alone (99.8 %) until its last gaps have tests: link-certificate chains
-# of more than four roll-overs or with a loop (passive._path_to_anchor) and a link whose
-# same-named, key-identifier-less candidate holds another key type (trust._verifies).
+# of more than four roll-overs or with a loop (passive._path_to_anchor).
 GLOBAL_FLOOR=92
 FLOORS=(
   "leveattest/pipeline/policy.py 100"

@@ -101,3 +101,21 @@ def test_a_link_certificate_in_a_verified_master_list_is_trusted_as_a_link(
     assert summary["verified"] is True
     links = [c for c in store.trusted_certificates() if "verified_by" in c.source]
     assert len(links) == 1
+
+
+def test_a_link_certificate_whose_anchors_have_no_key_identifier_is_tried_against_each(
+    tmp_path: Path,
+) -> None:
+    # neither anchor has a key identifier to match the link's authority key identifier:
+    # both same-named ones are tried, the RSA one cannot check the EC signature
+    old = Pki(kind="ec", csca_cn="Plain roll-over CSCA", csca_ski=False)
+    new = Pki(kind="brainpool", csca_cn="Plain roll-over CSCA")
+    twin = Pki(kind="rsa", csca_cn="Plain roll-over CSCA", csca_ski=False)
+    (tmp_path / "a_twin.pem").write_bytes(twin.csca_pem())
+    old.write_store(tmp_path)
+    (tmp_path / "link.pem").write_bytes(_link(old, new))
+    store = FileTrustStore([tmp_path])
+    links = [c for c in store.trusted_certificates() if "verified_by" in c.source]
+    assert [link.source["verified_by"] for link in links] == [
+        load_certificate(old.csca_pem()).fingerprint
+    ]
