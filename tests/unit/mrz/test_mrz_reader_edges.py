@@ -259,3 +259,16 @@ def test_tesseract_reads_noise_as_mrz_characters_only() -> None:
         read = engine.read_line(rng.integers(0, 256, (40, 300), dtype=np.uint8))
         assert set(read.text) <= set(MRZ_ALPHABET)
         assert len(read.confidences) == len(read.text) == len(read.alternatives)
+
+
+def test_a_composite_repair_over_names_never_puts_a_digit_in_a_name() -> None:
+    # the French card's composite covers line 1 (names included): letter positions are
+    # offered only letters and fillers, whatever the look-alikes
+    from test_mrz_france import CARD  # noqa: PLC0415
+
+    digit = CARD[1][-1]
+    wrong = "0" if digit != "0" else "1"
+    _, repairs = repair_lines([CARD[0], CARD[1][:-1] + wrong])
+    letters = [r for r in repairs if r.field == "names"]
+    assert all(not r.to.isdigit() for r in letters)
+    assert all(r.why.startswith("check_digit:composite") for r in repairs)
