@@ -272,3 +272,13 @@ def test_a_composite_repair_over_names_never_puts_a_digit_in_a_name() -> None:
     letters = [r for r in repairs if r.field == "names"]
     assert all(not r.to.isdigit() for r in letters)
     assert all(r.why.startswith("check_digit:composite") for r in repairs)
+
+
+def test_french_card_with_a_partly_unknown_birth_date_reports_it() -> None:
+    from test_mrz_france import CARD  # noqa: PLC0415
+
+    partial = [CARD[0], CARD[1][:27] + "4802<<" + CARD[1][33:]]  # day unknown
+    result = parse_mrz(partial, today=date(2026, 1, 1))
+    assert any(
+        p.reason is Reason.MRZ_PARTIAL_DATE and p.field == "birth_date" for p in result.problems
+    )
