@@ -135,7 +135,9 @@ def site(
     root = tmp_path_factory.mktemp("capture-service") / "service"
     videos = tmp_path_factory.mktemp("capture-videos")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LEVEATTEST_PENSIONER__LOOKUPS_PER_WINDOW", "10000")
+        # every page of every test comes from 127.0.0.1: the limits are tested over HTTP
+        patch.setenv("LEVEATTEST_RATE_LIMITS__PENSIONER_LOOKUPS_PER_ADDRESS", "10000/minute")
+        patch.setenv("LEVEATTEST_RATE_LIMITS__PENSIONER_ACCESS_PER_REFERENCE", "10000/minute")
         service = DemoService(root, [pki / "trust", pki / "crl", pki / "link"], workers=1)
         with service.running(), sync_playwright() as playwright:
             company = service.enrol_company()
