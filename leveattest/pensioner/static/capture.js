@@ -172,8 +172,14 @@
       window.requestAnimationFrame(paint);
     }
 
-    return new Promise(function (resolve) {
+    return new Promise(function (resolve, reject) {
+      // a camera that never delivers a picture, or stops: said, not waited for forever
+      var watchdog = window.setTimeout(function () {
+        finished = true;
+        reject(new Problem(t0 === null ? "no_camera" : "other"));
+      }, leadIn + end + 15000);
       function frame(now, meta) {
+        if (finished) { return; }
         var captured = meta && typeof meta.captureTime === "number" ? meta.captureTime : now;
         if (t0 === null) {
           var media = meta && typeof meta.mediaTime === "number" ? meta.mediaTime : -1;
@@ -189,6 +195,7 @@
         }
         if (t > end + 120) {
           finished = true;
+          window.clearTimeout(watchdog);
           resolve({ selfie: selfie, frames: frames });
           return;
         }
