@@ -29,6 +29,8 @@ FLOORS=(
   "leveattest/emrtd/* 99"
   "leveattest/mrz/* 100"
 )
+# property tests with fixed examples and no deadline here (tests/conftest.py, profile "ci")
+export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"
 rm -f .coverage .coverage.*
 if (($# == 0)); then
   run pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under="$GLOBAL_FLOOR"

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from samples_fixture import generated_samples  # noqa: F401 - session fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # limits are off for them and for the services they start (inherited environment); the
 # rate-limit tests turn them on with settings of their own.
 os.environ.setdefault("LEVEATTEST_RATE_LIMITS__ENABLED", "false")
+
+
+# The test command (scripts/test.sh, CI) runs the property tests derandomized: the same
+# examples on every machine and every run, so a coverage floor or a result never depends on
+# the draw, and no deadline, since a loaded CI machine is slow (speed is measured in bench/).
+# `pytest` alone explores new examples each run (the default profile).
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def _shared_data_path() -> Path:
