@@ -68,28 +68,42 @@ def postgres_bindir() -> Path | None:
 
 
 class PrivatePostgres:
-    """A throw-away PostgreSQL cluster on 127.0.0.1 that the caller can stop and start."""
+    """A throw-away PostgreSQL cluster that the caller can stop and start: on 127.0.0.1, or
+    on a host of its own (``netns``: a network namespace, listening on ``address`` and
+    trusting the clients of ``trusted_subnet``, e.g. ``10.201.3.0/24``)."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(
+        self,
+        bindir: Path,
+        *,
+        netns: str | None = None,
+        address: str = "127.0.0.1",
+        trusted_subnet: str | None = None,
+    ) -> None:
         self.bindir = bindir
         self.root = Path(tempfile.mkdtemp(prefix="leveattest-pg-"))
         self.data = self.root / "data"
-        self.port = free_port()
+        self.netns, self.address = netns, address
+        self.port = 5432 if netns else free_port()
         self._as_root = os.geteuid() == 0
         if self._as_root:
             shutil.chown(self.root, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
-        self._run("initdb", "--version")
+        if trusted_subnet:
+            with open(self.data / "pg_hba.conf", "a", encoding="utf-8") as hba:
+                hba.write(f"host all all {trusted_subnet} trust\n")
 
     def _run(self, tool: str, *args: str) -> None:
         command = [str(self.bindir / tool), *args]
         if self._as_root:
             command = ["runuser", "-u", "postgres", "--", *command]
+        if self.netns:
+            command = ["ip", "netns", "exec", self.netns, *command]
         subprocess.run(command, check=True, capture_output=True, timeout=120)
 
     def start(self) -> None:
         options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
+            f"-p {self.port} -c listen_addresses={self.address} -k {self.root} "
             "-c fsync=off -c max_connections=200"
         )
         log = str(self.root / "server.log")
@@ -101,13 +115,14 @@ class PrivatePostgres:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+        return f"postgresql+psycopg://postgres@{self.address}:{self.port}/{database}"
 
     def create_database(self, name: str) -> str:
         import psycopg  # noqa: PLC0415 - only where a cluster is made
 
         with psycopg.connect(
-            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+            f"host={self.address} port={self.port} user=postgres dbname=postgres",
+            autocommit=True,
         ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
