@@ -517,6 +517,7 @@ def serve_bare(port: int, workers: int, folder: Path) -> None:
         port=port,
         workers=workers,
         log_config=None,
+        timeout_worker_healthcheck=60,  # as `leveattest serve` (WORKER_HEALTHCHECK_SECONDS)
     )
 
 

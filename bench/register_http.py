@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import importlib.util
 import json
 import os
@@ -37,6 +38,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 import uvicorn  # noqa: E402
 from sqlalchemy import make_url, select, text  # noqa: E402
 
+from bench.flame import Recorder, summarize  # noqa: E402
 from register.api import create_register_app_from_environment  # noqa: E402
 from register.company_client import CompanyClient, load_private_key, verify_batch  # noqa: E402
 from register.db.engine import make_engine  # noqa: E402
@@ -61,6 +64,7 @@ RESULTS = ROOT / "bench" / "results" / "register_http.md"
 BATCH_SIZE = 100_000
 CHANGES_EVENTS = 1_000_000
 CHANGES_PAGE = 10_000
+WORKER_HEALTHCHECK_SECONDS = 60  # as `leveattest serve`: uvicorn's 5 s killed slow starters
 CHANGES_MAX_SECONDS = 60.0  # paging stops here even if fewer events were read
 
 
@@ -110,6 +114,7 @@ def serve(db: str, port: int, keys: Path, workers: int) -> None:
         host="127.0.0.1",
         port=port,
         log_level="warning",
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 
@@ -126,6 +131,7 @@ def serve_bare(db: str, port: int, workers: int) -> None:
         host="127.0.0.1",
         port=port,
         log_level="warning",
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 
@@ -144,7 +150,7 @@ class Server:
         else:
             command += [__file__, "serve", db, str(self.port), keys, str(workers)]
         self.process = subprocess.Popen(command, cwd=ROOT)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a busy shared machine starts slowly
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/healthz").status_code == 204:
@@ -228,6 +234,22 @@ def _related_ids(url: str, count: int) -> list[str]:
 # --- measurements ---------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _flame(server: Server, args: argparse.Namespace, phase: str) -> Iterator[None]:
+    """py-spy on the server processes during ``phase`` (``--flame LABEL``): the raw stacks
+    in the work folder, their summary in ``bench/results/flame_register_<phase>_<LABEL>.md``."""
+    if not args.flame:
+        yield
+        return
+    raw = args.workdir / f"flame_{phase}_{args.flame}.txt"
+    with Recorder(server.process.pid, raw):
+        yield
+    out = RESULTS.parent / f"flame_register_{phase}_{args.flame}.md"
+    title = f"register {phase} ({args.flame}, {args.persons:,} persons, py-spy on the server)"
+    out.write_text(summarize(raw, title), encoding="utf-8")
+    print(f"[flame] {out.relative_to(ROOT)}", flush=True)
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU of the server process and its worker processes (Linux ``/proc``)."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -290,7 +312,9 @@ def _claims(statement: str) -> dict[str, Any]:
     return data
 
 
-async def _batch_and_changes(server: Server, key: Path, ids: list[str]) -> dict[str, Any]:
+async def _batch_and_changes(
+    server: Server, key: Path, ids: list[str], args: argparse.Namespace
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     async with CompanyClient(server.url, CLIENT_ID, key, timeout=120.0) as company:
         token = await company.token("register.read")
@@ -298,10 +322,11 @@ async def _batch_and_changes(server: Server, key: Path, ids: list[str]) -> dict[
         jwks = await company.jwks()
         async with httpx.AsyncClient(base_url=server.url, timeout=120.0, headers=headers) as http:
             body = {"persons": [{"national_id": value} for value in ids[:BATCH_SIZE]]}
-            started = time.perf_counter()
-            response = await http.post("/status/batch", json=body)
-            content = response.content
-            seconds = time.perf_counter() - started
+            with _flame(server, args, "batch"):
+                started = time.perf_counter()
+                response = await http.post("/status/batch", json=body)
+                content = response.content
+                seconds = time.perf_counter() - started
             lines = [line + b"\n" for line in content.split(b"\n") if line]
             records, _ = verify_batch(lines, jwks)
             found = sum(1 for r in records if r.get("result") == "found")
@@ -314,6 +339,8 @@ async def _batch_and_changes(server: Server, key: Path, ids: list[str]) -> dict[
                 "loadavg": _loadavg(),
             }
             events, pages, cursor, worst = 0, 0, None, 0.0
+            flame = _flame(server, args, "changes")
+            flame.__enter__()
             started = time.perf_counter()
             while events < CHANGES_EVENTS and time.perf_counter() - started < CHANGES_MAX_SECONDS:
                 params: dict[str, Any] = {"limit": CHANGES_PAGE}
@@ -333,6 +360,7 @@ async def _batch_and_changes(server: Server, key: Path, ids: list[str]) -> dict[
                 if not claims["has_more"]:
                     break
             seconds = time.perf_counter() - started
+            flame.__exit__(None, None, None)
             out["changes"] = {
                 "events": events,
                 "pages": pages,
@@ -411,7 +439,8 @@ def bench_backend(kind: str, url: str, args: argparse.Namespace) -> list[dict[st
         server = Server(url, workdir, profile, workers)
         try:
             if "single" in args.only:
-                result["single"] = _single(server, key_path, ids_file, args)
+                with _flame(server, args, "single"):
+                    result["single"] = _single(server, key_path, ids_file, args)
                 print(f"[{kind} x{workers}] single: {json.dumps(result['single'])}", flush=True)
                 if args.max_rate:
                     result["single_max"] = _single(
@@ -419,7 +448,7 @@ def bench_backend(kind: str, url: str, args: argparse.Namespace) -> list[dict[st
                     )
                     print(f"[ours max] {json.dumps(result['single_max'])}", flush=True)
             if "bulk" in args.only and workers == args.workers[0]:  # one client: sequential
-                result.update(asyncio.run(_batch_and_changes(server, key, ids)))
+                result.update(asyncio.run(_batch_and_changes(server, key, ids, args)))
                 if kind == "postgresql":
                     result["plain"] = _plain_sql(url, ids[:BATCH_SIZE])
                     print(f"[{kind}] plain SQL: {json.dumps(result['plain'])}", flush=True)
@@ -570,6 +599,11 @@ def main() -> int:
         help="uvicorn worker processes, one server per count (e.g. 1,2)",
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the server")
+    parser.add_argument(
+        "--flame",
+        metavar="LABEL",
+        help="py-spy the server during each phase; summaries to bench/results/flame_register_*",
+    )
     parser.add_argument("--no-bare", action="store_true", help="skip the bare baseline")
     parser.add_argument(
         "--max-rate", type=float, default=0.0, help="also run both apps at this (saturating) rate"

@@ -24,6 +24,7 @@ from leveattest.cli.app import app, settings_or_exit
 from leveattest.core.clock import SystemClock
 
 log = bootstrap.log
+WORKER_HEALTHCHECK_SECONDS = 60  # a hung HTTP worker is replaced after this
 
 
 @app.command("serve")
@@ -66,6 +67,10 @@ def serve(
                 host=host,
                 port=port,
                 workers=http_workers,
+                # uvicorn pings each worker every 0.5 s and kills one that does not answer
+                # within this time, also while it is still importing: its default of 5 s
+                # killed and respawned workers over and over on a busy 2-core host
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
                 log_config=None,  # uvicorn's loggers go through ours (configure_logging)
             )
         else:

@@ -7,6 +7,7 @@ signing keys (made once, before they start) and all serve the API, register and 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +16,20 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+
+def _http_workers(parent: int) -> set[int]:
+    """The uvicorn worker processes of ``parent`` (multiprocessing spawn children)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rpartition(")")[2].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent and b"multiprocessing-fork" in cmdline:
+            found.add(int(stat.parent.name))
+    return found
 
 
 def _free_port() -> int:
@@ -54,6 +69,19 @@ def test_two_http_processes_serve_one_service(tmp_path: Path) -> None:
         # a new connection each time, so both processes answer
         keys = {httpx.get(f"{base}/.well-known/jwks.json", timeout=5).text for _ in range(12)}
         assert len(keys) == 1
+        assert httpx.get(f"{base}/ops/login", timeout=5).status_code == 200
+        # a worker starved of CPU for 8 s (a busy host) is not killed and replaced:
+        # uvicorn's default health check (5 s) did that over and over on a busy machine
+        workers = _http_workers(server.pid)
+        assert len(workers) == 2
+        stalled = min(workers)
+        os.kill(stalled, signal.SIGSTOP)
+        try:
+            time.sleep(8)
+        finally:
+            os.kill(stalled, signal.SIGCONT)
+        time.sleep(2)
+        assert _http_workers(server.pid) == workers
         assert httpx.get(f"{base}/ops/login", timeout=5).status_code == 200
     finally:
         server.terminate()
