@@ -34,12 +34,13 @@ _AREAS: tuple[tuple[str, str], ...] = (
     ("SQLAlchemy", r"/sqlalchemy/"),
     ("psycopg (PostgreSQL driver)", r"/psycopg"),
     ("sqlite3", r"sqlite3"),
-    ("cryptography / hashing", r"/cryptography/|hashlib|hmac"),
-    ("JSON", r"/json/|orjson"),
+    ("cryptography / hashing", r"/cryptography/|/hashlib\.py|/hmac\.py|/jwcrypto/|/base64\.py"),
+    ("JSON", r"/json/|/orjson"),
     ("pydantic", r"/pydantic"),
     ("FastAPI / Starlette", r"/fastapi/|/starlette/"),
     ("uvicorn / HTTP", r"/uvicorn/|httptools|h11"),
-    ("asyncio / anyio / threads", r"/asyncio/|/anyio/|threading\.py|concurrent/"),
+    ("asyncio / anyio / threads", r"/asyncio/|/anyio/|/threading\.py|/concurrent/|/uvloop/"),
+    ("Python start-up / imports", r"<frozen|/importlib/"),
     ("image decoding (OpenCV / numpy)", r"cv2|/numpy/"),
 )
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
@@ -68,15 +69,23 @@ def _short(frame: str) -> str:
     return f"{match['func']} ({file})"
 
 
+def _file(frame: str) -> str:
+    """The frame's file with a leading ``/`` (py-spy shortens paths on ``sys.path``)."""
+    match = _FRAME.match(frame)
+    return "/" + (match["file"] if match else frame).lstrip("/")
+
+
 def _area(frame: str) -> str:
+    file = _file(frame)
     for area, pattern in _AREAS:
-        if re.search(pattern, frame):
+        if re.search(pattern, file):
             return area
     return "other"
 
 
 def _is_ours(frame: str) -> bool:
-    return bool(re.search(r"/register/|/leveattest/", frame)) and "site-packages" not in frame
+    file = _file(frame)
+    return bool(re.search(r"/(register|leveattest)/", file)) and "site-packages" not in file
 
 
 def _idle(frames: list[str]) -> bool:

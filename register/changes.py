@@ -7,6 +7,7 @@ into the signed page, so the page is never re-serialised as a whole.
 
 from __future__ import annotations
 
+from functools import cache
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -63,8 +64,14 @@ def changes_statement(
             select(Head.last_id).where(Head.name == CHANGE_EVENTS)
         ).scalar_one()
         rows = connection.execute(
-            _page_query(ctx.company_id, size + 1, lateral=is_postgres(connection)),
-            {"company_id": ctx.company_id, "today": today, "after": after, "head": head_id},
+            _page_query(lateral=is_postgres(connection)),
+            {
+                "company_id": ctx.company_id,
+                "today": today,
+                "after": after,
+                "head": head_id,
+                "limit": size + 1,
+            },
         ).all()
         return list(rows), head_id, _aliases(connection, rows)
 
@@ -100,12 +107,15 @@ def changes_statement(
     return signed
 
 
-def _page_query(company_id: int, limit: int, *, lateral: bool) -> Any:
+@cache
+def _page_query(*, lateral: bool) -> Any:
+    """The page's statement, built once per dialect (every value is a bound parameter:
+    py-spy showed building it per request at ~5 % of a page's time)."""
     events_of = aliased(Relationship)
     visible = exists().where(
         and_(
             events_of.person_id == ChangeEvent.person_id,
-            events_of.company_id == company_id,
+            events_of.company_id == bindparam("company_id"),
             events_of.valid_to >= bindparam("today"),
             events_of.valid_from <= ChangeEvent.created_at,
         )
@@ -125,7 +135,7 @@ def _page_query(company_id: int, limit: int, *, lateral: bool) -> Any:
         .join(Person, Person.id == ChangeEvent.person_id)
         .where(ChangeEvent.id > bindparam("after"), ChangeEvent.id <= bindparam("head"), visible)
         .order_by(ChangeEvent.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
     return with_status(query, bindparam("company_id"), bindparam("today"), lateral=lateral)
 
