@@ -43,13 +43,14 @@ class PersonId:
         return {"foreign_id": self.value, "issuing_state": self.state}
 
 
-_ACCEPTED_KINDS = {NorwegianIdKind.FODSELSNUMMER, NorwegianIdKind.D_NUMBER}
+_ACCEPTED_KINDS = frozenset({NorwegianIdKind.FODSELSNUMMER, NorwegianIdKind.D_NUMBER})
+_WITH_SYNTHETIC = _ACCEPTED_KINDS | {NorwegianIdKind.SYNTHETIC}
 
 
 def norwegian_id(value: str, *, accept_synthetic: bool = False) -> PersonId:
     """A validated Norwegian number, or NationalIdInvalidError (problems as codes)."""
     result = validate_norwegian_id(value)
-    kinds = _ACCEPTED_KINDS | ({NorwegianIdKind.SYNTHETIC} if accept_synthetic else set())
+    kinds = _WITH_SYNTHETIC if accept_synthetic else _ACCEPTED_KINDS
     if not result.valid:
         raise NationalIdInvalidError(problems=list(result.problems))
     if result.kind not in kinds:
