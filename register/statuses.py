@@ -2,7 +2,8 @@
 
 Read with Core selects (plain rows, no ORM identity map): batch status and the changes
 feed ask for tens of thousands of persons at a time. On PostgreSQL a set of ids is one
-bound array (``= ANY(:members)``: one prepared statement whatever the count); SQLite gets
+bound array (``= ANY(:members)``: one prepared statement whatever the count; the batch
+lookup by identifier unnests its array instead, see ``register.status_sql``); SQLite gets
 ``IN`` lists of ``CHUNK``.
 """
 
