@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from leveattest.api import health, routes, uploads
+from leveattest.api.admission import UploadAdmissions
 from leveattest.api.openapi import install_openapi
 from leveattest.api.problems import install_problem_handlers
 from leveattest.core.clock import Clock, SystemClock
@@ -101,6 +102,7 @@ def create_app(
     )
     app.state.sessions = context
     app.state.rate_limiter = RateLimiter(settings.rate_limits)
+    app.state.upload_admissions = UploadAdmissions()
     install_problem_handlers(app)
     install_observability(
         app,

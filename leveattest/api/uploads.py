@@ -6,17 +6,22 @@ held in memory. Magic bytes and completeness are checked before anything is stor
 
 Everything blocking runs in the threadpool, never in the event loop: the session check,
 hashing, encryption and the disk write of the blob (staged before the unit of work, so
-the database transaction holds no lock across them), and the unit of work itself.
+the database transaction holds no lock across them), and the unit of work itself. The
+check before the body is answered from :class:`~leveattest.api.admission.UploadAdmissions`
+when a recent upload of the session passed it (no thread hop, no connection); the unit
+of work checks again, under the session's row lock, and decides.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
+from leveattest.api.admission import UploadAdmissions
 from leveattest.api.deps import Context, Token
 from leveattest.api.routes import PROBLEMS
 from leveattest.contracts.sessions import CHIP_PARTS, IMAGE_PARTS, UploadPart, UploadReceipt
@@ -66,16 +71,52 @@ async def read_capped(request: Request, spec: PartSpec) -> tuple[str, bytes]:
 
 
 def _store(
-    ctx: SessionContext, session_id: str, token: str, part: IncomingPart, owner: str
+    ctx: SessionContext,
+    admissions: UploadAdmissions,
+    session_id: str,
+    token: str,
+    part: IncomingPart,
+    *,
+    owner: str,
 ) -> tuple[UploadReceipt, bool]:
     staged = stage_upload(ctx, owner, part)
     try:
         with ctx.unit_of_work() as db:
-            row = repository.authorised_session(db, session_id, token, for_update=True)
-            return record_upload(db, ctx, row, part, staged)
+            if part.spec.category == "liveness":  # the session and its challenges at once
+                row, challenges = repository.authorised_session_with_challenges(
+                    db, session_id, token
+                )
+                result = record_upload(db, ctx, row, part, staged, challenges=challenges)
+            else:
+                row = repository.authorised_session(db, session_id, token, for_update=True)
+                result = record_upload(db, ctx, row, part, staged)
+            admitted = (blob_owner(row.id, row.attempt), row.expires_at)
+    except BaseException:
+        admissions.forget(session_id)
+        raise
     finally:
         if staged is not None:
             staged.discard()
+    admissions.admit(session_id, token, admitted[0], ctx.clock.now(), admitted[1])
+    return result
+
+
+async def _admitted_owner(
+    request: Request, ctx: SessionContext, session_id: str, token: str
+) -> str:
+    """The check before the body: remembered, or asked of the database (and remembered)."""
+    admissions = _admissions(request)
+    remembered = admissions.owner(session_id, token, ctx.clock.now())
+    if remembered is not None:
+        return remembered
+    owner, expires_at = await run_in_threadpool(_authorise, ctx, session_id, token)
+    admissions.admit(session_id, token, owner, ctx.clock.now(), expires_at)
+    return owner
+
+
+def _admissions(request: Request) -> UploadAdmissions:
+    admissions: UploadAdmissions = request.app.state.upload_admissions
+    return admissions
 
 
 @router.put(
@@ -103,10 +144,12 @@ async def upload_part(
         raise UploadPartUnknownError(part=part[:20])
     spec = part_spec(part, ctx.session_settings)
     # the session and its consent are checked before the body is read
-    owner = await run_in_threadpool(_authorise, ctx, session_id, token)
+    owner = await _admitted_owner(request, ctx, session_id, token)
     media, data = await read_capped(request, spec)
     incoming = IncomingPart(spec, part, media, data, nonce_hex=nonce)
-    receipt, created = await run_in_threadpool(_store, ctx, session_id, token, incoming, owner)
+    receipt, created = await run_in_threadpool(
+        _store, ctx, _admissions(request), session_id, token, incoming, owner=owner
+    )
     response.status_code = 201 if created and receipt.replaced == 0 else 200
     return receipt
 
@@ -134,7 +177,7 @@ async def upload_frame(
     if index >= ctx.session_settings.max_frames:
         raise UploadLimitError(max=ctx.session_settings.max_frames)
     spec = part_spec("FRAME", ctx.session_settings)
-    owner = await run_in_threadpool(_authorise, ctx, session_id, token)
+    owner = await _admitted_owner(request, ctx, session_id, token)
     media, data = await read_capped(request, spec)
     incoming = IncomingPart(
         spec,
@@ -144,13 +187,16 @@ async def upload_frame(
         captured_at_ms=captured_at_ms,
         challenge_id=challenge_id,
     )
-    receipt, created = await run_in_threadpool(_store, ctx, session_id, token, incoming, owner)
+    receipt, created = await run_in_threadpool(
+        _store, ctx, _admissions(request), session_id, token, incoming, owner=owner
+    )
     response.status_code = 201 if created and receipt.replaced == 0 else 200
     return receipt
 
 
-def _authorise(ctx: SessionContext, session_id: str, token: str) -> str:
-    """Check the session accepts uploads; returns the blob owner of its current attempt.
+def _authorise(ctx: SessionContext, session_id: str, token: str) -> tuple[str, datetime]:
+    """Check the session accepts uploads; returns the blob owner of its current attempt
+    and when the session expires.
 
     A read that takes no lock (a snapshot on SQLite): ``_store`` checks again under the
     session's row lock before anything is written.
@@ -159,4 +205,4 @@ def _authorise(ctx: SessionContext, session_id: str, token: str) -> str:
         db.connection(execution_options=SNAPSHOT_READ)
         row = repository.authorised_session(db, session_id, token)
         require_collecting(ctx, row)
-        return blob_owner(row.id, row.attempt)
+        return blob_owner(row.id, row.attempt), row.expires_at

@@ -6,7 +6,7 @@ import hmac
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from leveattest.sessions.errors import SessionNotFoundError
@@ -44,6 +44,33 @@ def authorised_session(
     return row
 
 
+def authorised_session_with_challenges(
+    db: Session, session_id: str, token: str
+) -> tuple[VerificationSession, list[AttemptNonce]]:
+    """The session, locked as ``authorised_session(..., for_update=True)`` locks it, with
+    its liveness challenges, in one round trip (an outer join; only the session row is
+    locked). A frame upload needs both and nothing else before it writes."""
+    rows = db.execute(
+        select(VerificationSession, AttemptNonce)
+        .outerjoin(
+            AttemptNonce,
+            and_(
+                AttemptNonce.session_id == VerificationSession.id,
+                AttemptNonce.kind == "liveness",
+            ),
+        )
+        .where(VerificationSession.id == session_id[:64])
+        .with_for_update(of=VerificationSession)
+    ).all()
+    if not rows:
+        hash_token(token)  # same work either way
+        raise SessionNotFoundError()
+    row = rows[0][0]
+    if not hmac.compare_digest(row.token_hash, hash_token(token)):
+        raise SessionNotFoundError()
+    return row, [issued for _, issued in rows if issued is not None]
+
+
 def nonce(db: Session, session_id: str, attempt: int, kind: str) -> AttemptNonce | None:
     """The current (newest) nonce or challenge of a kind for the attempt."""
     return db.scalars(
@@ -76,6 +103,17 @@ def upload(db: Session, session_id: str, attempt: int, slot: str) -> SessionUplo
             SessionUpload.slot == slot,
         )
     ).one_or_none()
+
+
+def taken_upload(db: Session, session_id: str, attempt: int, slot: str) -> SessionUpload:
+    """The upload row a slot has (``NoResultFound`` when it has none)."""
+    return db.scalars(
+        select(SessionUpload).where(
+            SessionUpload.session_id == session_id,
+            SessionUpload.attempt == attempt,
+            SessionUpload.slot == slot,
+        )
+    ).one()
 
 
 def live_uploads(db: Session, session_id: str, attempt: int | None = None) -> list[SessionUpload]:

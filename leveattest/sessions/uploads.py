@@ -24,6 +24,8 @@ import hmac
 from dataclasses import dataclass
 from functools import cached_property
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from leveattest.contracts.sessions import UploadReceipt
@@ -38,7 +40,7 @@ from leveattest.core.logging import fingerprint, get_logger
 from leveattest.sessions import repository
 from leveattest.sessions.context import SessionContext, blob_owner
 from leveattest.sessions.errors import NonceExpiredError, NonceReusedError, NonceUnknownError
-from leveattest.sessions.models import SessionUpload, VerificationSession
+from leveattest.sessions.models import AttemptNonce, SessionUpload, VerificationSession
 from leveattest.sessions.parts import PartSpec, check_content
 from leveattest.sessions.service import require_collecting
 from leveattest.storage.blobs import StagedBlob
@@ -96,11 +98,20 @@ def record_upload(
     row: VerificationSession,
     part: IncomingPart,
     staged: StagedBlob | None = None,
+    *,
+    challenges: list[AttemptNonce] | None = None,
 ) -> tuple[UploadReceipt, bool]:
     """Store one part; returns the receipt and whether something new was written.
 
     ``staged`` is this part's blob from :func:`stage_upload`; it is published only when it
     belongs to the session's current attempt, otherwise the part is written here.
+    ``challenges`` are the session's liveness challenges when the caller read them with
+    the session (``repository.authorised_session_with_challenges``), else they are read.
+
+    A part not uploaded before (the usual case) costs one statement: its row is inserted
+    unless the slot is taken (``ON CONFLICT DO NOTHING``), and only a taken slot is read
+    back (same bytes: the earlier receipt; other bytes: a replacement). Every check after
+    the insert that fails rolls it back with the unit of work.
     """
     spec, slot, media, data = part.spec, part.slot, part.media, part.data
     captured_at_ms = part.captured_at_ms
@@ -108,42 +119,78 @@ def record_upload(
     check_content(spec, media, data)
     digest = part.digest
     mac = content_mac(ctx.keyring, digest)
-    existing = repository.upload(db, row.id, row.attempt, slot)
-    if (
-        existing is not None
-        and existing.deleted_at is None
-        and existing.content_mac is not None
-        and content_mac_matches(ctx.keyring, digest, existing.content_mac)
-        and existing.captured_at_ms == captured_at_ms
-    ):
-        return _receipt(existing, digest), False
+    now = ctx.clock.now()
+    values = {
+        "content_type": media,
+        "content_mac": mac,
+        "size": len(data),
+        "captured_at_ms": captured_at_ms,
+        "received_at": now,
+        "deleted_at": None,
+    }
+    existing: SessionUpload | None = None
+    if not _insert_new(db, row, slot, spec.category, values):
+        existing = repository.taken_upload(db, row.id, row.attempt, slot)
+        if (
+            existing.deleted_at is None
+            and existing.content_mac is not None
+            and content_mac_matches(ctx.keyring, digest, existing.content_mac)
+            and existing.captured_at_ms == captured_at_ms
+        ):
+            return _receipt(existing, digest), False
     if slot == "AA_SIGNATURE":
         _consume_aa_nonce(db, ctx, row, part.nonce_hex)
     if spec.category == "liveness":
-        _check_challenge(db, ctx, row, part.challenge_id)
-    now = ctx.clock.now()
+        if challenges is None:
+            challenges = repository.nonces(db, row.id, "liveness")
+        _check_challenge(ctx, row, part.challenge_id, challenges)
     owner = blob_owner(row.id, row.attempt)
     if staged is not None and (staged.owner, staged.name) == (owner, slot):
         staged.publish()
     else:
         ctx.blobs.put(owner, slot, data)
-    if existing is None:
-        existing = SessionUpload(
+    replaced = 0
+    if existing is not None:
+        existing.replaced += 1
+        replaced = existing.replaced
+        for name, value in values.items():
+            setattr(existing, name, value)
+        log.info("upload.replaced", session=fingerprint(row.id), part=slot)
+    row.updated_at = now
+    db.flush()
+    receipt = UploadReceipt(
+        session_id=row.id,
+        attempt=row.attempt,
+        part=slot,
+        sha256=digest,
+        size=len(data),
+        content_type=media,
+        received_at=now,
+        replaced=replaced,
+        captured_at_ms=captured_at_ms,
+    )
+    return receipt, True
+
+
+def _insert_new(
+    db: Session, row: VerificationSession, slot: str, category: str, values: dict[str, object]
+) -> bool:
+    """Insert the upload row of ``slot`` unless the attempt has one (then False)."""
+    insert = sqlite_insert if db.get_bind().dialect.name == "sqlite" else postgresql_insert
+    inserted = db.execute(
+        insert(SessionUpload)
+        .values(
             session_id=row.id,
             attempt=row.attempt,
             slot=slot,
-            category=spec.category,
+            category=category,
             replaced=0,
+            **values,
         )
-        db.add(existing)
-    else:
-        existing.replaced += 1
-        log.info("upload.replaced", session=fingerprint(row.id), part=slot)
-    existing.content_type, existing.content_mac, existing.size = media, mac, len(data)
-    existing.captured_at_ms, existing.received_at, existing.deleted_at = captured_at_ms, now, None
-    row.updated_at = now
-    db.flush()
-    return _receipt(existing, digest), True
+        .on_conflict_do_nothing(index_elements=["session_id", "attempt", "slot"])
+        .returning(SessionUpload.id)
+    ).first()
+    return inserted is not None
 
 
 def _consume_aa_nonce(
@@ -166,9 +213,12 @@ def _consume_aa_nonce(
 
 
 def _check_challenge(
-    db: Session, ctx: SessionContext, row: VerificationSession, challenge_id: str | None
+    ctx: SessionContext,
+    row: VerificationSession,
+    challenge_id: str | None,
+    issued_challenges: list[AttemptNonce],
 ) -> None:
-    for issued in repository.nonces(db, row.id, "liveness"):
+    for issued in issued_challenges:
         if issued.challenge_id is None or not hmac.compare_digest(
             issued.challenge_id.encode(), (challenge_id or "").encode()
         ):
