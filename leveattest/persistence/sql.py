@@ -48,6 +48,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 SQLITE_BUSY_SECONDS = 30.0
+# a database server's pool: as many kept connections as the API's threadpool has threads
+# (anyio's default limiter, 40), opened as needed, so a thread that runs a unit of work
+# neither queues for a connection behind the others (SQLAlchemy's default, 5 + 10, made a
+# third of a frame upload's time under 50 phones a wait in the pool) nor opens one that is
+# closed again on return (overflow connections are: with 10 + 30, a tenth of it went into
+# opening connections); the overflow is for a thread that needs a second one at once
+SERVER_POOL_SIZE = 40
+SERVER_POOL_OVERFLOW = 10
 # connection execution options for a read that takes no lock: on SQLite a plain (deferred)
 # BEGIN, i.e. a WAL snapshot that never waits for the writer; elsewhere no effect
 SNAPSHOT_READ = {"leveattest_snapshot_read": True}
@@ -137,11 +145,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     WAL journal with ``synchronous=NORMAL``, and every transaction starts with
     ``BEGIN IMMEDIATE`` so that read-then-write sequences cannot interleave between
     processes; within the process a :class:`WriterGate` queues the threads for that lock
-    instead of SQLite's sleeping busy handler. PostgreSQL gets ``pool_pre_ping`` and
-    relies on row locks where order matters. Either way its outages are logged once per
-    episode (``leveattest.persistence.outage.watch_engine``).
+    instead of SQLite's sleeping busy handler. PostgreSQL gets ``pool_pre_ping``, a pool
+    as large as the API's threadpool at its peak, and relies on row locks where order
+    matters. Either way its outages are logged once per episode
+    (``leveattest.persistence.outage.watch_engine``).
     """
     if not url.startswith("sqlite"):
+        if "poolclass" not in kwargs:
+            pool = {"pool_size": SERVER_POOL_SIZE, "max_overflow": SERVER_POOL_OVERFLOW}
+            kwargs = pool | kwargs
         return watch_engine(create_engine(url, pool_pre_ping=True, **kwargs))
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
