@@ -75,7 +75,13 @@ def create_register_app(
         settings=settings,
         clock=clock or SystemClock(),
         keys=keys or RegisterKeys.load_or_create(settings.signing_keys_path),
-        sessions=make_session_factory(engine or make_engine(settings.database_url)),
+        sessions=make_session_factory(
+            engine
+            or make_engine(
+                settings.database_url,
+                connect_timeout_seconds=settings.database_connect_timeout_seconds,
+            )
+        ),
     )
     app = FastAPI(
         title="Leveattestregisteret",

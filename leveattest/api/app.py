@@ -50,7 +50,9 @@ def build_context(
     clock = clock or SystemClock()
     if session_settings is not None:
         settings = settings.model_copy(update={"sessions": session_settings})
-    engine = engine or make_engine(settings.database.url)
+    engine = engine or make_engine(
+        settings.database.url, connect_timeout_seconds=settings.database.connect_timeout_seconds
+    )
     store = blobs or blob_store_for(settings, engine, clock)
     return SessionContext(
         settings=settings,

@@ -64,7 +64,8 @@ def configure(settings: Settings, **kwargs: Any) -> None:
 
 def service_engine(settings: Settings) -> Engine:
     """An engine on the service's database (the caller disposes of it)."""
-    return make_engine(settings.database.url)
+    database = settings.database
+    return make_engine(database.url, connect_timeout_seconds=database.connect_timeout_seconds)
 
 
 def master_key(settings: Settings) -> MasterKey:

@@ -22,7 +22,11 @@ from register.keys import RegisterKeys
 
 def register_engine(settings: Settings) -> Engine:
     """An engine on the register's database (the caller disposes of it)."""
-    return make_engine(settings.register.database_url)
+    register = settings.register
+    return make_engine(
+        register.database_url,
+        connect_timeout_seconds=register.database_connect_timeout_seconds,
+    )
 
 
 def register_sessions(settings: Settings) -> sessionmaker[Session]:

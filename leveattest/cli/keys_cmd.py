@@ -40,7 +40,9 @@ def _progress(step: str) -> None:
 
 def _rotate_service(settings: Settings, *, migrate_first: bool, batch: int) -> dict[str, Any]:
     ring = keyring_from(settings.security)
-    engine = make_engine(settings.database.url)
+    engine = make_engine(
+        settings.database.url, connect_timeout_seconds=settings.database.connect_timeout_seconds
+    )
     try:
         if migrate_first:
             upgrade(engine)
@@ -67,7 +69,9 @@ def _rotate_register(tree: Settings, *, migrate_first: bool, batch: int) -> dict
     from register.settings import register_keyring  # noqa: PLC0415
 
     settings = tree.register
-    engine = register_engine(settings.database_url)
+    engine = register_engine(
+        settings.database_url, connect_timeout_seconds=settings.database_connect_timeout_seconds
+    )
     try:
         if migrate_first:
             register_upgrade(engine)

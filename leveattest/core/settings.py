@@ -179,9 +179,30 @@ class StorageSettings(Section):
     workers on different machines share nothing but PostgreSQL."""
 
 
+# libpq's ``connect_timeout``: whole seconds, less than 2 counts as 2, and 0 as none at all
+# (libpq then waits for the kernel, minutes on a link that drops packets; psycopg 3.3 for
+# 130 s); psycopg reads it the same way
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 10
+MIN_CONNECT_TIMEOUT_SECONDS = 2
+MAX_CONNECT_TIMEOUT_SECONDS = 300
+
+
+def _connect_timeout_field() -> Any:
+    return Field(
+        default=DEFAULT_CONNECT_TIMEOUT_SECONDS,
+        ge=MIN_CONNECT_TIMEOUT_SECONDS,
+        le=MAX_CONNECT_TIMEOUT_SECONDS,
+    )
+
+
 class DatabaseSettings(Section):
     url: str = "sqlite:///var/leveattest.db"
     """SQLAlchemy URL of the service's database (PostgreSQL in production)."""
+    connect_timeout_seconds: int = _connect_timeout_field()
+    """PostgreSQL: longest wait for a new connection (libpq ``connect_timeout``, whole
+    seconds) before the request or job fails as a database outage (503), instead of
+    waiting minutes for the kernel when packets to the server are dropped; applies to the
+    API, the workers and procrastinate. A ``connect_timeout`` in the URL wins."""
 
 
 class SecuritySettings(Section):
@@ -618,6 +639,10 @@ class RegisterSettings(Section):
 
     database_url: str = "sqlite:///var/register.db"
     """SQLAlchemy URL of the register's database (PostgreSQL in production)."""
+    database_connect_timeout_seconds: int = _connect_timeout_field()
+    """PostgreSQL: longest wait for a new connection to the register's database (libpq
+    ``connect_timeout``, whole seconds) before the request fails as an outage (503). A
+    ``connect_timeout`` in the URL wins."""
     base_url: str = "http://127.0.0.1:8700/register/v1"
     """Public base URL of the register API; the token endpoint is derived from it and is
     the only audience accepted in client assertions (RFC 7523 §3)."""

@@ -36,7 +36,7 @@ from typing import cast
 from procrastinate import App, PsycopgConnector, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.worker import Worker
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from leveattest.core.clock import Clock
@@ -47,6 +47,7 @@ from leveattest.jobs.scheduled import SCHEDULE, RegisterJobs, Report, ScheduledJ
 from leveattest.jobs.scheduled import run_job as run_scheduled_job
 from leveattest.jobs.sweep import sweep_stuck_sessions
 from leveattest.jobs.worker import BUSY, RETRYING, Analyser, run_job
+from leveattest.persistence import with_connect_timeout
 from leveattest.persistence.outage import DATABASE_UNAVAILABLE_ERRORS, Backoff
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.settings import SessionSettings
@@ -83,8 +84,11 @@ RETRYABLE: frozenset[type[Exception]] = frozenset(
 
 
 def conninfo(database_url: str) -> str:
-    """A libpq URL from the SQLAlchemy URL (``postgresql+psycopg://`` → ``postgresql://``)."""
-    return make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    """A libpq URL from the SQLAlchemy URL (``postgresql+psycopg://`` → ``postgresql://``),
+    with the URL's ``connect_timeout`` (``make_engine`` puts the setting's there; the
+    default when absent), so the workers' and the listener's connections fail fast too."""
+    url = with_connect_timeout(database_url)
+    return url.set(drivername="postgresql").render_as_string(False)
 
 
 class ProcrastinateEngine:
@@ -93,7 +97,9 @@ class ProcrastinateEngine:
     def __init__(self, database_url: str, settings: SessionSettings | None = None) -> None:
         settings = settings or SessionSettings()
         self.settings = settings
-        self.app = App(connector=PsycopgConnector(conninfo=conninfo(database_url)))
+        # the pool's connections and the LISTEN connection are opened from this conninfo
+        self.conninfo = conninfo(database_url)
+        self.app = App(connector=PsycopgConnector(conninfo=self.conninfo))
         self._runtime: tuple[SessionContext, Analyser] | None = None
         self._register_jobs: RegisterJobs | None = None
         self._worker: Worker | None = None

@@ -12,6 +12,7 @@ from leveattest.persistence.sql import (
     UTCDateTime,
     make_engine,
     make_session_factory,
+    with_connect_timeout,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "UTCDateTime",
     "make_engine",
     "make_session_factory",
+    "with_connect_timeout",
 ]

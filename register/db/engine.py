@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-from leveattest.persistence import make_engine, make_session_factory
+from leveattest.persistence import make_engine, make_session_factory, with_connect_timeout
 from leveattest.persistence.outage import watch_engine
 
 __all__ = ["make_engine", "make_read_engine", "make_session_factory"]
@@ -55,7 +55,8 @@ def _new_read_engine(engine: Engine) -> Engine:
         options = {"options": "-c jit=off"} if engine.dialect.name == "postgresql" else {}
         return watch_engine(
             create_engine(
-                engine.url,
+                # the writer's connect_timeout (make_engine puts it in the URL), else the default
+                with_connect_timeout(engine.url),
                 isolation_level="AUTOCOMMIT",
                 pool_size=8,
                 pool_pre_ping=False,

@@ -98,6 +98,35 @@ def test_an_invalid_value_names_its_variable_and_not_its_value(monkeypatch):
     assert "soon-ish" not in raised.value.message
 
 
+def test_the_postgres_connect_timeouts_default_to_10_s_and_are_read_from_the_environment(
+    monkeypatch,
+):
+    settings = Settings()
+    assert settings.database.connect_timeout_seconds == 10
+    assert settings.register.database_connect_timeout_seconds == 10
+    monkeypatch.setenv("LEVEATTEST_DATABASE__CONNECT_TIMEOUT_SECONDS", "3")
+    monkeypatch.setenv("LEVEATTEST_REGISTER__DATABASE_CONNECT_TIMEOUT_SECONDS", "4")
+    settings = load_settings()
+    assert settings.database.connect_timeout_seconds == 3
+    assert settings.register.database_connect_timeout_seconds == 4
+
+
+@pytest.mark.parametrize("seconds", ["0", "1", "2.5", "301"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "LEVEATTEST_DATABASE__CONNECT_TIMEOUT_SECONDS",
+        "LEVEATTEST_REGISTER__DATABASE_CONNECT_TIMEOUT_SECONDS",
+    ],
+)
+def test_a_connect_timeout_libpq_would_not_honour_is_refused(monkeypatch, name, seconds):
+    # libpq: whole seconds, 0 = wait forever, 1 counts as 2; an upper bound against typos
+    monkeypatch.setenv(name, seconds)
+    with pytest.raises(InvalidSettingError) as raised:
+        load_settings()
+    assert name in raised.value.message
+
+
 def test_a_limit_is_set_in_one_place_only():
     with pytest.raises(InvalidSettingError, match="LEVEATTEST_LIMITS__IMAGE_BYTES"):
         Settings(mrz={"max_image_bytes": 30_000_000})
