@@ -15,9 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 from api_helpers import SyncClient
+from silent_server import silent_server, timed
 from structlog.testing import capture_logs
 
 from leveattest.api.app import create_app
+from leveattest.app.register_root import register_app, register_engine
 from leveattest.core.settings import Settings
 from leveattest.review.app import create_review_app
 from leveattest.review.settings import ReviewSettings
@@ -113,3 +115,36 @@ def test_a_browser_in_the_ops_console_gets_the_error_page_with_the_code(clients)
     assert response.headers["retry-after"] == "5"
     assert response.headers["content-type"].startswith("text/html")
     assert "service_unavailable" in response.text
+
+
+def test_apps_built_from_the_settings_answer_503_within_the_connect_timeout(tmp_path):
+    # a server that accepts and never answers (packets swallowed after the handshake): the
+    # settings' connect timeout, not the kernel's minutes, bounds the wait for the 503
+    with silent_server() as server:
+        settings = Settings(
+            data={"var_dir": tmp_path / "var"},  # type: ignore[arg-type]
+            database={"url": server.url("service"), "connect_timeout_seconds": 2},  # type: ignore[arg-type]
+            register={  # type: ignore[arg-type]
+                "database_url": server.url("register"),
+                "database_connect_timeout_seconds": 2,
+                "signing_keys_path": tmp_path / "keys.json",
+            },
+        )
+        engine = register_engine(settings)
+        assert engine.url.query["connect_timeout"] == "2"
+        engine.dispose()
+        api = SyncClient(create_app(settings))
+        register = SyncClient(register_app(settings, keys=RegisterKeys.generate()))
+        try:
+            for client, path, kwargs in [
+                (api, "/v1/sessions/abc", {"headers": {"authorization": "Bearer t"}}),
+                (register, "/register/v1/changes", {"headers": {"authorization": "Bearer t"}}),
+            ]:
+                response, error, elapsed = timed(lambda c=client, p=path, k=kwargs: c.get(p, **k))
+                assert error is None, repr(error)
+                _assert_unavailable(response)
+                assert 1.5 <= elapsed < 8.0, f"{path}: answered after {elapsed:.1f} s"
+            assert len(server.accepted) >= 2
+        finally:
+            api.close()
+            register.close()
