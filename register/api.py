@@ -74,7 +74,7 @@ def create_register_app(
     state = RegisterState(
         settings=settings,
         clock=clock or SystemClock(),
-        keys=keys or RegisterKeys.load_or_create(settings.signing_keys_path),
+        keys=keys or RegisterKeys.from_settings(settings),
         sessions=make_session_factory(
             engine
             or make_engine(

@@ -413,7 +413,7 @@ class InProcessRegisterClient:
     @property
     def keys(self) -> RegisterKeys:
         if self._keys is None:
-            self._keys = RegisterKeys.load_or_create(self._settings.signing_keys_path)
+            self._keys = RegisterKeys.from_settings(self._settings)
         return self._keys
 
     @contextmanager

@@ -3,6 +3,11 @@
 Keys live in a private JWK set file; ``rotate`` adds a new key that becomes the signer
 while older keys stay published (and can be dropped once no answer signed by them is
 still being verified). Test keys are generated in memory.
+
+Development creates the file on first use; production never does (every API host must
+sign with the same keys, docs/deployment.md): there a missing file is
+:class:`SigningKeysMissingError`, and ``leveattest register signing-key create`` makes
+the file once, explicitly (:meth:`RegisterKeys.create`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from joserfc import jws
 from joserfc.errors import JoseError
@@ -20,8 +25,24 @@ from joserfc.jwk import ECKey, KeySet
 
 from leveattest.core.errors import ConfigurationError
 
+if TYPE_CHECKING:
+    from leveattest.core.settings import RegisterSettings
+
 SIGNING_ALG = "ES256"
+CREATE_COMMAND = "leveattest register signing-key create"
 ACCEPTED_ALGS = ("ES256", "ES384", "PS256", "RS256")
+
+
+class SigningKeysMissingError(ConfigurationError):
+    """The register's signing key file is missing."""
+
+    code = "register_signing_key_missing"
+
+
+class SigningKeysExistError(ConfigurationError):
+    """The register's signing key file exists already; it is never overwritten."""
+
+    code = "register_signing_key_exists"
 
 
 def new_signing_key(kid: str | None = None) -> ECKey:
@@ -46,25 +67,65 @@ class RegisterKeys:
 
     @classmethod
     def load(cls, path: Path) -> RegisterKeys:
+        """The keys in ``path``; a missing file is :class:`SigningKeysMissingError`."""
         try:
             data = json.loads(path.read_text())
             keys = [ECKey.import_key(entry) for entry in data["keys"]]
+        except FileNotFoundError as exc:
+            raise SigningKeysMissingError(
+                "the register's signing key file (LEVEATTEST_REGISTER__SIGNING_KEYS_PATH) "
+                "does not exist, and production never creates one: make it once with "
+                f"`{CREATE_COMMAND}` and copy the same file to every API host "
+                "(docs/deployment.md)",
+                setting="register.signing_keys_path",
+            ) from exc
         except (OSError, ValueError, KeyError, JoseError) as exc:
             raise ConfigurationError("register signing keys could not be read") from exc
         return cls(keys)
 
     @classmethod
     def load_or_create(cls, path: Path) -> RegisterKeys:
+        """Development: the keys in ``path``, made and saved there first when missing."""
         if path.exists():
             return cls.load(path)
         keys = cls.generate()
         keys.save(path)
         return keys
 
-    def save(self, path: Path) -> None:
+    @classmethod
+    def from_file(cls, path: Path, *, create: bool) -> RegisterKeys:
+        """The keys in ``path``; a missing file is made (``create``: development) or refused
+        (production: :class:`SigningKeysMissingError`, naming the command that makes it)."""
+        return cls.load_or_create(path) if create else cls.load(path)
+
+    @classmethod
+    def from_settings(cls, settings: RegisterSettings) -> RegisterKeys:
+        """The keys of ``signing_keys_path``, made there when missing only where
+        ``create_signing_keys`` (development; never in production)."""
+        return cls.from_file(settings.signing_keys_path, create=settings.create_signing_keys)
+
+    @classmethod
+    def create(cls, path: Path) -> RegisterKeys:
+        """New keys saved to a new file ``path`` (0600); an existing file is never
+        overwritten (:class:`SigningKeysExistError`)."""
+        keys = cls.generate()
+        keys.save(path, exclusive=True)
+        return keys
+
+    def save(self, path: Path, *, exclusive: bool = False) -> None:
+        """Write the private JWK set, readable by the owner only; ``exclusive`` refuses an
+        existing file (checked by the ``open`` call itself, so two callers cannot both win)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps({"keys": [key.as_dict(private=True) for key in self._keys]})
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+        try:
+            fd = os.open(path, flags, 0o600)
+        except FileExistsError as exc:
+            raise SigningKeysExistError(
+                "the register's signing key file exists already and is never overwritten "
+                "(answers signed with its keys must stay verifiable)",
+                setting="register.signing_keys_path",
+            ) from exc
         with os.fdopen(fd, "w") as handle:
             handle.write(payload)
 

@@ -54,8 +54,10 @@ def register_client(
 
 
 def register_signing_keys(settings: Settings) -> RegisterKeys:
-    """The register's signing keys (created on first use)."""
-    return RegisterKeys.load_or_create(settings.register.signing_keys_path)
+    """The register's signing keys: created on first use in development; in production
+    the file must exist already (``SigningKeysMissingError``, naming the command that
+    makes it), so that no API host ever signs with keys of its own."""
+    return RegisterKeys.from_settings(settings.register)
 
 
 def register_app(

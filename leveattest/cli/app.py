@@ -187,7 +187,9 @@ trust_app = _group(
 company_app = _group(
     "company", "Pension-company tooling for the central register (talks HTTP).", "company_cmd"
 )
-register_app = _group("register", "Run and administer the central register.", "register_cmd")
+register_app = _group(
+    "register", "Run and administer the central register.", "register_cmd", "register_keys_cmd"
+)
 face_app = _group("face", "Compare faces and check capture quality.", "face_cmd")
 liveness_app = _group(
     "liveness",

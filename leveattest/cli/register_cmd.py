@@ -51,9 +51,10 @@ def serve(
     """Serve the register API with uvicorn (one process; put more behind a balancer)."""
     settings = settings_or_exit()  # the whole tree: one production switch for every part
     configure_logging(settings.logging.level, json_logs=settings.logging.json_logs)
+    keys = register_signing_keys(settings)  # before anything starts: production never makes them
     if migrate_first:
         migrate_register(settings)
-    app = register_app(settings, SystemClock())
+    app = register_app(settings, SystemClock(), keys=keys)
     # uvicorn's loggers go through ours (leveattest.core.logging)
     uvicorn.run(app, host=host, port=port, log_config=None)
 

@@ -49,6 +49,9 @@ def serve(
     run analysis workers."""
     settings = settings_or_exit()
     bootstrap.configure(settings)
+    # before anything starts: production refuses a missing file (development makes it here,
+    # once, before the HTTP processes that each load it)
+    register_signing_keys(settings)
     if migrate_first:
         bootstrap.migrate_all(settings)
     supervisor = bootstrap.start_workers(workers, settings)
@@ -59,8 +62,6 @@ def serve(
         signal.signal(signum, lambda received, _frame: stopped_by.append(received))
     try:
         if http_workers > 1:
-            # one signing key set for all processes, made before any of them starts
-            register_signing_keys(settings)
             uvicorn.run(
                 "leveattest.app.bootstrap:app_from_environment",
                 factory=True,

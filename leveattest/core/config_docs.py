@@ -184,6 +184,10 @@ Every command reads the same tree: `leveattest serve`, `worker`, `demo`, `jobs`,
   either database, synthetic national ids in the register (their default becomes false),
   and cookies without the Secure flag. The process then stops before it starts anything,
   with `error [insecure_configuration]: ...` naming every variable to fix (exit 2).
+  Production also never creates the register's signing key file (in development it is made
+  on first use): an API host without it stops with
+  `error [register_signing_key_missing]: ...` (exit 2); make it once with
+  `leveattest register signing-key create` and copy it to every API host (deployment.md).
 * **Unknown variables are errors.** A `LEVEATTEST_*` variable that is not listed here
   stops every command with `error [unknown_setting]: ...`, naming the nearest valid
   variable (a misspelt `LEVEATTEST_DATABSE__URL` is never silently ignored). A value that

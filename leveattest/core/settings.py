@@ -647,7 +647,12 @@ class RegisterSettings(Section):
     """Public base URL of the register API; the token endpoint is derived from it and is
     the only audience accepted in client assertions (RFC 7523 §3)."""
     signing_keys_path: Path = Path("var/register/signing-keys.json")
-    """The register's signing keys (created on first start)."""
+    """The register's signing keys: the same file on every API host (a secret; make it
+    once with ``leveattest register signing-key create``)."""
+    create_signing_keys: bool = True
+    """Create the signing key file on first use when it is missing (development, tests);
+    false in production, where a missing file stops the process
+    (``register_signing_key_missing``) and setting it true is refused."""
     secret: SecretStr = SecretStr(DEV_REGISTER_SECRET)
     """The register's master secret: every register key is derived from it (docs/keys.md;
     32+ characters; the development default is refused in production)."""
@@ -795,8 +800,14 @@ with warnings.catch_warnings():
                 raise InsecureConfigurationError(
                     "production refuses: " + "; ".join(problems), problems=len(problems)
                 )
-            if "accept_synthetic_ids" not in self.register.model_fields_set:
-                self.register = self.register.model_copy(update={"accept_synthetic_ids": False})
+            # defaults that production turns off (setting them true is refused above)
+            off = {
+                name: False
+                for name in ("accept_synthetic_ids", "create_signing_keys")
+                if name not in self.register.model_fields_set
+            }
+            if off:
+                self.register = self.register.model_copy(update=off)
             return self
 
         @property
@@ -836,6 +847,13 @@ def production_problems(settings: Settings) -> list[str]:
         "accept_synthetic_ids" in settings.register.model_fields_set
     ):
         problems.append(f"{PREFIX}REGISTER__ACCEPT_SYNTHETIC_IDS must not be true")
+    if settings.register.create_signing_keys and (
+        "create_signing_keys" in settings.register.model_fields_set
+    ):
+        problems.append(
+            f"{PREFIX}REGISTER__CREATE_SIGNING_KEYS must not be true (every API host signs "
+            "with the one key file: leveattest register signing-key create)"
+        )
     if not settings.review.cookie_secure:
         problems.append(f"{PREFIX}REVIEW__COOKIE_SECURE must not be false")
     if not settings.pensioner.cookie_secure:

@@ -3,18 +3,27 @@ part of the service starts with a development secret — not the service, not th
 on its own, not a worker, not the ops or jobs commands. The real entry point runs in a
 subprocess each time; it must stop before it starts anything, with the stable code and
 the variable to fix on stderr, exit 2 and no traceback.
+
+Nor does an API host start without the register's signing key file: production never makes
+one of its own (every host must sign with the same keys, docs/deployment.md); the secrets
+are checked first, so a development secret is still reported as such.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from leveattest.core.settings import DEV_MASTER_KEY, DEV_REGISTER_SECRET
+from register.keys import RegisterKeys
 
 ENTRY_POINT = Path(sys.executable).parent / "leveattest"
 COMMANDS = {
@@ -29,9 +38,9 @@ COMMANDS = {
 STRONG = "s" * 48
 
 
-def _run(command: list[str], settings: dict[str, str], tmp_path: Path) -> tuple[int, str]:
+def _environment(settings: dict[str, str], tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("LEVEATTEST_")}
-    env |= {
+    return env | {
         "LEVEATTEST_ENVIRONMENT": "production",
         # nothing may be reached: the databases are never connected to
         "LEVEATTEST_DATABASE__URL": "postgresql+psycopg://nobody@127.0.0.1:9/none",
@@ -40,9 +49,12 @@ def _run(command: list[str], settings: dict[str, str], tmp_path: Path) -> tuple[
         "LEVEATTEST_REGISTER__SIGNING_KEYS_PATH": str(tmp_path / "keys.json"),
         **settings,
     }
+
+
+def _run(command: list[str], settings: dict[str, str], tmp_path: Path) -> tuple[int, str]:
     done = subprocess.run(
         [str(ENTRY_POINT), *command],
-        env=env,
+        env=_environment(settings, tmp_path),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -95,3 +107,68 @@ def test_a_misspelt_variable_stops_serve_and_names_the_nearest(tmp_path: Path) -
     assert code == 2
     assert "LEVEATTEST_DATABSE__URL (did you mean LEVEATTEST_DATABASE__URL?)" in stderr
     assert "Traceback" not in stderr
+
+
+SECRETS = {"LEVEATTEST_SECURITY__MASTER_KEY": STRONG, "LEVEATTEST_REGISTER__SECRET": STRONG}
+API_HOST_COMMANDS = {
+    "serve": ["serve", "--workers", "0"],
+    "register serve": ["register", "serve"],
+}
+
+
+@pytest.mark.parametrize("command", API_HOST_COMMANDS.values(), ids=API_HOST_COMMANDS.keys())
+def test_an_api_host_without_the_signing_key_file_stops_and_makes_none(
+    command: list[str], tmp_path: Path
+) -> None:
+    code, stderr = _run(command, SECRETS, tmp_path)
+    assert code == 2, stderr
+    assert stderr.startswith("error [register_signing_key_missing]: "), stderr
+    assert "LEVEATTEST_REGISTER__SIGNING_KEYS_PATH" in stderr
+    assert "leveattest register signing-key create" in stderr
+    assert "Traceback" not in stderr
+    assert not (tmp_path / "keys.json").exists()  # never made implicitly
+    assert not (tmp_path / "var").exists()  # stopped before migrating or starting anything
+
+
+def test_signing_key_create_makes_the_file_an_api_host_then_serves(tmp_path: Path) -> None:
+    keys = tmp_path / "keys.json"
+    made = subprocess.run(
+        [str(ENTRY_POINT), "register", "signing-key", "create"],
+        env=_environment(SECRETS, tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    assert keys.stat().st_mode & 0o777 == 0o600
+    published = RegisterKeys.load(keys).jwks()
+    assert json.loads(made.stdout)["jwks"] == published
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = subprocess.Popen(
+        [str(ENTRY_POINT), "register", "serve", "--no-migrate", "--port", str(port)],
+        env=_environment(SECRETS, tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/.well-known/jwks.json", timeout=2)
+                break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None, server.communicate()[1]
+            assert time.monotonic() < deadline, "the register did not start"
+            time.sleep(0.3)
+        assert answer.status_code == 200
+        assert answer.json() == published  # the file's keys, not keys of its own
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)  # and closes its stderr pipe

@@ -48,6 +48,8 @@ FULL_LISTING = [
     "register record-manual",
     "register verify-log",
     "register verify-proof",
+    "register signing-key create",
+    "register signing-key show",
     "face compare",
     "face quality",
     "liveness challenge",
