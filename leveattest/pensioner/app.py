@@ -46,6 +46,7 @@ from leveattest.contracts.sessions import ConsentRequest, StartSessionRequest, S
 from leveattest.core.errors import LeveattestError, RequestInvalidError
 from leveattest.core.i18n import Message
 from leveattest.core.ratelimit import RateLimitedError, RateLimiter, address_of
+from leveattest.core.security_headers import add_security_headers
 from leveattest.core.settings import PensionerSettings
 from leveattest.pensioner import access, texts
 from leveattest.pensioner import access_texts as access_t
@@ -223,14 +224,7 @@ def create_pensioner_app(
             return pages.message(request, 415, texts.ERROR_TITLE, texts.ERROR_BODY)
         return await call_next(request)
 
-    @app.middleware("http")
-    async def _headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        return response
+    add_security_headers(app, SECURITY_HEADERS)
 
     # what the framework refuses is a page in the reader's language too, never JSON
     @app.exception_handler(RequestValidationError)

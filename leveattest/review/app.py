@@ -24,6 +24,7 @@ from leveattest.core.errors import LeveattestError, RequestInvalidError, Unsuppo
 from leveattest.core.observability import install_observability
 from leveattest.core.problems import ProblemRenderer, error_for_http_status
 from leveattest.core.ratelimit import RateLimiter
+from leveattest.core.security_headers import add_security_headers
 from leveattest.persistence.outage import DATABASE_ERROR_TYPES, unavailable_error
 from leveattest.review import web
 from leveattest.review.auth import IdentityProvider, LocalIdentityProvider
@@ -111,14 +112,7 @@ def create_review_app(
             return _refused(request, UnsupportedFormatError(), 415)
         return await call_next(request)
 
-    @app.middleware("http")
-    async def _headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        return response
+    add_security_headers(app, SECURITY_HEADERS)
 
     @app.exception_handler(LeveattestError)
     async def _error(request: Request, exc: Exception) -> Response:
