@@ -1,14 +1,27 @@
 """The security headers a server-rendered app puts on every answer.
 
-The pensioner's pages and the ops console each name their own set (their
-Content-Security-Policies differ); this registers the one middleware both use. Framework-free
+The pensioner's pages and the ops console each name their own set (``PAGE_HEADERS`` and
+their own Content-Security-Policy); this registers the one middleware both use. Framework-free
 like :mod:`leveattest.core.observability`: it takes the Starlette/FastAPI app as it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType
 from typing import Any, Protocol
+
+# every answer of a server-rendered page: never cached, never framed, never sniffed, no
+# referrer; each app adds its own Content-Security-Policy
+PAGE_HEADERS: Mapping[str, str] = MappingProxyType(
+    {
+        "Cache-Control": "no-store",
+        "Pragma": "no-cache",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+    }
+)
 
 
 class _Headers(Protocol):

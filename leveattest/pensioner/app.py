@@ -46,7 +46,7 @@ from leveattest.contracts.sessions import ConsentRequest, StartSessionRequest, S
 from leveattest.core.errors import LeveattestError, RequestInvalidError
 from leveattest.core.i18n import Message
 from leveattest.core.ratelimit import RateLimitedError, RateLimiter, address_of
-from leveattest.core.security_headers import add_security_headers
+from leveattest.core.security_headers import PAGE_HEADERS, add_security_headers
 from leveattest.core.settings import PensionerSettings
 from leveattest.pensioner import access, texts
 from leveattest.pensioner import access_texts as access_t
@@ -82,11 +82,7 @@ PHOTO_FORM = re.compile(r"/i/[A-Za-z0-9]{8,40}/page")
 # what the browser's capture uploads, as the service's upload categories
 BROWSER_CAPTURE = frozenset({"page", "selfie", "liveness"})
 SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Pragma": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    **PAGE_HEADERS,
     "Content-Security-Policy": (
         "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; "
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"

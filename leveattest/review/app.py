@@ -24,7 +24,7 @@ from leveattest.core.errors import LeveattestError, RequestInvalidError, Unsuppo
 from leveattest.core.observability import install_observability
 from leveattest.core.problems import ProblemRenderer, error_for_http_status
 from leveattest.core.ratelimit import RateLimiter
-from leveattest.core.security_headers import add_security_headers
+from leveattest.core.security_headers import PAGE_HEADERS, add_security_headers
 from leveattest.persistence.outage import DATABASE_ERROR_TYPES, unavailable_error
 from leveattest.review import web
 from leveattest.review.auth import IdentityProvider, LocalIdentityProvider
@@ -39,11 +39,7 @@ HERE = Path(__file__).resolve().parent
 # the console publishes no error context, and has no Bearer realm (it signs in by form)
 PROBLEMS = ProblemRenderer()
 SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Pragma": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    **PAGE_HEADERS,
     "Content-Security-Policy": (
         "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
