@@ -51,6 +51,7 @@ from register.persons import (
     emit_changes,
     get_or_create_person,
     person_json,
+    person_of_letter,
     person_ref,
 )
 from register.proofs import ProofVerification as ProofVerification  # noqa: PLC0414
@@ -176,11 +177,7 @@ def remember_letter_language(session: Session, clock: Clock, reference: str, lan
     language the letters are not written in."""
     if language not in LETTER_LANGUAGES:
         return False
-    person = session.scalars(
-        select(Person)
-        .join(Invitation, Invitation.person_id == Person.id)
-        .where(Invitation.reference == reference)
-    ).one_or_none()
+    person = person_of_letter(session, reference)
     if person is None:
         return False
     if person.letter_language != language:
@@ -492,11 +489,7 @@ class InProcessRegisterClient:
         certificate; the letter keeps opening "my data" until retention. Audited
         (``operator:person:objection_recorded``, keyed fingerprint and operator)."""
         with self._unit_of_work() as session:
-            person = session.scalars(
-                select(Person)
-                .join(Invitation, Invitation.person_id == Person.id)
-                .where(Invitation.reference == reference)
-            ).one_or_none()
+            person = person_of_letter(session, reference)
             if person is None:
                 return False
             pid = person_id_from_ref(person_ref(person))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from leveattest.core.clock import Clock
 from leveattest.core.errors import LeveattestError
-from register.db.models import ChangeEvent, Person, PersonAlias
+from register.db.models import ChangeEvent, Invitation, Person, PersonAlias
 from register.heads import CHANGE_EVENTS, lock_head
 from register.identity import IdScheme, PersonId, foreign_id
 
@@ -101,6 +101,15 @@ def find_persons(session: Session, pids: Iterable[PersonId]) -> dict[str, Person
             for person in rows:
                 found[person_ref(person)] = person
     return found
+
+
+def person_of_letter(session: Session, reference: str) -> Person | None:
+    """The person the letter ``reference`` was sent to (None for an unknown reference)."""
+    return session.scalars(
+        select(Person)
+        .join(Invitation, Invitation.person_id == Person.id)
+        .where(Invitation.reference == reference)
+    ).one_or_none()
 
 
 def person_ref(person: Person) -> str:

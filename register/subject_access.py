@@ -22,14 +22,14 @@ from sqlalchemy.orm import Session
 from leveattest.core.clock import Clock
 from leveattest.mrz.national import validate_norwegian_id
 from register.audit import record_audit, subject_fingerprint
-from register.db.models import Company, DisclosureEntry, Head, Invitation, Person
+from register.db.models import Company, DisclosureEntry, Head, Person
 from register.disclosure import subject_keys
 from register.errors import DisclosureLogUnavailableError, RegisterInputError
 from register.heads import DISCLOSURE_LOG, GENESIS_HASH
 from register.identity import IdScheme, PersonId, person_id_from_ref
 from register.keys import RegisterKeys
 from register.merkle import inclusion_path, leaf_hash, tree_root
-from register.persons import identifiers_of, person_ref
+from register.persons import identifiers_of, person_of_letter, person_ref
 from register.proofs import TREE_HEAD_TYP
 from register.retention import person_report
 from register.settings import RegisterSettings, register_keyring
@@ -65,11 +65,7 @@ def mask_identifier(pid: PersonId) -> dict[str, str]:
 def invited_by_possession(session: Session, reference: str, birth_date: date) -> Person | None:
     """The person the letter ``reference`` was sent to, if ``birth_date`` is theirs; None
     alike for an unknown reference, a wrong date, and a person without a known birth date."""
-    person = session.scalars(
-        select(Person)
-        .join(Invitation, Invitation.person_id == Person.id)
-        .where(Invitation.reference == reference)
-    ).one_or_none()
+    person = person_of_letter(session, reference)
     if person is None:
         return None
     held = person.birth_date
