@@ -107,15 +107,7 @@ def serve(db: str, port: int, keys: Path, workers: int) -> None:
         app = create_register_app_from_environment()
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
         return
-    uvicorn.run(
-        "register.api:create_register_app_from_environment",
-        factory=True,
-        workers=workers,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-    )
+    _run_workers("register.api:create_register_app_from_environment", port, workers)
 
 
 def serve_bare(db: str, port: int, workers: int) -> None:
@@ -124,8 +116,13 @@ def serve_bare(db: str, port: int, workers: int) -> None:
     # as many connections as the register runs transactions at once (its default: 4)
     pool = os.environ.get("LEVEATTEST_REGISTER__MAX_CONCURRENT_TRANSACTIONS", "4")
     os.environ["BARE_REGISTER_POOL"] = pool
+    _run_workers("bench.bare_register:create_bare_app_from_environment", port, workers)
+
+
+def _run_workers(factory: str, port: int, workers: int) -> None:
+    """uvicorn with the settings both apps share (the comparison depends on it)."""
     uvicorn.run(
-        "bench.bare_register:create_bare_app_from_environment",
+        factory,
         factory=True,
         workers=workers,
         host="127.0.0.1",

@@ -7,6 +7,7 @@ docs/deployment.md): make it here, once, and ship it to every API host like the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -34,8 +35,14 @@ PathOption = Annotated[
 ]
 
 
-def _key_file(path: Path | None) -> Path:
-    return path if path is not None else settings_or_exit().register.signing_keys_path
+def _emit_public(path: Path | None, open_keys: Callable[[Path], RegisterKeys], label: str) -> None:
+    """Open (or make) the key file with ``open_keys`` and print its public half only."""
+    target = path if path is not None else settings_or_exit().register.signing_keys_path
+    try:
+        keys = open_keys(target)
+    except LeveattestError as exc:
+        fail(exc, as_json=False)
+    emit_json({label: str(target), "current_kid": keys.current_kid, "jwks": keys.jwks()})
 
 
 @signing_key_cli.command("create")
@@ -44,20 +51,10 @@ def create(path: PathOption = None) -> None:
 
     Run it once (e.g. in the release tooling) and copy the file to every API host: every
     host must sign the register's answers with the same keys. Prints the public key ids."""
-    target = _key_file(path)
-    try:
-        keys = RegisterKeys.create(target)
-    except LeveattestError as exc:
-        fail(exc, as_json=False)
-    emit_json({"created": str(target), "current_kid": keys.current_kid, "jwks": keys.jwks()})
+    _emit_public(path, RegisterKeys.create, "created")
 
 
 @signing_key_cli.command("show")
 def show(path: PathOption = None) -> None:
     """Show the key ids and the public JWKS of the key file (never the private parts)."""
-    target = _key_file(path)
-    try:
-        keys = RegisterKeys.load(target)
-    except LeveattestError as exc:
-        fail(exc, as_json=False)
-    emit_json({"path": str(target), "current_kid": keys.current_kid, "jwks": keys.jwks()})
+    _emit_public(path, RegisterKeys.load, "path")
