@@ -9,11 +9,18 @@ fixture: it skips with a reason when the data is absent, and fails instead when
 from __future__ import annotations
 
 import os
+import time
+import types
 from pathlib import Path
 
+import limits.storage.memory
+import limits.storage.redis
+import limits.strategies
 import pytest
 from hypothesis import settings
 from samples_fixture import generated_samples  # noqa: F401 - session fixture
+
+from leveattest.core import ratelimit
 
 ROOT = Path(__file__).resolve().parent.parent
 # Most tests start many sessions and sign-ins from one address within a minute: rate
@@ -49,6 +56,34 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return ROOT
+
+
+class RateLimitClock:
+    """The ``limits`` library's clock, stopped: it moves only when a test advances it."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def rate_limit_clock(monkeypatch: pytest.MonkeyPatch) -> RateLimitClock:
+    """Stops the rate limiter's clock 30 s into today's noon minute (and hour).
+
+    The sliding-window counter weighs the previous window by how much of it is still in
+    view: a test whose hits straddle a window boundary on the real clock sees its last hit
+    allowed (3 earlier hits weigh 2.99). With the clock stopped mid-window the count is
+    exact on every machine, however slow (a CI run once failed on exactly that)."""
+    clock = RateLimitClock(time.time() // 86400 * 86400 + 12 * 3600 + 30)
+    stopped = types.SimpleNamespace(time=clock.time)  # ours computes Retry-After on it too
+    for module in (limits.storage.memory, limits.storage.redis, limits.strategies, ratelimit):
+        monkeypatch.setattr(module, "time", stopped)
+    return clock
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

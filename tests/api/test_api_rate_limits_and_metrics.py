@@ -14,6 +14,9 @@ from prometheus_client import REGISTRY
 from leveattest.core.logging import configure_logging
 from leveattest.core.settings import MetricsSettings, RateLimitSettings, RegisterSettings, Settings
 
+# Rate limits counted on a stopped clock: exact counts, whatever the machine's speed.
+pytestmark = pytest.mark.usefixtures("rate_limit_clock")
+
 TOKEN = "metrics-token-for-tests"
 
 

@@ -23,6 +23,9 @@ from register.db.models import AuditEvent
 from register.keys import RegisterKeys
 from register.settings import RegisterSettings
 
+# Rate limits counted on a stopped clock: exact counts, whatever the machine's speed.
+pytestmark = pytest.mark.usefixtures("rate_limit_clock")
+
 LIMITS = RateLimitSettings(
     enabled=True,
     register_token_per_address="4/minute",

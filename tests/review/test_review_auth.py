@@ -88,7 +88,9 @@ def test_wrong_passwords_never_lock_an_account(console: Console):
     assert set(console.refusals("ops:auth:sign_in")) == {"password_wrong"}
 
 
-def test_sign_in_attempts_from_one_address_answer_429_whatever_the_user_name(console: Console):
+def test_sign_in_attempts_from_one_address_answer_429_whatever_the_user_name(
+    console: Console, rate_limit_clock: object
+):
     console.app.state.rate_limiter = RateLimiter(
         RateLimitSettings(enabled=True, ops_sign_in_per_address="3/minute")
     )

@@ -12,6 +12,9 @@ from leveattest.core.problems import problem_headers
 from leveattest.core.ratelimit import RateLimitedError, RateLimiter
 from leveattest.core.settings import RateLimitSettings
 
+# Rate limits counted on a stopped clock: exact counts, whatever the machine's speed.
+pytestmark = pytest.mark.usefixtures("rate_limit_clock")
+
 REDIS = ("127.0.0.1", 6379)
 
 
