@@ -112,6 +112,8 @@ def _pkup_window(dsc: CertRecord, at: datetime) -> tuple[ReferenceWindow | None,
     start, end = period
     if not isinstance(start, datetime) or not isinstance(end, datetime):
         return None, "incomplete"
+    if start.tzinfo is None or end.tzinfo is None:
+        return None, "malformed"  # RFC 5280: GeneralizedTime in UTC ("Z"); no local times
     if start > end:
         return None, "inverted"
     # a period still running ends, for this document, no later than the check time

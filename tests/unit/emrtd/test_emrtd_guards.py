@@ -1,14 +1,17 @@
 """Guards that no well-formed trust store or certificate reaches, proved on stand-ins:
 a link-certificate path stops at a loop and after four roll-overs, and a DSC whose
-private-key-usage-period extension cannot be read gives no usage period."""
+private-key-usage-period extension cannot be read gives no usage period, nor one whose times
+lack their "Z" (found by the SOD fuzz test: comparing them raised a TypeError)."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from asn1crypto import x509
 
 from leveattest.emrtd import passive, reftime
 
@@ -49,3 +52,18 @@ class _Dsc:
 
 def test_an_unreadable_usage_period_gives_no_bounds():
     assert reftime._usage_period(_Dsc()) == (None, None)  # type: ignore[arg-type]
+
+
+class _LocalTimes:
+    """A usage period whose GeneralizedTimes carry no "Z" (the parser gives naive times)."""
+
+    @property
+    def private_key_usage_period_value(self) -> Any:
+        der = b"\x30\x20\x80\x0e20200101000000\x81\x0e20210101000000"
+        return x509.PrivateKeyUsagePeriod.load(der)
+
+
+def test_a_usage_period_in_local_time_is_malformed_not_a_crash():
+    at = datetime(2020, 6, 1, tzinfo=UTC)
+    window = reftime._pkup_window(_Dsc(cert=_LocalTimes()), at)  # type: ignore[arg-type]
+    assert window == (None, "malformed")
