@@ -201,8 +201,10 @@ class DatabaseSettings(Section):
     connect_timeout_seconds: int = _connect_timeout_field()
     """PostgreSQL: longest wait for a new connection (libpq ``connect_timeout``, whole
     seconds) before the request or job fails as a database outage (503), instead of
-    waiting minutes for the kernel when packets to the server are dropped; applies to the
-    API, the workers and procrastinate. A ``connect_timeout`` in the URL wins."""
+    waiting minutes for the kernel when packets to the server are dropped; an open
+    connection is dead once what it sent stays unacknowledged for 3 × this
+    (``tcp_user_timeout``) and probes a silent server after this long (keepalives).
+    Applies to the API, the workers and procrastinate. Values in the URL win."""
 
 
 class SecuritySettings(Section):
@@ -641,8 +643,9 @@ class RegisterSettings(Section):
     """SQLAlchemy URL of the register's database (PostgreSQL in production)."""
     database_connect_timeout_seconds: int = _connect_timeout_field()
     """PostgreSQL: longest wait for a new connection to the register's database (libpq
-    ``connect_timeout``, whole seconds) before the request fails as an outage (503). A
-    ``connect_timeout`` in the URL wins."""
+    ``connect_timeout``, whole seconds) before the request fails as an outage (503); an
+    open connection is dead after 3 × this unacknowledged (``tcp_user_timeout``, with
+    keepalives). Values in the URL win."""
     base_url: str = "http://127.0.0.1:8700/register/v1"
     """Public base URL of the register API; the token endpoint is derived from it and is
     the only audience accepted in client assertions (RFC 7523 §3)."""

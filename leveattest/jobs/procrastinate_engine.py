@@ -47,7 +47,7 @@ from leveattest.jobs.scheduled import SCHEDULE, RegisterJobs, Report, ScheduledJ
 from leveattest.jobs.scheduled import run_job as run_scheduled_job
 from leveattest.jobs.sweep import sweep_stuck_sessions
 from leveattest.jobs.worker import BUSY, RETRYING, Analyser, run_job
-from leveattest.persistence import with_connect_timeout
+from leveattest.persistence import with_network_timeouts
 from leveattest.persistence.outage import DATABASE_UNAVAILABLE_ERRORS, Backoff
 from leveattest.sessions.context import SessionContext
 from leveattest.sessions.settings import SessionSettings
@@ -87,7 +87,7 @@ def conninfo(database_url: str) -> str:
     """A libpq URL from the SQLAlchemy URL (``postgresql+psycopg://`` → ``postgresql://``),
     with the URL's ``connect_timeout`` (``make_engine`` puts the setting's there; the
     default when absent), so the workers' and the listener's connections fail fast too."""
-    url = with_connect_timeout(database_url)
+    url = with_network_timeouts(database_url)
     return url.set(drivername="postgresql").render_as_string(False)
 
 

@@ -12,7 +12,7 @@ from leveattest.persistence.sql import (
     UTCDateTime,
     make_engine,
     make_session_factory,
-    with_connect_timeout,
+    with_network_timeouts,
 )
 
 __all__ = [
@@ -22,5 +22,5 @@ __all__ = [
     "UTCDateTime",
     "make_engine",
     "make_session_factory",
-    "with_connect_timeout",
+    "with_network_timeouts",
 ]

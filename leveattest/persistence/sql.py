@@ -139,20 +139,42 @@ def _configure_sqlite(engine: Engine, *, gated: bool) -> None:
             gate.leave()
 
 
-def with_connect_timeout(url: str | URL, seconds: int = DEFAULT_CONNECT_TIMEOUT_SECONDS) -> URL:
-    """``url`` with libpq's ``connect_timeout`` when it is a PostgreSQL URL without one.
+# An open connection counts as dead when data it sent stays unacknowledged for this many
+# connect timeouts (Linux TCP_USER_TIMEOUT; a request in flight or a keepalive probe).
+DEAD_CONNECTION_TIMEOUTS = 3
+KEEPALIVE_PROBES = 3
 
-    Carried in the URL, not in ``connect_args``, so that everything made from an engine's
-    ``url`` (the register's read engine, procrastinate's conninfo) waits no longer either.
-    A ``connect_timeout`` already in the URL is kept; other databases are left as they are.
+
+def with_network_timeouts(url: str | URL, seconds: int = DEFAULT_CONNECT_TIMEOUT_SECONDS) -> URL:
+    """``url`` with libpq's timeouts for a server that stops answering, when it is a
+    PostgreSQL URL: ``connect_timeout`` for a new connection, and for one already open
+    ``tcp_user_timeout`` (data sent and not acknowledged within ``3 × seconds``: dead)
+    and keepalives (a connection waiting for an answer probes the server after
+    ``seconds`` of silence). Without them a query on a link that drops packets waits
+    for the kernel's retransmissions, about 15 minutes, holding its request thread.
+
+    A healthy server acknowledges at once, however long its query runs, so none of this
+    cuts a slow query short. Carried in the URL, not in ``connect_args``, so that
+    everything made from an engine's ``url`` (the register's read engine,
+    procrastinate's conninfo) waits no longer either. A value already in the URL is
+    kept; other databases are left as they are.
     """
     if seconds < MIN_CONNECT_TIMEOUT_SECONDS:
         # libpq would read 1 as 2 and 0 as no timeout at all: refuse rather than guess
         raise ValueError(f"connect_timeout must be at least {MIN_CONNECT_TIMEOUT_SECONDS} s")
     parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql" or "connect_timeout" in parsed.query:
+    if parsed.get_backend_name() != "postgresql":
         return parsed
-    return parsed.update_query_dict({"connect_timeout": str(seconds)})
+    timeouts = {
+        "connect_timeout": str(seconds),
+        "tcp_user_timeout": str(seconds * DEAD_CONNECTION_TIMEOUTS * 1000),  # milliseconds
+        "keepalives": "1",
+        "keepalives_idle": str(seconds),
+        "keepalives_interval": str(max(1, seconds // KEEPALIVE_PROBES)),
+        "keepalives_count": str(KEEPALIVE_PROBES),
+    }
+    missing = {name: value for name, value in timeouts.items() if name not in parsed.query}
+    return parsed.update_query_dict(missing) if missing else parsed
 
 
 def make_engine(
@@ -166,16 +188,16 @@ def make_engine(
     processes; within the process a :class:`WriterGate` queues the threads for that lock
     instead of SQLite's sleeping busy handler. PostgreSQL gets ``pool_pre_ping``, a pool
     as large as the API's threadpool at its peak, and relies on row locks where order
-    matters; a new connection that is not up within ``connect_timeout_seconds`` fails as
-    an outage (:func:`with_connect_timeout`) instead of waiting for the kernel's TCP
-    timeout. Either way its outages are logged once per episode
+    matters; a new connection that is not up within ``connect_timeout_seconds``, or an
+    open one whose server stops answering, fails as an outage (:func:`with_network_timeouts`)
+    instead of waiting for the kernel's TCP timeout. Either way its outages are logged once per episode
     (``leveattest.persistence.outage.watch_engine``).
     """
     if not url.startswith("sqlite"):
         if "poolclass" not in kwargs:
             pool = {"pool_size": SERVER_POOL_SIZE, "max_overflow": SERVER_POOL_OVERFLOW}
             kwargs = pool | kwargs
-        server = with_connect_timeout(url, connect_timeout_seconds)
+        server = with_network_timeouts(url, connect_timeout_seconds)
         return watch_engine(create_engine(server, pool_pre_ping=True, **kwargs))
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-from leveattest.persistence import make_engine, make_session_factory, with_connect_timeout
+from leveattest.persistence import make_engine, make_session_factory, with_network_timeouts
 from leveattest.persistence.outage import watch_engine
 
 __all__ = ["make_engine", "make_read_engine", "make_session_factory"]
@@ -56,7 +56,7 @@ def _new_read_engine(engine: Engine) -> Engine:
         return watch_engine(
             create_engine(
                 # the writer's connect_timeout (make_engine puts it in the URL), else the default
-                with_connect_timeout(engine.url),
+                with_network_timeouts(engine.url),
                 isolation_level="AUTOCOMMIT",
                 pool_size=8,
                 pool_pre_ping=False,

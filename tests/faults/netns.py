@@ -10,6 +10,7 @@ process's id, so two runs on one machine do not meet; ``destroy`` removes everyt
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import signal
@@ -34,6 +35,7 @@ def _ip(*args: str) -> str:
 class Host:
     name: str  # the namespace
     address: str
+    link: str = ""  # its cable: the machine's end of the veth pair, on the bridge
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def start(
@@ -78,13 +80,18 @@ class Host:
         self.die()
 
 
+_MADE = itertools.count()
+
+
 class Network:
     """A bridge on the machine and the hosts plugged into it."""
 
     def __init__(self) -> None:
         if shutil.which("ip") is None:
             raise NamespacesUnavailableError("iproute2 (ip) is not installed")
-        tag = os.getpid() % 100_000
+        # the process id and how many networks this process made: a test whose host's
+        # namespace outlives it for a while cannot collide with the next test's
+        tag = os.getpid() % 10_000 * 10 + next(_MADE) % 10
         self.prefix = f"lv{tag}"
         self.bridge = f"lvbr{tag}"
         # 10.(200..249).(0..249).0/24, picked by the process id
@@ -105,7 +112,7 @@ class Network:
         veth = f"v{self.prefix}{index}"[:15]
         address = f"{self.subnet}.{10 + index}"
         _ip("netns", "add", name)
-        host = Host(name, address)
+        host = Host(name, address, veth)
         self.hosts[role] = host
         _ip("link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", name)
         _ip("link", "set", veth, "master", self.bridge, "up")
@@ -114,9 +121,18 @@ class Network:
         _ip("-n", name, "link", "set", "lo", "up")
         return host
 
+    def cut(self, host: Host) -> None:
+        """Pull ``host``'s cable: from now on its packets are dropped, nobody is told."""
+        _ip("link", "set", host.link, "down")
+
+    def mend(self, host: Host) -> None:
+        _ip("link", "set", host.link, "up")
+
     def destroy(self) -> None:
         for host in self.hosts.values():
             host.die()
+            with contextlib.suppress(NamespacesUnavailableError):
+                _ip("link", "del", host.link)  # both ends of the cable, at once
             with contextlib.suppress(NamespacesUnavailableError):
                 _ip("netns", "del", host.name)
         with contextlib.suppress(NamespacesUnavailableError):

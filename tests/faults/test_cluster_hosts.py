@@ -18,10 +18,8 @@ certificate for each person, from one of their sessions.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -31,11 +29,10 @@ from faultkit import (
     leveattest_command,
     norwegian_pensioners,
     person_identity,
-    postgres_bindir,
     service_environment,
     wait_until,
 )
-from netns import Host, NamespacesUnavailableError, Network
+from netns import Host, Network
 from sqlalchemy import create_engine, text
 
 from leveattest.contracts import SessionStarted
@@ -47,26 +44,6 @@ pytestmark = pytest.mark.slow
 SESSIONS = 20
 API_PORT = 8600
 WAITING = {"received", "analysing"}
-
-
-def _required(message: str) -> None:
-    if os.environ.get("LEVEATTEST_REQUIRE_NETNS") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@pytest.fixture
-def net() -> Iterator[Network]:
-    if os.geteuid() != 0:
-        _required("network namespaces need root (ip netns add)")
-    try:
-        made = Network()
-    except NamespacesUnavailableError as exc:
-        _required(f"network namespaces are not available here: {exc}")
-    try:
-        yield made
-    finally:
-        made.destroy()
 
 
 def _provision(host_dir: Path, samples: Path, keys: Path) -> dict[str, str]:
@@ -141,12 +118,9 @@ def _logs(folder: Path) -> str:
 
 
 def test_api_and_worker_hosts_share_only_postgresql(
-    net: Network, current_samples: Path, tmp_path: Path
+    net: Network, pg_bindir: Path, current_samples: Path, tmp_path: Path
 ):
-    bindir = postgres_bindir()
-    if bindir is None:
-        _required("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    assert bindir is not None
+    bindir = pg_bindir
     db_host = net.add_host("db")
     api_hosts = [net.add_host("api1"), net.add_host("api2")]
     worker_hosts = [net.add_host("work1"), net.add_host("work2")]

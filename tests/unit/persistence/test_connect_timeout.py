@@ -20,7 +20,7 @@ from leveattest.api.app import job_queue_for
 from leveattest.core.clock import SystemClock
 from leveattest.core.settings import DEFAULT_CONNECT_TIMEOUT_SECONDS, SessionSettings
 from leveattest.jobs.procrastinate_engine import ProcrastinateJobQueue, conninfo
-from leveattest.persistence import make_engine, with_connect_timeout
+from leveattest.persistence import make_engine, with_network_timeouts
 from leveattest.persistence.outage import DatabaseFault, database_fault, unavailable_error
 from register.db.engine import make_read_engine
 
@@ -107,9 +107,29 @@ def test_a_connect_timeout_written_in_the_url_is_kept():
         engine.dispose()
 
 
+def test_an_open_connection_gets_keepalives_and_a_dead_connection_timeout():
+    url = with_network_timeouts("postgresql+psycopg://u@db/x", 10)
+    assert {name: url.query[name] for name in url.query if name != "connect_timeout"} == {
+        "tcp_user_timeout": "30000",  # milliseconds: 3 connect timeouts
+        "keepalives": "1",
+        "keepalives_idle": "10",
+        "keepalives_interval": "3",
+        "keepalives_count": "3",
+    }
+    assert make_url(conninfo(str(url))).query["tcp_user_timeout"] == "30000"
+    # a value written in the URL wins, the others are still added
+    kept = with_network_timeouts("postgresql+psycopg://u@db/x?tcp_user_timeout=5000", 2)
+    assert kept.query["tcp_user_timeout"] == "5000"
+    assert kept.query["keepalives_interval"] == "1"
+    every = "connect_timeout=3&tcp_user_timeout=1&keepalives=0&keepalives_idle=1"
+    every += "&keepalives_interval=1&keepalives_count=1"
+    written = make_url(f"postgresql+psycopg://u@db/x?{every}")
+    assert with_network_timeouts(written, 9) == written
+
+
 def test_sqlite_urls_are_left_alone(tmp_path):
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    assert with_connect_timeout(url, 5) == make_url(url)
+    assert with_network_timeouts(url, 5) == make_url(url)
     engine = make_engine(url, connect_timeout_seconds=5)
     try:
         assert "connect_timeout" not in engine.url.query
@@ -121,4 +141,4 @@ def test_sqlite_urls_are_left_alone(tmp_path):
 def test_a_timeout_libpq_would_not_honour_is_refused(seconds):
     # libpq reads 0 (and less) as "no timeout" and 1 as 2
     with pytest.raises(ValueError, match="at least 2"):
-        with_connect_timeout("postgresql+psycopg://u@db/x", seconds)
+        with_network_timeouts("postgresql+psycopg://u@db/x", seconds)
