@@ -8,7 +8,8 @@ that names what was deleted (names and sizes only, never content).
 ``put`` writes a blob (creating the owner and its data key on the first one). ``stage``
 does the expensive part of a write for an existing owner — encrypting and writing the
 sealed bytes under a temporary name, fsync included — and ``publish`` then makes it
-visible with one atomic rename. A caller that must not let a blob appear before its
+visible with one atomic rename (the folder synced after it, so the name is durable
+too). A caller that must not let a blob appear before its
 database transaction has decided (an upload) stages outside the transaction and
 publishes inside it, so the database's write lock is never held across encryption and
 disk syncs.
@@ -128,7 +129,10 @@ class LocalEncryptedBlobStore:
 
     def put(self, owner: str, name: str, data: bytes) -> None:
         check_blob_name(name, "name")
-        self._dir(owner).mkdir(parents=True, exist_ok=True)
+        directory = self._dir(owner)
+        if not directory.is_dir():
+            directory.mkdir(parents=True, exist_ok=True)
+            _sync_directory(self._root)  # the owner's folder is a name in the root
         self._stage(owner, name, data, self._data_key(owner, create=True)).publish()
 
     def stage(self, owner: str, name: str, data: bytes) -> LocalStagedBlob:
@@ -170,6 +174,7 @@ class LocalEncryptedBlobStore:
             # a shredding that unlinks the key right now still removes the whole folder
             # after it (``delete_owner``), this key included
             os.replace(temporary, key_path)
+            _sync_directory(key_path.parent)
         except FileNotFoundError as exc:  # the folder went with its owner
             raise BlobNotFoundError(owner_fp=owner_fingerprint(owner)) from exc
         return True
@@ -226,6 +231,7 @@ class LocalStagedBlob:
 
     def publish(self) -> None:
         os.replace(self.temporary, self.target)
+        _sync_directory(self.target.parent)
         self.published = True
 
     def discard(self) -> None:
@@ -276,7 +282,19 @@ def _create_exclusive(path: Path, data: bytes) -> bool:
         return False
     finally:
         tmp.unlink()
+    _sync_directory(path.parent)
     return True
+
+
+def _sync_directory(directory: Path) -> None:
+    """Put ``directory``'s entries on disk: a rename or a new name is a change of the
+    folder, which only the folder's own fsync makes durable (POSIX; without it a power cut
+    could lose the name of a blob whose upload was acknowledged, data and all)."""
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def owner_fingerprint(value: str) -> str:

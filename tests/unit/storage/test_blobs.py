@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +46,34 @@ def test_tampered_ciphertext_fails(store, tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(DecryptionError):
         store.get("session-1", "selfie.jpg")
+
+
+class _Syncs:
+    """Which files and folders were fsynced, in order (by their path)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.paths: list[Path] = []
+        real = os.fsync
+
+        def fsync(fd: int) -> None:
+            self.paths.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+            real(fd)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc/self/fd")
+def test_every_new_name_is_made_durable_by_syncing_its_folder(store, tmp_path, monkeypatch):
+    root = tmp_path / "blobs"
+    syncs = _Syncs(monkeypatch)
+    store.put("session-1", "selfie.jpg", SELFIE)
+    # the owner's folder in the root, its data key, then the blob: each name after its data
+    assert syncs.paths[0] == root
+    assert syncs.paths[-1] == root / "session-1"
+    assert syncs.paths.count(root / "session-1") == 2  # the key's name and the blob's
+    staged_syncs = len(syncs.paths)
+    staged = store.stage("session-1", "page.jpg", b"page")
+    assert len(syncs.paths) == staged_syncs + 1  # the bytes only; no name yet
+    staged.publish()
+    assert syncs.paths[-1] == root / "session-1"
+    assert store.get("session-1", "page.jpg") == b"page"
