@@ -189,8 +189,9 @@ def make_engine(
     instead of SQLite's sleeping busy handler. PostgreSQL gets ``pool_pre_ping``, a pool
     as large as the API's threadpool at its peak, and relies on row locks where order
     matters; a new connection that is not up within ``connect_timeout_seconds``, or an
-    open one whose server stops answering, fails as an outage (:func:`with_network_timeouts`)
-    instead of waiting for the kernel's TCP timeout. Either way its outages are logged once per episode
+    open one whose server stops answering, fails as an outage
+    (:func:`with_network_timeouts`) instead of waiting for the kernel's TCP timeout.
+    Either way its outages are logged once per episode
     (``leveattest.persistence.outage.watch_engine``).
     """
     if not url.startswith("sqlite"):

@@ -13,6 +13,9 @@ needs one huge parameter.
 Writes behave like the local store's: ``stage`` writes the chunks under a temporary name
 (``.tmp-…``, never a blob name) in a transaction of its own; ``publish`` renames them in
 one short transaction, replacing an earlier blob of that name; ``discard`` deletes them.
+Given the caller's transaction (``within``: an upload's unit of work), ``publish`` and
+``put`` run in it instead: the blob commits with the upload's row, and a request thread
+never holds one pooled connection while it waits for a second.
 ``delete_owner`` deletes the wrapped key and every chunk in one transaction: from its
 commit on, nothing of the owner is readable, and PostgreSQL's autovacuum returns the
 space (``vacuum`` does it at once, for the retention job). Chunks of a stage that never
@@ -30,6 +33,7 @@ from typing import cast
 
 from sqlalchemy import (
     Column,
+    Connection,
     Engine,
     ForeignKeyConstraint,
     Integer,
@@ -107,13 +111,7 @@ class DatabaseBlobStore:
         data_key = new_data_key()
         try:
             with self._engine.begin() as conn:
-                conn.execute(
-                    insert(blob_owners).values(
-                        owner=owner,
-                        wrapped_key=self._master.wrap(data_key, context=owner),
-                        created_at=self._clock.now(),
-                    )
-                )
+                self._insert_owner(conn, owner, data_key)
         except IntegrityError:
             # another writer created the owner's key first: seal with that one
             wrapped = self._wrapped_key(owner)
@@ -122,25 +120,54 @@ class DatabaseBlobStore:
             return self._master.unwrap(wrapped, context=owner)
         return data_key
 
-    def _wrapped_key(self, owner: str) -> bytes | None:
-        with self._engine.connect() as conn:
-            row = conn.execute(
-                select(blob_owners.c.wrapped_key).where(blob_owners.c.owner == owner)
-            ).first()
+    def _insert_owner(self, conn: Connection, owner: str, data_key: bytes) -> None:
+        conn.execute(
+            insert(blob_owners).values(
+                owner=owner,
+                wrapped_key=self._master.wrap(data_key, context=owner),
+                created_at=self._clock.now(),
+            )
+        )
+
+    def _wrapped_key(self, owner: str, conn: Connection | None = None) -> bytes | None:
+        query = select(blob_owners.c.wrapped_key).where(blob_owners.c.owner == owner)
+        if conn is not None:
+            row = conn.execute(query).first()
+        else:
+            with self._engine.connect() as own:
+                row = own.execute(query).first()
         return None if row is None else bytes(row[0])
 
     # -- the BlobStore port ---------------------------------------------------------------
 
-    def put(self, owner: str, name: str, data: bytes) -> None:
+    def put(self, owner: str, name: str, data: bytes, within: Connection | None = None) -> None:
         check_blob_name(name, "name")
-        self._stage(owner, name, data, self._data_key(owner, create=True)).publish()
+        if within is None or within.engine is not self._engine:
+            self._stage(owner, name, data, self._data_key(owner, create=True)).publish()
+            return
+        # all on the caller's transaction, whose lock orders this owner's writers
+        check_blob_name(owner, "owner")
+        wrapped = self._wrapped_key(owner, within)
+        if wrapped is None:
+            data_key = new_data_key()
+            self._insert_owner(within, owner, data_key)
+        else:
+            data_key = self._master.unwrap(wrapped, context=owner)
+        self._stage(owner, name, data, data_key, within).publish(within)
 
     def stage(self, owner: str, name: str, data: bytes) -> DatabaseStagedBlob:
         """Stage a blob of an owner that already has a data key (else ``BlobNotFoundError``)."""
         check_blob_name(name, "name")
         return self._stage(owner, name, data, self._data_key(owner, create=False))
 
-    def _stage(self, owner: str, name: str, data: bytes, data_key: bytes) -> DatabaseStagedBlob:
+    def _stage(
+        self,
+        owner: str,
+        name: str,
+        data: bytes,
+        data_key: bytes,
+        within: Connection | None = None,
+    ) -> DatabaseStagedBlob:
         sealed = seal(data_key, data, context=owner, name=name)
         temporary = _TMP_PREFIX + secrets.token_hex(16)
         now = self._clock.now()
@@ -148,6 +175,9 @@ class DatabaseBlobStore:
             {"owner": owner, "name": temporary, "seq": seq, "data": chunk, "written_at": now}
             for seq, chunk in enumerate(_chunks(sealed))
         ]
+        if within is not None:
+            within.execute(insert(blob_chunks), rows)
+            return DatabaseStagedBlob(self._engine, owner, name, temporary)
         try:
             with self._engine.begin() as conn:
                 conn.execute(insert(blob_chunks), rows)
@@ -288,24 +318,35 @@ class DatabaseStagedBlob:
     temporary: str
     published: bool = False
 
-    def publish(self) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                delete(blob_chunks).where(
-                    blob_chunks.c.owner == self.owner, blob_chunks.c.name == self.name
-                )
-            )
-            moved = conn.execute(
-                update(blob_chunks)
-                .where(blob_chunks.c.owner == self.owner, blob_chunks.c.name == self.temporary)
-                .values(name=self.name)
-            )
-            if moved.rowcount == 0:  # the owner was deleted after the stage
-                raise BlobNotFoundError(owner_fp=owner_fingerprint(self.owner))
+    def publish(self, within: Connection | None = None) -> None:
+        if within is not None and within.engine is self.engine:
+            # the caller's transaction: the blob and the caller's rows commit together,
+            # on one connection (no second one from the pool while the first holds locks)
+            self._rename(within)
+        else:
+            with self.engine.begin() as conn:
+                self._rename(conn)
         self.published = True
+
+    def _rename(self, conn: Connection) -> None:
+        conn.execute(
+            delete(blob_chunks).where(
+                blob_chunks.c.owner == self.owner, blob_chunks.c.name == self.name
+            )
+        )
+        moved = conn.execute(
+            update(blob_chunks)
+            .where(blob_chunks.c.owner == self.owner, blob_chunks.c.name == self.temporary)
+            .values(name=self.name)
+        )
+        if moved.rowcount == 0:  # the owner was deleted after the stage
+            raise BlobNotFoundError(owner_fp=owner_fingerprint(self.owner))
 
     def discard(self) -> None:
         if self.published:
+            # published in the caller's transaction, which rolled back: the chunks are
+            # back under the temporary name; the owner's deletion or the purge of
+            # abandoned stages removes them (as after a crash between stage and publish)
             return
         with self.engine.begin() as conn:
             conn.execute(

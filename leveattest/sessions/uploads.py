@@ -146,9 +146,9 @@ def record_upload(
         _check_challenge(ctx, row, part.challenge_id, challenges)
     owner = blob_owner(row.id, row.attempt)
     if staged is not None and (staged.owner, staged.name) == (owner, slot):
-        staged.publish()
+        staged.publish(within=db.connection())
     else:
-        ctx.blobs.put(owner, slot, data)
+        ctx.blobs.put(owner, slot, data, within=db.connection())
     replaced = 0
     if existing is not None:
         existing.replaced += 1

@@ -26,11 +26,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from leveattest.core.clock import Clock
 from leveattest.core.errors import InputError, LeveattestError
 from leveattest.storage.envelope import MasterKey, new_data_key, open_sealed, seal
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _KEY_FILE = "_datakey"
@@ -65,8 +68,13 @@ class StagedBlob(Protocol):
     owner: str
     name: str
 
-    def publish(self) -> None:
-        """Make the blob visible under its name (replacing an earlier one), atomically."""
+    def publish(self, within: Connection | None = None) -> None:
+        """Make the blob visible under its name (replacing an earlier one), atomically.
+
+        ``within``: the caller's open database transaction. A store on that same database
+        joins it, so the blob appears exactly when that transaction commits (and not at
+        all if it rolls back; the staged bytes then wait for ``discard``, the owner's
+        deletion or the purge of abandoned stages); any other store publishes now."""
         ...
 
     def discard(self) -> None:
@@ -75,7 +83,12 @@ class StagedBlob(Protocol):
 
 
 class BlobStore(Protocol):
-    def put(self, owner: str, name: str, data: bytes) -> None: ...
+    def put(self, owner: str, name: str, data: bytes, within: Connection | None = None) -> None:
+        """Write a blob, creating its owner (and data key) on the first one. ``within``:
+        the caller's open database transaction, joined by a store on that database (as
+        ``StagedBlob.publish``); the caller must hold what orders the owner's writers
+        (the session's row lock)."""
+        ...
 
     def stage(self, owner: str, name: str, data: bytes) -> StagedBlob: ...
 
@@ -127,7 +140,7 @@ class LocalEncryptedBlobStore:
             return self._master.unwrap(key_path.read_bytes(), context=owner)
         return data_key
 
-    def put(self, owner: str, name: str, data: bytes) -> None:
+    def put(self, owner: str, name: str, data: bytes, within: Connection | None = None) -> None:
         check_blob_name(name, "name")
         directory = self._dir(owner)
         if not directory.is_dir():
@@ -229,7 +242,8 @@ class LocalStagedBlob:
     target: Path
     published: bool = False
 
-    def publish(self) -> None:
+    def publish(self, within: Connection | None = None) -> None:
+        # a folder joins no database transaction: the name is there from now on
         os.replace(self.temporary, self.target)
         _sync_directory(self.target.parent)
         self.published = True

@@ -14,10 +14,18 @@ from typing import Any
 
 import httpx
 import pytest
-from api_helpers import JPEG, Harness, auth, later
+from api_helpers import JPEG, Harness, StubPipeline, SyncClient, auth, later
+from leveattest_databases import emptied
 from sqlalchemy import Engine, event, func, select
 
-from leveattest.sessions.models import SessionUpload
+from leveattest.app import bootstrap
+from leveattest.core.clock import FixedClock
+from leveattest.core.settings import SessionSettings, Settings, StorageSettings
+from leveattest.persistence import make_engine
+from leveattest.sessions.context import blob_owner
+from leveattest.sessions.models import SessionUpload, VerificationSession
+from leveattest.sessions.parts import frame_slot
+from register.client import InProcessRegisterClient
 
 
 def _frame(
@@ -144,3 +152,39 @@ def test_a_remembered_session_still_expires_on_time(harness: Harness):
     assert refused.status_code == 410, refused.text
     assert refused.json()["code"] == "session_expired"
     assert _rows(harness) == 1
+
+
+def test_with_blobs_in_the_database_a_frame_needs_one_connection(
+    migrated_engine: Engine,
+    settings: Settings,
+    session_settings: SessionSettings,
+    clock: FixedClock,
+    register_client: InProcessRegisterClient,
+):
+    """The blob is published in the upload's own transaction: one pooled connection per
+    request thread (a second one, waited for while the first holds the session's lock,
+    could exhaust the pool under load), and the blob commits with its row."""
+    emptied(migrated_engine)
+    one = make_engine(
+        migrated_engine.url.render_as_string(hide_password=False),
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=5,
+    )
+    tree = settings.model_copy(
+        update={"sessions": session_settings, "storage": StorageSettings(backend="database")}
+    )
+    app = bootstrap.api_app(tree, clock, register_client=register_client, engine=one)
+    client = SyncClient(app)
+    try:
+        harness = Harness(client, app.state.sessions, clock, register_client, StubPipeline())
+        started = _ready_for_frames(harness)
+        assert _frame(harness, started, 1).status_code == 201
+        with harness.ctx.unit_of_work() as db:
+            session = db.get(VerificationSession, started["session_id"])
+            assert session is not None
+            owner = blob_owner(session.id, session.attempt)
+        assert harness.ctx.blobs.get(owner, frame_slot(1)) == JPEG
+    finally:
+        client.close()
+        one.dispose()

@@ -272,6 +272,62 @@ def test_abandoned_stages_are_purged_and_space_vacuumed(database):
         assert conn.execute(text("SELECT count(*) FROM blob_owners")).scalar_one() == 0
 
 
+def test_a_blob_published_in_the_callers_transaction_appears_with_its_commit(database):
+    store = DatabaseBlobStore(database, MASTER, FixedClock(NOW))
+    store.put("session-1", "selfie.jpg", b"first")
+    staged = store.stage("session-1", "selfie.jpg", b"second")
+    with database.begin() as conn:
+        staged.publish(within=conn)
+        names = conn.execute(select(blob_chunks.c.name)).scalars().all()
+        assert names == ["selfie.jpg"]  # the caller's transaction sees it at once
+        if database.dialect.name == "postgresql":  # SQLite: one writer, readers wait
+            assert store.get("session-1", "selfie.jpg") == b"first"  # others: not yet
+    staged.discard()
+    assert store.get("session-1", "selfie.jpg") == b"second"
+
+
+def test_a_rolled_back_transaction_publishes_nothing(database):
+    store = DatabaseBlobStore(database, MASTER, FixedClock(NOW))
+    store.put("session-1", "selfie.jpg", b"first")
+    staged = store.stage("session-1", "selfie.jpg", b"second")
+
+    def upload_refused_after_the_publish() -> None:
+        with database.begin() as conn:
+            staged.publish(within=conn)
+            raise RuntimeError("the upload's checks failed after the publish")
+
+    with pytest.raises(RuntimeError):
+        upload_refused_after_the_publish()
+    staged.discard()
+    assert store.get("session-1", "selfie.jpg") == b"first"
+    assert store.list("session-1") == ["selfie.jpg"]
+    later = DatabaseBlobStore(database, MASTER, FixedClock(NOW + timedelta(hours=2)))
+    assert later.purge_abandoned(timedelta(hours=1)) == 1  # the stage, left as after a crash
+
+
+def test_a_first_blob_put_in_the_callers_transaction_commits_or_vanishes_with_it(database):
+    store = DatabaseBlobStore(database, MASTER, FixedClock(NOW))
+
+    def put_then(fail: bool) -> None:
+        with database.begin() as conn:
+            store.put("session-1", "selfie.jpg", SELFIE, within=conn)
+            if fail:
+                raise RuntimeError("the upload's transaction rolls back")
+
+    with pytest.raises(RuntimeError):
+        put_then(fail=True)
+    assert store.list("session-1") == []
+    with pytest.raises(BlobNotFoundError):  # no owner, no data key: nothing half-written
+        store.stage("session-1", "page.jpg", b"page")
+    put_then(fail=False)
+    assert store.get("session-1", "selfie.jpg") == SELFIE
+    with database.begin() as conn:  # a second blob of that owner, on the same key
+        store.put("session-1", "page.jpg", b"page", within=conn)
+    assert store.list("session-1") == ["page.jpg", "selfie.jpg"]
+    with database.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM blob_owners")).scalar_one() == 1
+
+
 def test_rotation_rewraps_data_keys_and_the_old_master_can_go(stores):
     a, b = "a" * 40, "b" * 40
     under_a = stores.make(MasterKey.from_ring(KeyRing.from_secrets(a)))
