@@ -34,6 +34,14 @@ os.environ.setdefault("LEVEATTEST_RATE_LIMITS__ENABLED", "false")
 # the draw, and no deadline, since a loaded CI machine is slow (speed is measured in bench/).
 # `pytest` alone explores new examples each run (the default profile).
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+# scripts/fuzz.sh: fresh random draws, many of them, and the example database in
+# .hypothesis/ so that what one run found is tried first by the next
+settings.register_profile(
+    "fuzz",
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2000")),
+    deadline=None,
+    print_blob=True,
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

@@ -347,8 +347,10 @@ def _parse_fra_id(
             Problem(Reason.MRZ_PARTIAL_DATE, "birth_date", birth.partial.isoformat(), fatal=False)
         )
     birth_date = birth.value
-    if birth_date is not None and issued is not None and issued < birth_date.replace(day=1):
-        # a two-digit year after the issue: the holder was born a century earlier
+    if birth_date is not None and issued is not None and issued <= birth_date.replace(day=1):
+        # a two-digit year after the issue, or in its very month: the holder was born a
+        # century earlier (the month of issue is all the card says; a card made within
+        # days of its holder's birth is unlikely, a 100-year-old's card is our pensioner's)
         birth_date = _century_earlier(birth_date)
         if birth_date is None:
             problems.append(Problem(Reason.MRZ_INVALID_DATE, "birth_date", "no such date"))

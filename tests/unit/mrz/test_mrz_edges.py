@@ -85,6 +85,17 @@ def test_french_card_holder_born_after_the_two_digit_issue_year_is_a_century_old
     assert result.birth_date == date(1920, 2, 29)
 
 
+def test_french_card_issued_in_the_month_of_the_two_digit_birth_is_a_centenarians() -> None:
+    # born 1 January 1921, card issued January 2021: both print "21" and the month "01"
+    result = parse_mrz(
+        _french_card(issued=date(2021, 1, 1), birth_date=date(1921, 1, 1)), today=TODAY
+    )
+    assert result.valid, result.problems
+    assert result.birth_date == date(1921, 1, 1)
+    later_month = _french_card(issued=date(2021, 2, 1), birth_date=date(2021, 1, 31))
+    assert parse_mrz(later_month, today=TODAY).birth_date == date(2021, 1, 31)  # a baby's
+
+
 def test_french_card_leap_day_that_does_not_exist_a_century_earlier_is_invalid() -> None:
     # 29 February 2000 printed as 000229 on a card issued in 1995: born 1900, no such day
     result = parse_mrz(
