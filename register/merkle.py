@@ -30,37 +30,54 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
+class MerkleTree:
+    """Every level of the tree over ``leaves`` (already leaf-hashed), built once: the root
+    and any number of audit paths then cost no more hashing (a report with many entries
+    used to rebuild the tree for each path)."""
+
+    def __init__(self, leaves: Sequence[bytes]) -> None:
+        self.size = len(leaves)
+        self._levels: list[list[bytes]] = [list(leaves)]
+        level = self._levels[0]
+        # bottom-up: pairing neighbours and carrying an odd last node up gives exactly the
+        # RFC 9162 tree (the split at the largest power of two), without recursion
+        while len(level) > 1:
+            paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+            if len(level) % 2:
+                paired.append(level[-1])
+            self._levels.append(paired)
+            level = paired
+
+    @property
+    def root(self) -> bytes:
+        """The Merkle tree hash; sha256(b"") when empty."""
+        if not self.size:
+            return hashlib.sha256(b"").digest()
+        return self._levels[-1][0]
+
+    def path(self, index: int) -> list[bytes]:
+        """The audit path of leaf ``index``: the sibling hashes from the leaf up (RFC 9162
+        §2.1.3.1)."""
+        if not 0 <= index < self.size:
+            raise ValueError("leaf index outside the tree")
+        path: list[bytes] = []
+        position = index
+        for level in self._levels[:-1]:
+            sibling = position ^ 1
+            if sibling < len(level):
+                path.append(level[sibling])
+            position //= 2
+        return path
+
+
 def tree_root(leaves: Sequence[bytes]) -> bytes:
     """The Merkle tree hash of the leaves (already leaf-hashed); sha256(b"") when empty."""
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    level = list(leaves)
-    # bottom-up: pairing neighbours and carrying an odd last node up gives exactly the
-    # RFC 9162 tree (the split at the largest power of two), without recursion
-    while len(level) > 1:
-        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            paired.append(level[-1])
-        level = paired
-    return level[0]
+    return MerkleTree(leaves).root
 
 
 def inclusion_path(index: int, leaves: Sequence[bytes]) -> list[bytes]:
-    """The audit path of leaf ``index``: the sibling hashes from the leaf up (RFC 9162
-    §2.1.3.1)."""
-    if not 0 <= index < len(leaves):
-        raise ValueError("leaf index outside the tree")
-    path: list[bytes] = []
-    level, position = list(leaves), index
-    while len(level) > 1:
-        sibling = position ^ 1
-        if sibling < len(level):
-            path.append(level[sibling])
-        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            paired.append(level[-1])
-        level, position = paired, position // 2
-    return path
+    """The audit path of leaf ``index`` (one path; build a :class:`MerkleTree` for many)."""
+    return MerkleTree(leaves).path(index)
 
 
 def verify_inclusion(

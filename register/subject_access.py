@@ -28,7 +28,7 @@ from register.errors import DisclosureLogUnavailableError, RegisterInputError
 from register.heads import DISCLOSURE_LOG, GENESIS_HASH
 from register.identity import IdScheme, PersonId, person_id_from_ref
 from register.keys import RegisterKeys
-from register.merkle import inclusion_path, leaf_hash, tree_root
+from register.merkle import MerkleTree, leaf_hash
 from register.persons import identifiers_of, person_of_letter, person_ref
 from register.proofs import TREE_HEAD_TYP
 from register.retention import person_report
@@ -115,7 +115,8 @@ def access_report(
         .order_by(DisclosureEntry.seq)
     ).all()
     head_seq, head_hash, leaves = _tree_leaves(session)
-    root = tree_root(leaves)
+    tree = MerkleTree(leaves)  # built once: the root and every path below
+    root = tree.root
     now = clock.now()
     tree_head = keys.sign_json(
         {
@@ -144,7 +145,7 @@ def access_report(
                 "prev_hash": entry.prev_hash,
                 "entry_hash": entry.entry_hash,
             },
-            "inclusion_path": [h.hex() for h in inclusion_path(entry.seq - 1, leaves)],
+            "inclusion_path": [h.hex() for h in tree.path(entry.seq - 1)],
         }
         for entry, name in entries
         if entry.seq <= head_seq
@@ -165,9 +166,7 @@ def access_report(
         "disclosures": disclosures,
         "proof": {
             "tree_head": tree_head,
-            "chain_head_path": (
-                [h.hex() for h in inclusion_path(head_seq - 1, leaves)] if leaves else []
-            ),
+            "chain_head_path": ([h.hex() for h in tree.path(head_seq - 1)] if leaves else []),
             "jwks": keys.jwks(),
         },
     }
