@@ -12,7 +12,7 @@ database, no clock.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 _LEAF, _NODE = b"\x00", b"\x01"
 
@@ -68,6 +68,54 @@ class MerkleTree:
                 path.append(level[sibling])
             position //= 2
         return path
+
+
+# -- trees too large to hold: subtrees from a store ------------------------------------
+#
+# ``NodeSource(lo, hi)`` gives the hash of the subtree over leaves ``lo .. hi - 1`` when it
+# knows it directly (a leaf; a cached perfect subtree), else None and the subtree is
+# split as the tree splits it. Every perfect subtree whose size is a power of two and
+# whose start is a multiple of it is a node of the RFC 9162 tree, so a store of such
+# "tiles" (as Certificate Transparency logs keep them) gives the root and any audit path
+# with O(log n) tiles and the leaves of one tile instead of every leaf.
+
+NodeSource = Callable[[int, int], "bytes | None"]
+
+
+def subtree_hash(lo: int, hi: int, node: NodeSource) -> bytes:
+    """The hash of the subtree over leaves ``lo .. hi - 1`` (hi > lo)."""
+    known = node(lo, hi)
+    if known is not None:
+        return known
+    if hi - lo == 1:
+        raise ValueError("a leaf the node source does not know")
+    k = _split(hi - lo)
+    return node_hash(subtree_hash(lo, lo + k, node), subtree_hash(lo + k, hi, node))
+
+
+def root_from(size: int, node: NodeSource) -> bytes:
+    """The Merkle tree hash of a tree of ``size`` leaves; sha256(b"") when empty."""
+    if size == 0:
+        return hashlib.sha256(b"").digest()
+    return subtree_hash(0, size, node)
+
+
+def path_from(index: int, size: int, node: NodeSource) -> list[bytes]:
+    """The audit path of leaf ``index`` in a tree of ``size`` leaves, from the leaf up
+    (RFC 9162 §2.1.3.1, PATH(m, D[n]))."""
+    if not 0 <= index < size:
+        raise ValueError("leaf index outside the tree")
+    siblings: list[bytes] = []
+    lo, hi = 0, size
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if index < lo + k:
+            siblings.append(subtree_hash(lo + k, hi, node))
+            hi = lo + k
+        else:
+            siblings.append(subtree_hash(lo, lo + k, node))
+            lo = lo + k
+    return siblings[::-1]
 
 
 def tree_root(leaves: Sequence[bytes]) -> bytes:

@@ -24,11 +24,11 @@ from leveattest.mrz.national import validate_norwegian_id
 from register.audit import record_audit, subject_fingerprint
 from register.db.models import Company, DisclosureEntry, Head, Person
 from register.disclosure import subject_keys
-from register.errors import DisclosureLogUnavailableError, RegisterInputError
+from register.errors import RegisterInputError
 from register.heads import DISCLOSURE_LOG, GENESIS_HASH
 from register.identity import IdScheme, PersonId, person_id_from_ref
 from register.keys import RegisterKeys
-from register.merkle import MerkleTree, leaf_hash
+from register.log_tree import LogTree
 from register.persons import identifiers_of, person_of_letter, person_ref
 from register.proofs import TREE_HEAD_TYP
 from register.retention import person_report
@@ -114,9 +114,9 @@ def access_report(
         )
         .order_by(DisclosureEntry.seq)
     ).all()
-    head_seq, head_hash, leaves = _tree_leaves(session)
-    tree = MerkleTree(leaves)  # built once: the root and every path below
-    root = tree.root
+    head_seq, head_hash = _head(session)
+    tree = LogTree(session, head_seq, head_hash)  # tiles, not every entry (log_tree)
+    root = tree.root()
     now = clock.now()
     tree_head = keys.sign_json(
         {
@@ -150,6 +150,8 @@ def access_report(
         for entry, name in entries
         if entry.seq <= head_seq
     ]
+    chain_head_path = [h.hex() for h in tree.path(head_seq - 1)] if head_seq else []
+    tree.save()  # the tiles made for this report serve the next
     return {
         "format": REPORT_FORMAT,
         "issued_at": now.isoformat(),
@@ -166,26 +168,16 @@ def access_report(
         "disclosures": disclosures,
         "proof": {
             "tree_head": tree_head,
-            "chain_head_path": ([h.hex() for h in tree.path(head_seq - 1)] if leaves else []),
+            "chain_head_path": chain_head_path,
             "jwks": keys.jwks(),
         },
     }
 
 
-def _tree_leaves(session: Session) -> tuple[int, str, list[bytes]]:
-    """The chain head and the leaf hashes of every entry up to it, read head first (the
-    entries up to a committed head are all visible after it, as in ``verify_chain``)."""
+def _head(session: Session) -> tuple[int, str]:
+    """The chain head, read first (the entries up to a committed head are all visible
+    after it, as in ``verify_chain``)."""
     head = session.execute(
         select(Head.last_id, Head.last_hash).where(Head.name == DISCLOSURE_LOG)
     ).one()
-    head_seq, head_hash = int(head[0]), head[1] or GENESIS_HASH
-    hashes = session.scalars(
-        select(DisclosureEntry.entry_hash)
-        .where(DisclosureEntry.seq <= head_seq)
-        .order_by(DisclosureEntry.seq)
-        .execution_options(yield_per=20_000)
-    ).all()
-    if len(hashes) != head_seq or (hashes and hashes[-1] != head_hash):
-        # a cut or altered log: no proof is signed over it (verify-log tells where)
-        raise DisclosureLogUnavailableError()
-    return head_seq, head_hash, [leaf_hash(h) for h in hashes]
+    return int(head[0]), head[1] or GENESIS_HASH

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -233,6 +234,19 @@ class DisclosureEntry(Base):
     subject_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class DisclosureTreeTile(Base):
+    """The hash of a perfect subtree of the disclosure log's Merkle tree: ``2**height``
+    leaves from leaf ``index * 2**height`` (``register.log_tree``). The log is append-only,
+    so a tile never changes once its leaves exist; an access report reads tiles instead
+    of every entry's hash."""
+
+    __tablename__ = "disclosure_tree_tiles"
+
+    height: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class AuditEvent(Base):
