@@ -73,8 +73,9 @@ class StagedBlob(Protocol):
 
         ``within``: the caller's open database transaction. A store on that same database
         joins it, so the blob appears exactly when that transaction commits (and not at
-        all if it rolls back; the staged bytes then wait for ``discard``, the owner's
-        deletion or the purge of abandoned stages); any other store publishes now."""
+        all if it rolls back; the staged bytes then wait for the owner's deletion or the
+        purge of abandoned stages, ``discard`` no longer sees them); any other store
+        publishes now."""
         ...
 
     def discard(self) -> None:
